@@ -1,0 +1,80 @@
+"""The only place Rich consoles and progress bars are built.
+
+stdout carries the payload (a table, or exactly one JSON document with --json);
+everything else (progress, warnings, hints, errors) goes to stderr. Rich already
+honours NO_COLOR and drops colour and animation when a stream is not a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import Progress as RichBar
+
+
+def out() -> Console:
+    """A console on the current stdout (looked up per call, so redirection works)."""
+    return Console(file=sys.stdout, highlight=False)
+
+
+def err() -> Console:
+    """A console on the current stderr."""
+    return Console(file=sys.stderr, highlight=False)
+
+
+class ProgressBars:
+    """A dsr.progress.Progress that draws on stderr, and only on a terminal."""
+
+    def __init__(self) -> None:
+        self._console = err()
+        self._bar: RichBar | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> ProgressBars:
+        if self._console.is_terminal:
+            self._bar = RichBar(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self._console,
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def begin(self, description: str, total: int | None = None) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, units: int = 1) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, units)
+
+    def end(self) -> None:
+        if self._bar is not None and self._task is not None:
+            task = self._bar.tasks[self._task]
+            if task.total is not None:
+                self._bar.update(self._task, completed=task.total)
+            self._bar.remove_task(self._task)
+            self._task = None

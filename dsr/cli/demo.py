@@ -1,0 +1,1 @@
+"""`dsr demo`: being written (helper); replaced before commit."""

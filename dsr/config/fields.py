@@ -1,0 +1,73 @@
+"""Field types for dsr.yaml whose meaning depends on where the file lies.
+
+Relative paths and relative SQLite URLs are resolved against the folder of
+dsr.yaml, so a configuration works the same from cron, from another folder and
+on a colleague's machine. The folder comes in through pydantic's validation
+context (``{"base_dir": Path}``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ValidationInfo
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+def _base_dir(info: ValidationInfo) -> Path:
+    context = info.context or {}
+    return Path(context.get("base_dir", Path.cwd()))
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    value = value.expanduser()
+    return value if value.is_absolute() else (_base_dir(info) / value).resolve()
+
+
+def resolve_database_url(value: str, base_dir: Path) -> str:
+    """Check a SQLAlchemy URL and make a relative SQLite file path absolute."""
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise ValueError(
+            "not a database URL; expected e.g. sqlite:///shop.db or "
+            "postgresql://user:${PASSWORD}@host/db"
+        ) from exc
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            if not path.is_absolute():
+                path = (base_dir / path).resolve()
+            url = url.set(database=str(path))
+    return url.render_as_string(hide_password=False)
+
+
+def _resolve_url(value: str, info: ValidationInfo) -> str:
+    return resolve_database_url(value, _base_dir(info))
+
+
+def mask_url(value: str) -> str:
+    """A database URL fit for messages and reports: the password replaced by ***."""
+    try:
+        return make_url(value).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]
+"""A path in dsr.yaml; relative ones are taken from the folder of dsr.yaml."""
+
+DatabaseUrl = Annotated[str, AfterValidator(_resolve_url)]
+"""A SQLAlchemy URL; a relative SQLite path is taken from the folder of dsr.yaml."""
+
+
+def describe_location(options: Any) -> str:
+    """Where a source's data lies, for listings: a masked URL or a path."""
+    url = getattr(options, "url", None)
+    if url:
+        return mask_url(url)
+    path = getattr(options, "path", None)
+    return str(path) if path is not None else ""

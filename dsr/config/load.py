@@ -1,0 +1,372 @@
+"""Read dsr.yaml into a validated Config, or fail with errors that point at the line.
+
+Every problem becomes one line: the file, the line, the key path and what to do
+("did you mean 'url'?"). Values are never echoed, because a configuration holds
+passwords. ``${VAR}`` is replaced from the environment before validation, so a
+password never needs to stand in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from dsr.config.fields import resolve_database_url
+from dsr.config.models import SOURCE_NAME, Config, ConfigFile, Source, SourceCommon
+from dsr.connectors import PluginLoadError, get_source_type, known_type_names
+from dsr.errors import ConfigError, Problem, Where
+
+DEFAULT_FILE = "dsr.yaml"
+ENV_VAR = "DSR_CONFIG"
+_ENV_REF = re.compile(r"\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+KeyPath = tuple[str | int, ...]
+
+
+def default_config_path() -> Path:
+    """``$DSR_CONFIG`` if set, else ``./dsr.yaml``."""
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_FILE)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load and validate dsr.yaml; raise ConfigError listing every problem found."""
+    path = Path(path) if path is not None else default_config_path()
+    text = _read(path)
+    data, lines = _parse(text, path)
+    problems: list[Problem] = []
+    data = _expand_env(data, (), lines, path, problems)
+    if problems:
+        raise ConfigError(problems)
+    return _validate(data, lines, path)
+
+
+def _read(path: Path) -> str:
+    where = Where(file=path)
+    if not path.exists():
+        raise ConfigError(
+            Problem("file not found", where, "create one with 'dsr init' or pass --config PATH")
+        )
+    if path.is_dir():
+        raise ConfigError(Problem("is a folder, not a file", where))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(Problem(f"cannot be read ({exc.strerror})", where)) from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            Problem("is not UTF-8 text", Where(file=path, line=line), "save it as UTF-8")
+        ) from exc
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe YAML loading that refuses duplicate keys instead of keeping the last one."""
+
+
+def _parse(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
+    """YAML → plain data plus the line of every key path."""
+    try:
+        node = yaml.compose(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(
+            Problem(f"invalid YAML: {problem}", Where(file=path, line=line))
+        ) from exc
+    if node is None:
+        raise ConfigError(
+            Problem("file is empty", Where(file=path, line=1), "at least controller.name is needed")
+        )
+    lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
+    _index_lines(node, (), lines, path)
+    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    if not isinstance(data, dict):
+        raise ConfigError(
+            Problem(
+                "expected a mapping of keys (controller:, sources:, ...) at the top",
+                Where(file=path, line=1),
+            )
+        )
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            here = (*prefix, key)
+            if key in seen:
+                raise ConfigError(
+                    Problem(
+                        "key appears twice",
+                        Where(file=path, line=key_node.start_mark.line + 1, key=_dotted(here)),
+                        "keep one of them",
+                    )
+                )
+            seen.add(key)
+            lines[here] = key_node.start_mark.line + 1
+            _index_lines(value_node, here, lines, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*prefix, index)] = item.start_mark.line + 1
+            _index_lines(item, (*prefix, index), lines, path)
+
+
+def _expand_env(
+    value: Any, at: KeyPath, lines: dict[KeyPath, int], path: Path, problems: list[Problem]
+) -> Any:
+    """Replace ``${VAR}`` in every string; a missing variable is a problem, not an empty string."""
+    if isinstance(value, dict):
+        return {k: _expand_env(v, (*at, str(k)), lines, path, problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, (*at, i), lines, path, problems) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not _ENV_NAME.match(name):
+            problems.append(
+                Problem(f"'${{{name}}}' is not a valid environment variable name", _where(path, lines, at))
+            )
+            return ""
+        if name not in os.environ:
+            problems.append(
+                Problem(
+                    f"environment variable {name} is not set",
+                    _where(path, lines, at),
+                    f"export {name}=... before running dsr",
+                )
+            )
+            return ""
+        return os.environ[name]
+
+    return _ENV_REF.sub(substitute, value)
+
+
+def _validate(data: dict[str, Any], lines: dict[KeyPath, int], path: Path) -> Config:
+    """Validate parsed data; messages name ``path`` as given, Config.path is absolute."""
+    base_dir = path.resolve().parent
+    context = {"base_dir": base_dir}
+    problems: list[Problem] = []
+    try:
+        top = ConfigFile.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems.extend(_problems(exc, (), ConfigFile, lines, path))
+        top = None
+
+    sources: dict[str, Source] = {}
+    raw_sources = data.get("sources") or {}
+    if isinstance(raw_sources, dict):
+        for name, entry in raw_sources.items():
+            source = _validate_source(str(name), entry, lines, path, context, problems)
+            if source is not None:
+                sources[source.name] = source
+    if top is not None:
+        problems.extend(_check_retention_tables(top, sources, lines, path))
+    if problems or top is None:
+        raise ConfigError(problems)
+
+    ledger = top.ledger or resolve_database_url("sqlite:///dsr.db", base_dir)
+    return Config(
+        path=path.resolve(),
+        controller=top.controller,
+        language=top.language,
+        deadline=top.deadline,
+        ledger=ledger,
+        templates=top.templates,
+        security_measures=top.security_measures,
+        sources=sources,
+        retention=top.retention,
+    )
+
+
+def _validate_source(
+    name: str,
+    entry: Any,
+    lines: dict[KeyPath, int],
+    path: Path,
+    context: dict[str, Any],
+    problems: list[Problem],
+) -> Source | None:
+    at: KeyPath = ("sources", name)
+    if not SOURCE_NAME.match(name):
+        problems.append(
+            Problem(
+                "source names start with a letter and hold only letters, digits, - and _",
+                _where(path, lines, at),
+            )
+        )
+        return None
+    if not isinstance(entry, dict):
+        problems.append(
+            Problem("expected a mapping such as {type: sql, url: ...}", _where(path, lines, at))
+        )
+        return None
+    type_name = entry.get("type")
+    if not isinstance(type_name, str) or not type_name:
+        problems.append(
+            Problem(
+                "required key is missing",
+                _where(path, lines, (*at, "type")),
+                f"known types: {', '.join(known_type_names())}",
+            )
+        )
+        return None
+    try:
+        source_type = get_source_type(type_name)
+    except PluginLoadError as exc:
+        problems.append(Problem(str(exc), _where(path, lines, (*at, "type"))))
+        return None
+    if source_type is None:
+        problems.append(
+            Problem(
+                f"unknown source type '{type_name}'",
+                _where(path, lines, (*at, "type")),
+                _suggest(type_name, known_type_names(), "known types"),
+            )
+        )
+        return None
+
+    common_keys = set(SourceCommon.model_fields)
+    common = {k: v for k, v in entry.items() if k in common_keys}
+    option_values = {k: v for k, v in entry.items() if k not in common_keys}
+    allowed = sorted(common_keys | _field_names(source_type.options))
+    found: list[Problem] = []
+    try:
+        metadata = SourceCommon.model_validate(common, context=context)
+    except ValidationError as exc:
+        found.extend(_problems(exc, at, SourceCommon, lines, path))
+        metadata = None
+    try:
+        options = source_type.options.model_validate(option_values, context=context)
+    except ValidationError as exc:
+        found.extend(_problems(exc, at, source_type.options, lines, path, allowed))
+        options = None
+    problems.extend(found)
+    if found or metadata is None or options is None:
+        return None
+    return Source(name=name, options=options, **metadata.model_dump())
+
+
+def _check_retention_tables(
+    top: ConfigFile, sources: Mapping[str, Source], lines: dict[KeyPath, int], path: Path
+) -> list[Problem]:
+    problems = []
+    for i, rule in enumerate(top.retention):
+        for j, pattern in enumerate(rule.tables):
+            source, dot, table = pattern.partition(".")
+            where = _where(path, lines, ("retention", i, "tables", j))
+            if not dot or not table:
+                problems.append(Problem("expected SOURCE.TABLE, e.g. shop.invoices", where))
+            elif source != "*" and source not in top.sources:
+                problems.append(
+                    Problem(
+                        f"no source named '{source}'",
+                        where,
+                        _suggest(source, list(top.sources), "sources"),
+                    )
+                )
+    return problems
+
+
+def _problems(
+    exc: ValidationError,
+    prefix: KeyPath,
+    model: type[BaseModel],
+    lines: dict[KeyPath, int],
+    path: Path,
+    allowed: list[str] | None = None,
+) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        full = (*prefix, *loc)
+        where = _where(path, lines, full)
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            candidates = allowed if allowed is not None and len(loc) == 1 else None
+            if candidates is None:
+                candidates = sorted(_fields_at(model, loc[:-1]))
+            problems.append(
+                Problem("unknown key", where, _suggest(str(loc[-1]), candidates, "allowed keys"))
+            )
+        elif kind == "missing":
+            problems.append(Problem("required key is missing", where))
+        else:
+            message = error["msg"]
+            message = message.removeprefix("Value error, ")
+            problems.append(Problem(message[:1].lower() + message[1:], where))
+    return problems
+
+
+def _is_union_tag(part: str | int) -> bool:
+    """pydantic puts the union member's type name into a loc; it is not a key."""
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "list", "dict"})
+
+
+def _where(path: Path, lines: dict[KeyPath, int], at: KeyPath) -> Where:
+    """The line of ``at``, or of its nearest ancestor that the file has."""
+    probe = at
+    while probe not in lines and probe:
+        probe = probe[:-1]
+    return Where(file=path, line=lines.get(probe), key=_dotted(at) or None)
+
+
+def _dotted(at: KeyPath) -> str:
+    text = ""
+    for part in at:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _suggest(word: str, candidates: list[str], label: str) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"{label}: {', '.join(candidates)}" if candidates else ""
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
+def _fields_at(model: type[BaseModel], loc: KeyPath) -> set[str]:
+    """The keys allowed at ``loc`` inside ``model``, following nested models, lists and dicts."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = {info.alias or name: info for name, info in current.model_fields.items()}
+            if str(part) not in fields:
+                return set()
+            current = fields[str(part)].annotation
+        else:
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return _field_names(current)
+    return set()
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``X | None`` so nested models are found behind optional fields."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    return annotation

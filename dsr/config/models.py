@@ -1,0 +1,168 @@
+"""The validated shape of dsr.yaml.
+
+Only ``controller.name`` is required; everything else has a default, and what the
+Art. 30 record needs but the file leaves empty is reported as a gap, not an error.
+A source entry has the common processing metadata below plus the options of its
+connector, which validates them with its own model (see ``connectors``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from dsr.config.fields import ConfigPath, DatabaseUrl
+
+SOURCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+class Strict(BaseModel):
+    """Rejects unknown keys, so a typo is an error and not a silently ignored setting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(Strict):
+    """A person or office with contact details (DPO, representative)."""
+
+    name: str | None = None
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Controller(Strict):
+    """The company responsible for the processing (Art. 4(7), Art. 30(1)(a))."""
+
+    name: str = Field(min_length=1)
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    representative: Contact | None = None
+    dpo: Contact | None = None
+    supervisory_authority: str | None = None
+
+
+class Deadline(Strict):
+    """How Art. 12(3) deadlines are counted and when dsr warns."""
+
+    holidays: str = "DE"
+    target_days: int = Field(default=14, ge=1, le=90)
+    warn_days: int = Field(default=5, ge=0, le=60)
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_holidays(cls, value: str) -> str:
+        import holidays
+
+        value = value.strip().upper()
+        country, _, subdivision = value.partition("-")
+        try:
+            holidays.country_holidays(country, subdiv=subdivision or None, years=2026)
+        except NotImplementedError as exc:
+            raise ValueError(
+                f"unknown country '{country}'; use an ISO 3166 code such as DE"
+            ) from exc
+        except Exception as exc:  # holidays raises NotImplementedError or ValueError
+            known = sorted(holidays.list_supported_countries().get(country, []))
+            raise ValueError(
+                f"unknown subdivision '{subdivision}' of {country}; known: {', '.join(known)}"
+            ) from exc
+        return value
+
+    @property
+    def country(self) -> str:
+        return self.holidays.partition("-")[0]
+
+    @property
+    def subdivision(self) -> str | None:
+        return self.holidays.partition("-")[2] or None
+
+
+class Processor(Strict):
+    """A processor (Art. 28) that holds a source's data for the controller."""
+
+    name: str = Field(min_length=1)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    safeguards: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        if not value.isalpha():
+            raise ValueError("expected a two-letter country code such as DE or US")
+        return value.upper()
+
+
+class SourceCommon(Strict):
+    """Processing metadata any source may carry, whatever its type."""
+
+    type: str
+    description: str | None = None
+    purpose: str | None = None
+    legal_basis: str | None = None
+    data_subjects: list[str] = Field(default_factory=list)
+    recipients: list[str] = Field(default_factory=list)
+    processor: Processor | None = None
+
+
+class Source(SourceCommon):
+    """A validated source: the common metadata plus its connector's options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    name: str
+    options: Any = None
+
+
+class RetentionRule(Strict):
+    """A legal duty to keep rows (Art. 17(3)(b)), e.g. invoices for 8 years."""
+
+    name: str = Field(min_length=1)
+    tables: list[str] = Field(min_length=1)
+    date_column: str | None = None
+    years: int = Field(ge=1, le=30)
+    basis: str = Field(min_length=1)
+
+
+class Config(Strict):
+    """All of dsr.yaml, after validation; ``path`` is the file it came from."""
+
+    path: Path
+    controller: Controller
+    language: Literal["de", "en"] = "de"
+    deadline: Deadline = Field(default_factory=Deadline)
+    ledger: DatabaseUrl
+    templates: ConfigPath | None = None
+    security_measures: list[str] = Field(default_factory=list)
+    sources: dict[str, Source] = Field(default_factory=dict)
+    retention: list[RetentionRule] = Field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+
+class ConfigFile(Strict):
+    """The top level of dsr.yaml as written, before sources are handed to connectors."""
+
+    controller: Controller
+    language: Literal["de", "en"] = "de"
+    deadline: Deadline = Field(default_factory=Deadline)
+    ledger: DatabaseUrl | None = None
+    templates: ConfigPath | None = None
+    security_measures: list[str] = Field(default_factory=list)
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    retention: list[RetentionRule] = Field(default_factory=list)
+
+    @field_validator("sources", "retention", "security_measures", mode="before")
+    @classmethod
+    def _empty_section(cls, value: Any, info: ValidationInfo) -> Any:
+        """A section whose entries are all commented out reads as None: take it as empty."""
+        if value is None:
+            return {} if info.field_name == "sources" else []
+        return value

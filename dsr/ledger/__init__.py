@@ -1,0 +1,1 @@
+"""The request ledger: requests, their identifiers, events (an audit hash chain), plans and documents."""

@@ -1,0 +1,1 @@
+"""Turning results into documents: Jinja2 templates and owner-only file writers."""
