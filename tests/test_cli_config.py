@@ -72,7 +72,12 @@ def test_config_found_through_environment_and_current_folder(tmp_path: Path) -> 
     other = tmp_path / "elsewhere"
     other.mkdir()
     result = run(
-        "config", "check", "--json", exit=0, cwd=other, env={"DSR_CONFIG": str(tmp_path / "dsr.yaml")}
+        "config",
+        "check",
+        "--json",
+        exit=0,
+        cwd=other,
+        env={"DSR_CONFIG": str(tmp_path / "dsr.yaml")},
     )
     assert result.json["config"] == str(tmp_path / "dsr.yaml")
 
@@ -96,6 +101,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> Non
 
 
 def test_environment_variables_fill_secrets_and_never_show_them(tmp_path: Path) -> None:
+    (tmp_path / "ledger").mkdir()
     path = write(
         tmp_path,
         "controller: {name: X}\n"
@@ -281,7 +287,9 @@ def test_not_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
 
 
 def test_init_writes_a_commented_starter_that_validates(tmp_path: Path) -> None:
-    result = run("init", "--name", 'Beispiel "Nord" GmbH', "--holidays", "de-by", exit=0, cwd=tmp_path)
+    result = run(
+        "init", "--name", 'Beispiel "Nord" GmbH', "--holidays", "de-by", exit=0, cwd=tmp_path
+    )
     path = tmp_path / "dsr.yaml"
     assert "Wrote" in result.stdout
     text = path.read_text(encoding="utf-8")

@@ -106,8 +106,16 @@ def test_ruff_keeps_rich_typer_and_print_inside_the_cli_layer(tmp_path: Path) ->
     )
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
-             str(offender)],
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "check",
+                "--no-cache",
+                "--output-format",
+                "concise",
+                str(offender),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -40,7 +40,9 @@ def test_every_package_folder_is_declared() -> None:
     expected = {
         p for p in expected if not any(part.startswith((".", "__")) for part in p.split("."))
     }
-    assert expected <= set(packages), f"add to [tool.setuptools] packages: {expected - set(packages)}"
+    assert expected <= set(packages), (
+        f"add to [tool.setuptools] packages: {expected - set(packages)}"
+    )
 
 
 def test_checkout_install_finds_connectors_and_templates() -> None:
@@ -96,7 +98,11 @@ def test_wheel_in_a_fresh_venv_runs_help_and_demo(wheel: Path, tmp_path: Path) -
     assert check.returncode == 0, check.stderr
 
     where = subprocess.run(
-        [str(bin_dir / "python"), "-c", "import dsr.connectors, sys; print(dsr.connectors.__file__)"],
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import dsr.connectors, sys; print(dsr.connectors.__file__)",
+        ],
         cwd=outside,
         env=env,
         capture_output=True,

@@ -63,7 +63,9 @@ def root(
     debug: Annotated[
         bool,
         typer.Option(
-            "--debug", envvar="DSR_DEBUG", help="Show Python tracebacks for errors (for bug reports)."
+            "--debug",
+            envvar="DSR_DEBUG",
+            help="Show Python tracebacks for errors (for bug reports).",
         ),
     ] = False,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -41,9 +42,19 @@ def check_command(config: ConfigOption = None, json_output: JsonOption = False) 
         raise typer.Exit(ExitCode.ATTENTION)
 
 
+def _relative(location: str, config: str) -> str:
+    """Paths inside the config's folder are shown relative to it, as dsr.yaml writes them."""
+    folder = str(Path(config).parent) + "/"
+    if location.startswith(folder):
+        return location[len(folder) :]
+    if location.startswith("sqlite:///" + folder):
+        return "sqlite:///" + location[len("sqlite:///" + folder) :]
+    return location
+
+
 def _show(summary: dict[str, Any]) -> None:
     console = out()
-    console.print(f"[green]✓[/] {escape(summary['config'])} is valid.\n")
+    console.print(f"[green]✓[/] {escape(summary['config'])} is valid.\n", soft_wrap=True)
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -65,16 +76,14 @@ def _show(summary: dict[str, Any]) -> None:
     if summary["sources"]:
         table = Table(title="Sources", title_justify="left")
         for column in ("name", "type", "where", "processor"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for source in summary["sources"]:
             processor = source["processor"]
-            processor_text = (
-                f"{processor['name']} ({processor['country']})" if processor else ""
-            )
+            processor_text = f"{processor['name']} ({processor['country']})" if processor else ""
             table.add_row(
                 escape(source["name"]),
                 source["type"],
-                escape(source["location"]),
+                escape(_relative(source["location"], summary["config"])),
                 escape(processor_text),
             )
         console.print(table)
@@ -85,11 +94,14 @@ def _show(summary: dict[str, Any]) -> None:
             date = f" from {rule['date_column']}" if rule["date_column"] else ""
             console.print(
                 f"  {escape(rule['name'])}: {escape(', '.join(rule['tables']))}, "
-                f"{rule['years']} years{escape(date)} ({escape(rule['basis'])})"
+                f"{rule['years']} years{escape(date)} ({escape(rule['basis'])})",
+                soft_wrap=True,
             )
 
     gaps = summary["gaps"]
     if gaps:
         console.print(f"\n[bold yellow]Gaps to fill[/] ({len(gaps)}), not errors:")
         for gap in gaps:
-            console.print(f"  [yellow]•[/] {escape(gap['key'])}: {escape(gap['message'])}")
+            console.print(
+                f"  [yellow]•[/] {escape(gap['key'])}: {escape(gap['message'])}", soft_wrap=True
+            )

@@ -52,5 +52,5 @@ def init_command(
         print_json({"config": str(checked.path), "controller": checked.controller.name})
         return
     console = out()
-    console.print(f"Wrote [bold]{escape(str(path))}[/].")
+    console.print(f"Wrote [bold]{escape(str(path))}[/].", soft_wrap=True)
     console.print("Next: describe your sources in it, then run [bold]dsr config check[/].")

@@ -13,7 +13,11 @@ from dsr.config.models import Config
 
 # EU member states plus Iceland, Liechtenstein and Norway: transfers inside need no safeguards.
 EEA = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO".split()
+    {
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI",
+        "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT",
+        "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+    }
 )
 
 
@@ -58,9 +62,7 @@ def find_gaps(config: Config) -> list[Gap]:
             if not getattr(source, key):
                 gaps.append(Gap(f"sources.{name}.{key}", f"not set ({needed_for})"))
         if not source.data_subjects:
-            gaps.append(
-                Gap(f"sources.{name}.data_subjects", "whose data this is (Art. 30(1)(c))")
-            )
+            gaps.append(Gap(f"sources.{name}.data_subjects", "whose data this is (Art. 30(1)(c))"))
         processor = source.processor
         if processor is not None and processor.country not in EEA and not processor.safeguards:
             gaps.append(

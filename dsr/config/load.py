@@ -83,16 +83,14 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(
-            Problem(f"invalid YAML: {problem}", Where(file=path, line=line))
-        ) from exc
+        raise ConfigError(Problem(f"invalid YAML: {problem}", Where(file=path, line=line))) from exc
     if node is None:
         raise ConfigError(
             Problem("file is empty", Where(file=path, line=1), "at least controller.name is needed")
         )
     lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
     _index_lines(node, (), lines, path)
-    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    data = yaml.load(text, Loader=_LineLoader)
     if not isinstance(data, dict):
         raise ConfigError(
             Problem(
@@ -141,7 +139,10 @@ def _expand_env(
         name = match.group(1)
         if not _ENV_NAME.match(name):
             problems.append(
-                Problem(f"'${{{name}}}' is not a valid environment variable name", _where(path, lines, at))
+                Problem(
+                    f"'${{{name}}}' is not a valid environment variable name",
+                    _where(path, lines, at),
+                )
             )
             return ""
         if name not in os.environ:
@@ -293,8 +294,11 @@ def _problems(
     allowed: list[str] | None = None,
 ) -> list[Problem]:
     problems = []
-    for error in exc.errors(include_input=False, include_url=False):
+    errors = exc.errors(include_input=False, include_url=False)
+    for error in errors:
         loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        if error["type"] == "missing" and _misspelt_elsewhere(loc, errors, model, allowed):
+            continue  # "urll: did you mean 'url'?" already says it
         full = (*prefix, *loc)
         where = _where(path, lines, full)
         kind = error["type"]
@@ -312,6 +316,26 @@ def _problems(
             message = message.removeprefix("Value error, ")
             problems.append(Problem(message[:1].lower() + message[1:], where))
     return problems
+
+
+def _misspelt_elsewhere(
+    loc: tuple[str | int, ...],
+    errors: list[Any],
+    model: type[BaseModel],
+    allowed: list[str] | None,
+) -> bool:
+    """Whether a missing key was written, misspelt, as an unknown key beside it."""
+    for other in errors:
+        other_loc = tuple(p for p in other["loc"] if not _is_union_tag(p))
+        if other["type"] != "extra_forbidden" or other_loc[:-1] != loc[:-1]:
+            continue
+        candidates = allowed if allowed is not None and len(loc) == 1 else None
+        if candidates is None:
+            candidates = sorted(_fields_at(model, loc[:-1]))
+        close = difflib.get_close_matches(str(other_loc[-1]), candidates, n=1, cutoff=0.6)
+        if close and close[0] == loc[-1]:
+            return True
+    return False
 
 
 def _is_union_tag(part: str | int) -> bool:

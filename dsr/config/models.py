@@ -61,17 +61,12 @@ class Deadline(Strict):
 
         value = value.strip().upper()
         country, _, subdivision = value.partition("-")
-        try:
-            holidays.country_holidays(country, subdiv=subdivision or None, years=2026)
-        except NotImplementedError as exc:
-            raise ValueError(
-                f"unknown country '{country}'; use an ISO 3166 code such as DE"
-            ) from exc
-        except Exception as exc:  # holidays raises NotImplementedError or ValueError
-            known = sorted(holidays.list_supported_countries().get(country, []))
-            raise ValueError(
-                f"unknown subdivision '{subdivision}' of {country}; known: {', '.join(known)}"
-            ) from exc
+        supported = holidays.list_supported_countries()
+        if country not in supported:
+            raise ValueError(f"unknown country '{country}'; use an ISO 3166 code such as DE")
+        if subdivision and subdivision not in supported[country]:
+            known = ", ".join(f"{country}-{s}" for s in sorted(supported[country]))
+            raise ValueError(f"unknown subdivision '{subdivision}' of {country}; known: {known}")
         return value
 
     @property

@@ -27,7 +27,9 @@ def write_starter(
     """
     if path.exists() and not force:
         raise UsageError(
-            Problem("already exists; nothing was changed", Where(file=path), "use --force to replace it")
+            Problem(
+                "already exists; nothing was changed", Where(file=path), "use --force to replace it"
+            )
         )
     if path.exists() and path.is_dir():
         raise UsageError(Problem("is a folder", Where(file=path)))

@@ -1,0 +1,168 @@
+"""The contract between dsr and every kind of source.
+
+A connector knows one kind of source. It lists tables with their columns, keys
+and links, gives a sample, finds the rows matching a *batch* of normalised
+identifiers in one pass, and applies erasure actions atomically, or declares
+(in ``capabilities``) that it cannot. Identifiers arrive already normalised
+(``dsr.identifiers``); a connector only compares, it never normalises, so a
+person is found the same way in every source.
+
+Work goes to the engine that holds the data: SQL sources get parameterised,
+index-using queries; files are streamed, never loaded whole when large.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from dsr.connectors.capabilities import Capabilities
+from dsr.errors import SourceError
+
+RowKey = dict[str, Any]
+"""A row's identity: its primary key as an object (``{"InvoiceId": 98}``), or for
+files its place (``{"file": "signups.csv", "row": 12}``, with ``"sheet"`` for
+workbooks; ``row`` is the row number a spreadsheet program shows, header = 1)."""
+
+IdentifierKind = Literal["email", "phone", "name", "id", "text"]
+"""What a column identifies a person by; ``text`` is free text that may mention anyone."""
+
+MatchMode = Literal["exact", "casefold", "digits", "contains"]
+"""How a lookup compares a stored value with a normalised identifier:
+
+- ``exact``: equal as text (customer numbers, vendor ids);
+- ``casefold``: equal ignoring case and surrounding blanks (e-mail addresses);
+- ``digits``: the value's digits, all other characters dropped, end with the
+  identifier (phone numbers in any format: the identifier is the national
+  significant number, the core re-checks candidates with phonenumbers);
+- ``contains``: the value contains the identifier, ignoring case (mentions in notes).
+"""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = ""  # the source's own type name: VARCHAR(120), TEXT, int64, string
+    nullable: bool = True
+    identifies: IdentifierKind | None = None  # set where the connector knows it (SaaS exports)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """``columns`` of this table point at ``referred`` columns of ``table``."""
+
+    columns: tuple[str, ...]
+    table: str
+    referred: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    indexed: tuple[tuple[str, ...], ...] = ()  # column lists with an index, leading column first
+    rows: int | None = None
+    rows_exact: bool = False
+    kind: Literal["table", "view", "sheet", "file", "records"] = "table"
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Find the rows of ``table`` whose ``column`` matches one of ``values``."""
+
+    table: str
+    column: str
+    values: frozenset[str]
+    match: MatchMode = "exact"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One row that matched: where, by which column and value, and the row itself."""
+
+    table: str
+    key: RowKey
+    column: str
+    value: str  # the normalised identifier (one of the lookup's values) that matched
+    row: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+ActionKind = Literal["delete", "null", "mask", "redact"]
+
+
+@dataclass(frozen=True)
+class ErasureAction:
+    """One change to one row.
+
+    ``delete`` removes the row; ``null`` empties ``columns``; ``mask`` overwrites
+    ``columns`` with ``mask``; ``redact`` replaces each of ``substrings`` inside
+    ``columns`` (case-insensitively) with ``mask``.
+    """
+
+    table: str
+    key: RowKey
+    action: ActionKind
+    columns: tuple[str, ...] = ()
+    mask: str = "[entfernt]"
+    substrings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What ``apply`` did: actions that changed a row, and those that found nothing to change
+    (the row was already gone or already erased, as after a re-run)."""
+
+    applied: int
+    unchanged: int
+
+
+class UnsupportedAction(SourceError):
+    """The connector declared that it cannot apply this kind of action."""
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What dsr calls on a source. Built-ins and plugins implement the same thing.
+
+    dsr constructs a connector as ``cls(name, options)`` with the source's name
+    and its validated ``Options``; the constructor must not connect or read yet,
+    so that listing connectors and checking dsr.yaml stay cheap.
+    """
+
+    type_name: ClassVar[str]
+    Options: ClassVar[type[BaseModel]]
+    capabilities: ClassVar[Capabilities]
+    summary: ClassVar[str]
+
+    name: str  # the source's name in dsr.yaml, for messages
+
+    def tables(self) -> list[Table]:
+        """Every table with columns, keys, links and a row count (exact where cheap)."""
+        ...
+
+    def sample(self, table: str, n: int = 20) -> list[dict[str, Any]]:
+        """Up to ``n`` rows of ``table``, for the classifier."""
+        ...
+
+    def find(self, lookups: Sequence[Lookup]) -> Iterator[Hit]:
+        """Every row matching any lookup, in one pass per table where the engine allows."""
+        ...
+
+    def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
+        """Apply all actions atomically: all of them, or none (then raise SourceError).
+
+        Safe to re-run: actions whose row is gone or already changed count as unchanged.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections and file handles."""
+        ...

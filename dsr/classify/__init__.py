@@ -1,0 +1,1 @@
+"""Recognising personal data: which columns hold what, from their names and values."""

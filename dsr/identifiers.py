@@ -1,0 +1,73 @@
+"""The one place where identifiers of a person are normalised.
+
+The same person is "Juergen.Mueller@Example.com" in one system and
+"juergen.mueller@example.com" in another, "+49 171 2345678" here and
+"0171 2345678" there. Every lookup normalises through these functions, and
+connectors only compare normalised values, so a person is found the same way
+in every source.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MIN_PHONE_DIGITS = 6
+_SPACES = re.compile(r"\s+")
+_TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe"})
+
+
+def normalise_email(value: str) -> str | None:
+    """Lower-cased address without blanks or a ``mailto:``; None if it is not an address."""
+    text = value.strip().removeprefix("mailto:").strip().lower()
+    return text if _EMAIL.match(text) else None
+
+
+def normalise_phone(value: str, region: str = "DE") -> str | None:
+    """E.164 (``+491712345678``), reading national numbers as ``region``; None if invalid.
+
+    Accepts the forms people write: ``+49 171 2345678``, ``0171 2345678``,
+    ``0049171 2345678``, ``(0171) 234-5678`` and a leading Excel apostrophe.
+    """
+    text = value.strip().lstrip("'")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    if len(phonenumbers.national_significant_number(number)) < _MIN_PHONE_DIGITS:
+        return None  # extensions and short codes identify nobody
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_digits(e164: str) -> str:
+    """The national significant number of an E.164 number: what every stored format ends with.
+
+    ``+491712345678`` → ``1712345678``, which "0171 2345678" and "0049 171 2345678"
+    both end with once their non-digits are dropped.
+    """
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.national_significant_number(number)
+
+
+def same_phone(stored: str, e164: str, region: str = "DE") -> bool:
+    """Whether a stored phone value in any format is the number ``e164``."""
+    return normalise_phone(stored, region) == e164
+
+
+def normalise_name(value: str) -> str:
+    """A name folded for comparison: case, accents, umlauts (ü = ue) and spacing ignored."""
+    text = _SPACES.sub(" ", value.strip()).casefold().translate(_TRANSLITERATE)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalise_id(value: str) -> str:
+    """An id as text: blanks and a leading Excel-safety apostrophe removed."""
+    return value.strip().lstrip("'").strip()
