@@ -7,6 +7,7 @@ path or source concerned and never carries a personal value or a secret.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,3 +77,11 @@ class LedgerError(DsrError):
 
 class SourceError(DsrError):
     """A data source cannot be reached or read."""
+
+
+def did_you_mean(word: str, candidates: list[str], label: str) -> str:
+    """A hint for a misspelt name: the closest candidate, else the list of valid ones."""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"{label}: {', '.join(candidates)}" if candidates else ""

@@ -47,3 +47,49 @@ def postgres_db(postgres_url: str) -> Iterator[str]:
         yield url
     finally:
         pg.drop_database(postgres_url, url)
+
+
+# --- MariaDB -------------------------------------------------------------------------------
+# Fixtures for tests marked ``mariadb``: ``mariadb_url`` (session) is the admin URL of a
+# server found or started by ``tests/mariadb.py``; ``mariadb_db`` (function) is a fresh,
+# empty database on it, dropped after the test. Without MariaDB such tests skip with the
+# reason; under ``CI=true`` they fail instead.
+
+from tests import mariadb  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "mariadb: needs a MariaDB/MySQL server "
+        "(started by tests/conftest.py when none is reachable)",
+    )
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[mariadb.MariaDB]:
+    """The MariaDB server for this test session (given, local, or throwaway)."""
+    try:
+        with mariadb.find_mariadb() as server:
+            yield server
+    except mariadb.MariaDBUnavailable as exc:
+        reason = f"no MariaDB for tests: {exc}"
+        if _in_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def mariadb_url(mariadb_server: mariadb.MariaDB) -> str:
+    """The admin URL (``mysql+pymysql://...``) of the session's MariaDB server."""
+    return mariadb_server.url
+
+
+@pytest.fixture
+def mariadb_db(mariadb_url: str) -> Iterator[str]:
+    """A fresh, empty MariaDB database for one test; its URL. Dropped afterwards."""
+    url = mariadb.create_database(mariadb_url)
+    try:
+        yield url
+    finally:
+        mariadb.drop_database(mariadb_url, url)

@@ -44,6 +44,7 @@ def test_minimal_file_from_design_md_is_valid(tmp_path: Path) -> None:
             "type": "sql",
             "location": f"sqlite:///{tmp_path / 'shop.db'}",
             "processor": None,
+            "error": None,
         }
     ]
     assert doc["sources_by_type"] == {"sql": 1}

@@ -44,7 +44,13 @@ def test_every_command_has_help_with_an_example(path: list[str]) -> None:
 
 
 def test_commands_that_exist_today() -> None:
-    assert sorted(" ".join(p) for p in all_commands()) == ["config check", "demo", "init"]
+    assert sorted(" ".join(p) for p in all_commands()) == [
+        "config check",
+        "connectors list",
+        "demo",
+        "init",
+        "sources check",
+    ]
 
 
 def test_unknown_command_and_option_exit_2() -> None:

@@ -19,8 +19,11 @@ from typer.main import get_command
 
 from dsr import __version__
 from dsr.cli import config as config_cli
+from dsr.cli import connectors as connectors_cli
 from dsr.cli import demo as demo_cli
 from dsr.cli import init as init_cli
+from dsr.cli import sources as sources_cli
+from dsr.cli.console import debug_enabled, set_debug
 from dsr.cli.output import error, hint
 from dsr.errors import DsrError
 from dsr.outcome import ExitCode
@@ -39,9 +42,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-_debug = {"on": False}
-
 
 def _show_version(value: bool) -> None:
     if value:
@@ -70,17 +70,19 @@ def root(
     ] = False,
 ) -> None:
     """Answer GDPR data-subject requests across databases, spreadsheets and SaaS exports."""
-    _debug["on"] = debug
+    set_debug(debug)
 
 
 app.command("init")(init_cli.init_command)
 app.add_typer(config_cli.app, name="config")
 app.command("demo")(demo_cli.demo_command)
+app.add_typer(sources_cli.app, name="sources")
+app.add_typer(connectors_cli.app, name="connectors")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script passes it to the shell)."""
-    _debug["on"] = os.environ.get("DSR_DEBUG", "") not in ("", "0", "false")
+    set_debug(os.environ.get("DSR_DEBUG", "") not in ("", "0", "false"))
     command = get_command(app)
     try:
         result = command.main(
@@ -128,6 +130,6 @@ def _code(value: object) -> int:
 
 
 def _traceback() -> bool:
-    if _debug["on"]:
+    if debug_enabled():
         traceback.print_exc(file=sys.stderr)
-    return _debug["on"]
+    return debug_enabled()

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from dsr.cli.console import out
 from dsr.cli.options import ConfigOption, JsonOption
-from dsr.cli.output import print_json
+from dsr.cli.output import print_json, warning
 from dsr.config.load import load_config
 from dsr.config.summary import summarise
 from dsr.outcome import ExitCode
@@ -29,7 +29,8 @@ def check_command(config: ConfigOption = None, json_output: JsonOption = False) 
     Each mistake is reported on one line with the file, the line and the key
     (exit 2). A valid file is summarised: controller, language, holidays, ledger,
     sources by type, retention rules, and the gaps the Art. 30 record still
-    needs filled. Exit 1 when the ledger cannot be reached.
+    needs filled. Exit 1 when the ledger cannot be reached or a source's
+    connector cannot be loaded.
 
     Example: dsr config check --config /etc/dsr/dsr.yaml
     """
@@ -38,7 +39,10 @@ def check_command(config: ConfigOption = None, json_output: JsonOption = False) 
         print_json(summary)
     else:
         _show(summary)
-    if summary["ledger"]["state"] == "error":
+    broken = [s for s in summary["sources"] if s["error"]]
+    for source in broken:
+        warning(f"source '{source['name']}' cannot be used: {source['error']}")
+    if summary["ledger"]["state"] == "error" or broken:
         raise typer.Exit(ExitCode.ATTENTION)
 
 

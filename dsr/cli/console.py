@@ -21,6 +21,18 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBar
 
+_debug = {"on": False}
+
+
+def set_debug(on: bool) -> None:
+    """Set by the root command from --debug or DSR_DEBUG."""
+    _debug["on"] = on
+
+
+def debug_enabled() -> bool:
+    """Whether tracebacks should be shown (only ever on stderr)."""
+    return _debug["on"]
+
 
 def out() -> Console:
     """A console on the current stdout (looked up per call, so redirection works)."""

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from dsr.config.fields import resolve_database_url
 from dsr.config.models import SOURCE_NAME, Config, ConfigFile, Source, SourceCommon
-from dsr.connectors import PluginLoadError, get_source_type, known_type_names
-from dsr.errors import ConfigError, Problem, Where
+from dsr.connectors import PluginLoadError, connector_class, known_type_names
+from dsr.errors import ConfigError, Problem, Where, did_you_mean
 
 DEFAULT_FILE = "dsr.yaml"
 ENV_VAR = "DSR_CONFIG"
@@ -38,16 +38,20 @@ def default_config_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_FILE)
 
 
-def load_config(path: Path | str | None = None) -> Config:
-    """Load and validate dsr.yaml; raise ConfigError listing every problem found."""
+def load_config(path: Path | str | None = None, *, strict: bool = True) -> Config:
+    """Load and validate dsr.yaml; raise ConfigError listing every problem found.
+
+    With ``strict=False``, a problem inside one source's entry (an unknown type,
+    a missing option, an unset password variable) does not stop the others:
+    that source comes back with ``error`` set, and commands that work source by
+    source report it and go on. Problems outside ``sources`` still raise.
+    """
     path = Path(path) if path is not None else default_config_path()
     text = _read(path)
     data, lines = _parse(text, path)
     problems: list[Problem] = []
     data = _expand_env(data, (), lines, path, problems)
-    if problems:
-        raise ConfigError(problems)
-    return _validate(data, lines, path)
+    return _validate(data, lines, path, problems, strict=strict)
 
 
 def _read(path: Path) -> str:
@@ -159,11 +163,17 @@ def _expand_env(
     return _ENV_REF.sub(substitute, value)
 
 
-def _validate(data: dict[str, Any], lines: dict[KeyPath, int], path: Path) -> Config:
+def _validate(
+    data: dict[str, Any],
+    lines: dict[KeyPath, int],
+    path: Path,
+    problems: list[Problem],
+    *,
+    strict: bool,
+) -> Config:
     """Validate parsed data; messages name ``path`` as given, Config.path is absolute."""
     base_dir = path.resolve().parent
     context = {"base_dir": base_dir}
-    problems: list[Problem] = []
     try:
         top = ConfigFile.model_validate(data, context=context)
     except ValidationError as exc:
@@ -179,6 +189,8 @@ def _validate(data: dict[str, Any], lines: dict[KeyPath, int], path: Path) -> Co
                 sources[source.name] = source
     if top is not None:
         problems.extend(_check_retention_tables(top, sources, lines, path))
+    if not strict and isinstance(raw_sources, dict):
+        problems = _set_aside_source_problems(problems, raw_sources, sources)
     if problems or top is None:
         raise ConfigError(problems)
 
@@ -194,6 +206,34 @@ def _validate(data: dict[str, Any], lines: dict[KeyPath, int], path: Path) -> Co
         sources=sources,
         retention=top.retention,
     )
+
+
+def _set_aside_source_problems(
+    problems: list[Problem], raw_sources: dict[str, Any], sources: dict[str, Source]
+) -> list[Problem]:
+    """Attach each problem inside ``sources.NAME`` to that source; return the rest."""
+    per_source: dict[str, list[Problem]] = {}
+    rest = []
+    for problem in problems:
+        key = problem.where.key or ""
+        parts = key.split(".", 2)
+        if len(parts) >= 2 and parts[0] == "sources" and parts[1] in raw_sources:
+            per_source.setdefault(parts[1], []).append(problem)
+        else:
+            rest.append(problem)
+    for name, found in per_source.items():
+        error = "; ".join(str(p) for p in found)
+        if name in sources:
+            sources[name] = sources[name].model_copy(update={"error": error, "options": None})
+        else:
+            entry = raw_sources[name]
+            kind = entry.get("type") if isinstance(entry, dict) else None
+            sources[name] = Source(name=name, type=str(kind or "unknown"), error=error)
+    # Keep dsr.yaml's order.
+    ordered = {name: sources[name] for name in raw_sources if name in sources}
+    sources.clear()
+    sources.update(ordered)
+    return rest
 
 
 def _validate_source(
@@ -228,25 +268,30 @@ def _validate_source(
             )
         )
         return None
+    common_keys = set(SourceCommon.model_fields)
+    common = {k: v for k, v in entry.items() if k in common_keys}
     try:
-        source_type = get_source_type(type_name)
+        connector = connector_class(type_name)
     except PluginLoadError as exc:
-        problems.append(Problem(str(exc), _where(path, lines, (*at, "type"))))
-        return None
-    if source_type is None:
+        # The connector's options cannot be checked, but the other sources still work.
+        try:
+            metadata = SourceCommon.model_validate(common, context=context)
+        except ValidationError as invalid:
+            problems.extend(_problems(invalid, at, SourceCommon, lines, path))
+            return None
+        return Source(name=name, error=str(exc), **metadata.model_dump())
+    if connector is None:
         problems.append(
             Problem(
                 f"unknown source type '{type_name}'",
                 _where(path, lines, (*at, "type")),
-                _suggest(type_name, known_type_names(), "known types"),
+                did_you_mean(type_name, known_type_names(), "known types"),
             )
         )
         return None
 
-    common_keys = set(SourceCommon.model_fields)
-    common = {k: v for k, v in entry.items() if k in common_keys}
     option_values = {k: v for k, v in entry.items() if k not in common_keys}
-    allowed = sorted(common_keys | _field_names(source_type.options))
+    allowed = sorted(common_keys | _field_names(connector.Options))
     found: list[Problem] = []
     try:
         metadata = SourceCommon.model_validate(common, context=context)
@@ -254,9 +299,9 @@ def _validate_source(
         found.extend(_problems(exc, at, SourceCommon, lines, path))
         metadata = None
     try:
-        options = source_type.options.model_validate(option_values, context=context)
+        options = connector.Options.model_validate(option_values, context=context)
     except ValidationError as exc:
-        found.extend(_problems(exc, at, source_type.options, lines, path, allowed))
+        found.extend(_problems(exc, at, connector.Options, lines, path, allowed))
         options = None
     problems.extend(found)
     if found or metadata is None or options is None:
@@ -279,7 +324,7 @@ def _check_retention_tables(
                     Problem(
                         f"no source named '{source}'",
                         where,
-                        _suggest(source, list(top.sources), "sources"),
+                        did_you_mean(source, list(top.sources), "sources"),
                     )
                 )
     return problems
@@ -306,9 +351,8 @@ def _problems(
             candidates = allowed if allowed is not None and len(loc) == 1 else None
             if candidates is None:
                 candidates = sorted(_fields_at(model, loc[:-1]))
-            problems.append(
-                Problem("unknown key", where, _suggest(str(loc[-1]), candidates, "allowed keys"))
-            )
+            hint = did_you_mean(str(loc[-1]), candidates, "allowed keys")
+            problems.append(Problem("unknown key", where, hint))
         elif kind == "missing":
             problems.append(Problem("required key is missing", where))
         else:
@@ -356,13 +400,6 @@ def _dotted(at: KeyPath) -> str:
     for part in at:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
-
-
-def _suggest(word: str, candidates: list[str], label: str) -> str:
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return f"{label}: {', '.join(candidates)}" if candidates else ""
 
 
 def _field_names(model: type[BaseModel]) -> set[str]:

@@ -112,6 +112,7 @@ class Source(SourceCommon):
 
     name: str
     options: Any = None
+    error: str | None = None  # the connector could not be loaded; the source cannot be used
 
 
 class RetentionRule(Strict):

@@ -37,6 +37,7 @@ def summarise(config: Config, *, check_ledger: bool = True) -> dict[str, Any]:
                 "type": source.type,
                 "location": describe_location(source.options),
                 "processor": source.processor.model_dump() if source.processor else None,
+                "error": source.error,
             }
             for source in config.sources.values()
         ],

@@ -1,0 +1,326 @@
+"""The ``parquet`` connector: a Parquet file or folder of them, queried in place with DuckDB.
+
+Parquet files are often larger than memory, and DuckDB reads them column by
+column without loading them whole: row counts come from the file metadata,
+a sample is a ``LIMIT``, and a batch of lookups is one query per file whose
+comparisons (lower-casing, digits only, contains) run inside DuckDB, with the
+identifiers bound as list parameters. Only matching rows reach Python.
+
+Row keys are ``{"file", "row"}`` with the 1-based position of the row in its
+file. Erasure writes a new file with DuckDB's ``COPY ... TO`` (changed cells
+replaced by position, every other row and column copied, the original's
+compression kept) into a temporary file that then replaces the original
+(``atomic``). Deleted rows are emptied in place (every column NULL) so later
+row positions, and the keys that name them, stay valid (see ``edits``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from dsr.config.fields import ConfigPath
+from dsr.connectors.capabilities import Capabilities, Support
+from dsr.connectors.files.atomic import replacing
+from dsr.connectors.files.csvread import unreadable
+from dsr.connectors.files.edits import changes, check_actions, key_row
+from dsr.connectors.files.folder import SourceFile, list_files
+from dsr.connectors.protocol import ApplyResult, Column, ErasureAction, Hit, Lookup, Table
+from dsr.errors import Problem, SourceError, Where
+
+_BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
+_TEXT_TYPES = ("VARCHAR",)
+
+
+class ParquetOptions(BaseModel):
+    """A Parquet file or a folder of Parquet files, queried in place."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: ConfigPath
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class ParquetConnector:
+    """Parquet file or folder of Parquet files."""
+
+    type_name: ClassVar[str] = "parquet"
+    Options: ClassVar[type[BaseModel]] = ParquetOptions
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        delete=Support.SUPPORTED,
+        null=Support.SUPPORTED,
+        mask=Support.SUPPORTED,
+        redact=Support.SUPPORTED,
+        streaming=Support.SUPPORTED,
+    )
+    summary: ClassVar[str] = "Parquet file or folder of Parquet files"
+
+    def __init__(self, name: str, options: ParquetOptions) -> None:
+        self.name = name
+        self.options = options
+        self._files: dict[str, SourceFile] | None = None
+        self._schemas: dict[str, list[tuple[str, str]]] = {}
+        self._db: Any = None
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _connection(self) -> Any:
+        if self._db is None:
+            import duckdb
+
+            self._db = duckdb.connect(":memory:")
+            self._db.execute("SET preserve_insertion_order = true")
+        return self._db
+
+    def _query(self, file: SourceFile, sql: str, parameters: Sequence[Any]) -> Any:
+        """Run ``sql`` for ``file``; DuckDB's errors become one line naming the file."""
+        import duckdb
+
+        try:
+            with file.path.open("rb"):
+                pass
+        except OSError as exc:
+            raise unreadable(exc, file.path, self.name) from exc
+        try:
+            return self._connection().execute(sql, list(parameters))
+        except duckdb.Error as exc:
+            raise SourceError(
+                Problem(
+                    "the file is damaged or not a Parquet file; export it again",
+                    Where(file=file.path, source=self.name),
+                    f"({type(exc).__name__})",
+                )
+            ) from exc
+
+    def _by_table(self) -> dict[str, SourceFile]:
+        if self._files is None:
+            files = list_files(self.options.path, (".parquet", ".pq"), source=self.name)
+            self._files = {f.table: f for f in files}
+        return self._files
+
+    def _file(self, table: str) -> SourceFile:
+        file = self._by_table().get(table)
+        if file is None:
+            raise SourceError(Problem(f"has no table '{table}'", Where(source=self.name)))
+        return file
+
+    def _schema(self, file: SourceFile) -> list[tuple[str, str]]:
+        if file.table not in self._schemas:
+            rows = self._query(
+                file, "DESCRIBE SELECT * FROM read_parquet(?)", [str(file.path)]
+            ).fetchall()
+            self._schemas[file.table] = [(r[0], r[1]) for r in rows]
+        return self._schemas[file.table]
+
+    # -- reading ---------------------------------------------------------------------
+
+    def tables(self) -> list[Table]:
+        tables = []
+        for file in self._by_table().values():
+            schema = self._schema(file)
+            (count,) = self._query(
+                file,
+                "SELECT sum(num_rows) FROM parquet_file_metadata(?)",
+                [str(file.path)],
+            ).fetchone()
+            tables.append(
+                Table(
+                    file.table,
+                    tuple(Column(name, kind) for name, kind in schema),
+                    rows=int(count or 0),
+                    rows_exact=True,
+                    kind="file",
+                )
+            )
+        return tables
+
+    def sample(self, table: str, n: int = 20) -> list[dict[str, Any]]:
+        file = self._file(table)
+        names = [name for name, _ in self._schema(file)]
+        rows = self._query(
+            file, "SELECT * FROM read_parquet(?) LIMIT ?", [str(file.path), int(n)]
+        ).fetchall()
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def find(self, lookups: Sequence[Lookup]) -> Iterator[Hit]:
+        by_table: dict[str, list[Lookup]] = {}
+        for lookup in lookups:
+            by_table.setdefault(lookup.table, []).append(lookup)
+        for table, group in by_table.items():
+            yield from self._scan(self._file(table), group)
+
+    def _scan(self, file: SourceFile, lookups: list[Lookup]) -> Iterator[Hit]:
+        """One query over the file: for each lookup, the list of its values a row matches."""
+        names = [name for name, _ in self._schema(file)]
+        for lookup in lookups:
+            if lookup.column not in names:
+                raise SourceError(
+                    Problem(
+                        f"table '{file.table}' has no column '{lookup.column}'",
+                        Where(file=file.path, source=self.name),
+                    )
+                )
+        active = [lk for lk in lookups if any(lk.values)]
+        if not active:
+            return
+        parameters: list[Any] = []
+        matches = []
+        for lookup in active:
+            expression, values = _match_expression(lookup)
+            matches.append(expression)
+            parameters.append(values)
+        parameters.append(str(file.path))  # parameters follow the text: lookups, then the file
+        sql = (
+            "SELECT * FROM (SELECT file_row_number, * EXCLUDE (file_row_number), "
+            + ", ".join(f"{m} AS __dsr_m{i}" for i, m in enumerate(matches))
+            + " FROM read_parquet(?, file_row_number = true)) WHERE "
+            + " OR ".join(f"len(__dsr_m{i}) > 0" for i in range(len(matches)))
+        )
+        cursor = self._query(file, sql, parameters)
+        width = len(names)
+        while batch := cursor.fetchmany(1000):
+            for row in batch:
+                record = dict(zip(names, row[1 : 1 + width], strict=True))
+                key = {"file": file.name, "row": int(row[0]) + 1}
+                for lookup, matched in zip(active, row[1 + width :], strict=True):
+                    for value in matched:
+                        yield Hit(file.table, dict(key), lookup.column, value, record)
+
+    # -- erasing ---------------------------------------------------------------------
+
+    def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
+        def columns(table: str) -> list[str] | None:
+            file = self._by_table().get(table)
+            return None if file is None else [name for name, _ in self._schema(file)]
+
+        check_actions(
+            actions, columns, self.capabilities, source=self.name, connector=self.type_name
+        )
+        wanted: dict[str, dict[int, list[ErasureAction]]] = {}
+        for action in actions:
+            file = self._file(action.table)
+            types = dict(self._schema(file))
+            if action.action in ("mask", "redact"):
+                for column in action.columns:
+                    if types[column] not in _TEXT_TYPES:
+                        raise SourceError(
+                            Problem(
+                                f"column '{column}' of '{action.table}' holds {types[column]} "
+                                f"values; {action.action} needs a text column",
+                                Where(file=file.path, source=self.name),
+                                "empty it with a null action instead",
+                            )
+                        )
+            row = key_row(action, file.name, 1, self.name)
+            wanted.setdefault(file.table, {}).setdefault(row - 1, []).append(action)
+
+        applied = unchanged = 0
+        plans: list[tuple[SourceFile, dict[str, dict[int, Any]]]] = []
+        for table, rows in wanted.items():
+            file = self._file(table)
+            names = [name for name, _ in self._schema(file)]
+            found = self._query(
+                file,
+                "SELECT file_row_number, * EXCLUDE (file_row_number) "
+                "FROM read_parquet(?, file_row_number = true) "
+                "WHERE list_contains(CAST(? AS BIGINT[]), file_row_number)",
+                [str(file.path), sorted(rows)],
+            ).fetchall()
+            current = {int(r[0]): dict(zip(names, r[1:], strict=True)) for r in found}
+            cells: dict[str, dict[int, Any]] = {}
+            for position, todo in rows.items():
+                record = current.get(position)
+                for action in todo:
+                    gone = record is None or all(v is None for v in record.values())
+                    new = {} if gone or record is None else changes(action, record, None)
+                    if not new:
+                        unchanged += 1
+                        continue
+                    applied += 1
+                    assert record is not None
+                    record.update(new)
+                    for column, value in new.items():
+                        cells.setdefault(column, {})[position] = value
+            if cells:
+                plans.append((file, cells))
+        if plans:
+            with replacing([f.path for f, _ in plans], source=self.name) as temps:
+                for (file, cells), temp in zip(plans, temps, strict=True):
+                    self._rewrite(file, cells, temp)
+        return ApplyResult(applied, unchanged)
+
+    def _rewrite(self, file: SourceFile, cells: dict[str, dict[int, Any]], temp: Path) -> None:
+        """Copy ``file`` to ``temp`` with ``cells`` (column -> row position -> value) replaced."""
+        compression = self._query(
+            file,
+            "SELECT compression FROM parquet_metadata(?) LIMIT 1",
+            [str(file.path)],
+        ).fetchone()
+        codec = str(compression[0]).lower() if compression else "snappy"
+        if codec not in ("uncompressed", "snappy", "gzip", "zstd", "brotli", "lz4", "lz4_raw"):
+            codec = "snappy"
+        select = []
+        parameters: list[Any] = []
+        for name, kind in self._schema(file):
+            if name not in cells:
+                select.append(_quote(name))
+                continue
+            positions = sorted(cells[name])
+            values = [cells[name][p] for p in positions]
+            select.append(
+                "CASE WHEN list_contains(CAST(? AS BIGINT[]), file_row_number) "
+                "THEN CAST(list_extract(CAST(? AS VARCHAR[]), "
+                "list_position(CAST(? AS BIGINT[]), file_row_number)) AS "
+                f"{kind}) ELSE {_quote(name)} END AS {_quote(name)}"
+            )
+            parameters.extend([positions, values, positions])
+        parameters.append(str(file.path))
+        sql = (
+            f"COPY (SELECT {', '.join(select)} "
+            "FROM read_parquet(?, file_row_number = true)) "
+            f"TO {_literal(str(temp))} (FORMAT parquet, COMPRESSION {codec})"
+        )
+        self._query(file, sql, parameters)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _match_expression(lookup: Lookup) -> tuple[str, list[str]]:
+    """A DuckDB expression giving the list of the lookup's values a row matches.
+
+    The expression has one parameter: the lookup's values as a list.
+    """
+    text = f"CAST({_quote(lookup.column)} AS VARCHAR)"
+    values = sorted(v for v in lookup.values if v)
+    if lookup.match in ("exact", "casefold"):
+        prepared = f"trim({text}, {_BLANKS})"
+        if lookup.match == "casefold":
+            prepared = f"lower({prepared})"
+        return (
+            f"CASE WHEN list_contains(CAST(? AS VARCHAR[]), {prepared}) "
+            f"THEN [{prepared}] ELSE CAST([] AS VARCHAR[]) END",
+            values,
+        )
+    if lookup.match == "digits":
+        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
+        return (
+            f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: ends_with({digits}, x)), [])",
+            values,
+        )
+    return (
+        f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: contains(lower({text}), x)), [])",
+        values,
+    )

@@ -1,0 +1,88 @@
+"""HubSpot: the contacts export as CSV (formats.md, section 2).
+
+``Record ID`` always leads; the other columns depend on the view or on "all
+properties", custom properties come under their labels, and association
+columns (``Associated Company IDs``) hold several ids separated by ``;``.
+Exports of companies, deals or tickets lying beside the contacts are read too,
+so a contact's associations resolve to their records.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dsr.connectors.saas.export import ExportConnector, TableSpec
+
+CONTACT_IDENTIFIERS = {
+    "record id": "id",
+    "email": "email",
+    "work email": "email",
+    "additional email addresses": "email",
+    "phone number": "phone",
+    "mobile phone number": "phone",
+    "whatsapp phone number": "phone",
+    "fax number": "phone",
+    "first name": "name",
+    "last name": "name",
+}
+ASSOCIATIONS = {
+    "primary associated company id": "companies",
+    "associated company ids": "companies",
+    "associated deal ids": "deals",
+    "associated ticket ids": "tickets",
+    "associated contact ids": "contacts",
+}
+_RECORD = (("Record ID",),)
+
+CONTACTS = TableSpec(
+    "contacts",
+    what="contacts",
+    files=r"contact",
+    requires=_RECORD,
+    key=("record id",),
+    identifies=CONTACT_IDENTIFIERS,
+    links=ASSOCIATIONS,
+    multi=("associated * ids", "additional email addresses"),
+)
+COMPANIES = TableSpec(
+    "companies",
+    what="companies",
+    files=r"compan",
+    hints=None,
+    requires=_RECORD,
+    key=("record id",),
+    identifies={"phone number": "phone"},
+    links=ASSOCIATIONS,
+    multi=("associated * ids",),
+)
+DEALS = TableSpec(
+    "deals",
+    what="deals",
+    files=r"deal",
+    hints=None,
+    requires=_RECORD,
+    key=("record id",),
+    links=ASSOCIATIONS,
+    multi=("associated * ids",),
+)
+TICKETS = TableSpec(
+    "tickets",
+    what="tickets",
+    files=r"ticket",
+    hints=None,
+    requires=_RECORD,
+    key=("record id",),
+    identifies={"ticket description": "text"},
+    links=ASSOCIATIONS,
+    multi=("associated * ids",),
+)
+
+
+class HubSpotConnector(ExportConnector):
+    """HubSpot contacts export (CSV), with companies, deals and tickets exports beside it."""
+
+    type_name: ClassVar[str] = "hubspot"
+    summary: ClassVar[str] = "HubSpot contacts export (CSV)"
+    vendor: ClassVar[str] = "HubSpot"
+    expected: ClassVar[str] = "a contacts export CSV whose first column is 'Record ID'"
+    specs: ClassVar[tuple[TableSpec, ...]] = (CONTACTS, COMPANIES, DEALS, TICKETS)

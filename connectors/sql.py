@@ -1,0 +1,447 @@
+"""The ``sql`` connector: any database SQLAlchemy reaches (SQLite, PostgreSQL, MariaDB, ...).
+
+Work goes to the engine: lookups become parameterised queries (one per table and
+chunk of values, all lookups of the table OR-ed together) that can use the
+table's indexes, and erasure runs as one transaction per source, rows of child
+tables before the rows they refer to. A missing SQLite file is an error, not a
+new empty database, and connecting gives up after a few seconds.
+
+Per-table trouble found while listing (a view that fails when queried) does not
+fail the listing: the table is listed with unknown rows and the reason goes to
+``problems``, for ``dsr sources check`` to show.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from dsr.config.fields import DatabaseUrl, mask_url
+from dsr.connectors import sqlquery
+from dsr.connectors.capabilities import Capabilities, Support
+from dsr.connectors.protocol import (
+    ApplyResult,
+    ErasureAction,
+    Hit,
+    Lookup,
+    MatchMode,
+    Table,
+)
+from dsr.connectors.sqlschema import (
+    ESTIMATE_ABOVE,
+    TableInfo,
+    count_rows,
+    reflect_table,
+    row_estimates,
+)
+from dsr.errors import Problem, SourceError, Where
+
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for a server before the source counts as unreachable."""
+
+_DEFAULT_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+
+
+class SqlOptions(BaseModel):
+    """Any database SQLAlchemy reaches: SQLite, PostgreSQL, MariaDB/MySQL, warehouses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    url: DatabaseUrl
+    schema_: str | None = Field(default=None, alias="schema")
+    include: list[str] = Field(default_factory=list)  # table names, `*` globs
+    exclude: list[str] = Field(default_factory=list)
+
+
+def engine_url(url: str) -> URL:
+    """The URL with a driver chosen where it names none (psycopg 3, PyMySQL)."""
+    parsed = make_url(url)
+    driver = _DEFAULT_DRIVERS.get(parsed.drivername)
+    if driver:
+        parsed = parsed.set(drivername=driver)
+    if parsed.get_backend_name() in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def _reason(exc: BaseException) -> tuple[str, str]:
+    """A short reason and a hint for a database error, without values from the data."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    low = text.lower()
+    if any(
+        s in low
+        for s in (
+            "password authentication failed",
+            "access denied",
+            "authentication failed",
+            "no password supplied",
+        )
+    ):
+        return (
+            "wrong user name or password",
+            "check the user and password in the url (e.g. ${DB_PASSWORD} in dsr.yaml)",
+        )
+    if re.search(r"role \S+ does not exist", low):
+        return "unknown user", "check the user name in the url"
+    if "unknown database" in low or re.search(r'database "[^"]*" does not exist', low):
+        return "unknown database", "check the database name at the end of the url"
+    if any(
+        s in low
+        for s in (
+            "connection refused",
+            "can't connect",
+            "could not connect",
+            "timeout expired",
+            "timed out",
+            "could not translate host",
+            "name or service not known",
+            "no route to host",
+            "network is unreachable",
+            "failed to resolve",
+            "connection failed",
+        )
+    ):
+        return (
+            "server unreachable",
+            "check host and port in the url and that the server runs and accepts connections",
+        )
+    if "file is not a database" in low or "malformed" in low:
+        return "not a SQLite database", "check the path in the url"
+    if "unable to open database file" in low:
+        return "cannot open the database file", "check the path and its permissions"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(orig).__name__)
+    first = re.sub(r"^\(\d+,\s*[\"']?(.*?)[\"']?\)$", r"\1", first)  # PyMySQL: (1146, "...")
+    return first[:300], "check the source's url and the database"
+
+
+def _constraint(exc: IntegrityError) -> str:
+    low = str(exc.orig).lower()
+    if "foreign key" in low:
+        return "other rows still refer to it (foreign key)"
+    if "null" in low:
+        return "a column may not be empty (NOT NULL)"
+    if "unique" in low or "duplicate" in low:
+        return "the new value would repeat a unique value"
+    return "a constraint failed"
+
+
+class SqlConnector:
+    """Any SQLAlchemy database: reflected tables and views, queries run by the engine."""
+
+    type_name: ClassVar[str] = "sql"
+    Options: ClassVar[type[BaseModel]] = SqlOptions
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        delete=Support.SUPPORTED,
+        null=Support.SUPPORTED,
+        mask=Support.SUPPORTED,
+        redact=Support.SUPPORTED,
+        streaming=Support.SUPPORTED,
+    )
+    summary: ClassVar[str] = "any SQLAlchemy database (SQLite, PostgreSQL, MariaDB, ...)"
+
+    def __init__(self, name: str, options: SqlOptions) -> None:
+        self.name = name
+        self.options = options
+        self.problems: list[Problem] = []
+        """Per-table trouble found by the last ``tables()`` (e.g. a view that fails)."""
+        self._engine: Engine | None = None
+        self._names: dict[str, Literal["table", "view"]] | None = None
+        self._infos: dict[str, TableInfo] = {}
+
+    # -- connection and errors ----------------------------------------------------------
+
+    def _error(
+        self, message: str, hint: str | None = None, file: Path | None = None
+    ) -> SourceError:
+        password = make_url(self.options.url).password
+        if password:
+            message = message.replace(str(password), "***")
+        return SourceError(Problem(message, Where(source=self.name, file=file), hint))
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """Database errors as one-line SourceErrors naming the source, password masked."""
+        try:
+            yield
+        except SourceError:
+            raise
+        except IntegrityError as exc:
+            raise self._error(
+                f"{doing}: the database refused the change because "
+                f"{_constraint(exc)}; nothing was changed",
+                "erase or detach the rows that refer to it in the same plan",
+            ) from exc
+        except (DBAPIError, SQLAlchemyError) as exc:
+            reason, hint = _reason(exc)
+            raise self._error(f"{doing} ({mask_url(self.options.url)}): {reason}", hint) from exc
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, created (without connecting) on first use."""
+        return self._engine_or_connect()
+
+    def _engine_or_connect(self) -> Engine:
+        if self._engine is not None:
+            return self._engine
+        url = engine_url(self.options.url)
+        backend = url.get_backend_name()
+        connect_args: dict[str, Any] = {}
+        if backend == "sqlite":
+            database = url.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                path = Path(database)
+                if not path.is_file():
+                    what = "is a folder, not a SQLite file" if path.is_dir() else "file not found"
+                    raise self._error(what, "check the path in the url", file=path)
+        elif backend in ("postgresql", "mysql", "mariadb"):
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT
+        try:
+            engine = sa.create_engine(url, connect_args=connect_args)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise self._error(
+                f"cannot use {mask_url(self.options.url)}: {exc}".splitlines()[0],
+                "check the url's database type and driver",
+            ) from exc
+        if backend == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_foreign_keys)
+        self._engine = engine
+        return engine
+
+    @contextmanager
+    def _connect(self, doing: str) -> Iterator[Connection]:
+        with self._translated(doing), self._engine_or_connect().connect() as conn:
+            yield conn
+
+    # -- catalogue ------------------------------------------------------------------------
+
+    def _wanted(self, name: str) -> bool:
+        include, exclude = self.options.include, self.options.exclude
+        if include and not any(fnmatchcase(name, pattern) for pattern in include):
+            return False
+        return not any(fnmatchcase(name, pattern) for pattern in exclude)
+
+    def _table_names(self, conn: Connection) -> dict[str, Literal["table", "view"]]:
+        if self._names is None:
+            inspector = sa.inspect(conn)
+            schema = self.options.schema_
+            names: dict[str, Literal["table", "view"]] = {}
+            names.update((n, "table") for n in inspector.get_table_names(schema))
+            names.update((n, "view") for n in inspector.get_view_names(schema))
+            self._names = {n: k for n, k in sorted(names.items()) if self._wanted(n)}
+        return self._names
+
+    def _info(self, conn: Connection, table: str) -> TableInfo:
+        if table not in self._infos:
+            kind = self._table_names(conn).get(table)
+            if kind is None:
+                raise self._error(
+                    f"no table '{table}'",
+                    "run `dsr sources check` to list the tables (include/exclude apply)",
+                )
+            self._infos[table] = reflect_table(conn, table, kind, self.options.schema_)
+        return self._infos[table]
+
+    def tables(self) -> list[Table]:
+        """Every table and view with keys, indexes and row counts (estimates above 1,000,000)."""
+        self._names, self._infos, self.problems = None, {}, []
+        result = []
+        with self._connect("cannot list tables") as conn:
+            estimates = row_estimates(conn, self.options.schema_)
+            conn.rollback()
+            for name in self._table_names(conn):
+                try:
+                    info = self._info(conn, name)
+                    estimate = estimates.get(name, -1)
+                    if estimate > ESTIMATE_ABOVE:
+                        rows, exact = estimate, False
+                    else:
+                        rows, exact = count_rows(conn, info), True
+                    conn.rollback()
+                except (DBAPIError, SQLAlchemyError) as exc:
+                    if getattr(exc, "connection_invalidated", False):
+                        raise  # the server went away: not a problem of this table
+                    conn.rollback()
+                    kind = self._names[name] if self._names else "table"
+                    reason = _reason(exc)[0]
+                    self.problems.append(
+                        Problem(
+                            f"{kind} '{name}' cannot be read: {reason}",
+                            Where(source=self.name),
+                            "fix it in the database or add it to exclude",
+                        )
+                    )
+                    info = self._infos.get(name) or TableInfo(name, kind, self.options.schema_, {})
+                    rows, exact = None, False
+                result.append(info.public(rows, exact))
+        return result
+
+    def index_serves(self, table: str, column: str, match: MatchMode) -> bool:
+        """Whether ``find`` can answer a lookup on ``column`` with an index (else a scan).
+
+        ``digits`` and ``contains`` always scan: their patterns start with a wildcard.
+        """
+        with self._connect(f"cannot read table '{table}'") as conn:
+            info = self._info(conn, table)
+        if info.kind == "view" or column not in info.columns:
+            return False
+        if match == "exact":
+            return info.leads_index(column) and (
+                info.columns[column].text or info.columns[column].integer
+            )
+        if match == "casefold":
+            if column in info.lower_indexed:
+                return True
+            return info.case_insensitive(column) and info.leads_index(column)
+        return False
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def sample(self, table: str, n: int = 20) -> list[dict[str, Any]]:
+        with self._connect(f"cannot read table '{table}'") as conn:
+            info = self._info(conn, table)
+            rows = conn.execute(sa.select(info.clause()).limit(n))
+            return [dict(row._mapping) for row in rows]
+
+    def find(self, lookups: Sequence[Lookup]) -> Iterator[Hit]:
+        """One query per table and chunk of values, every lookup of the table OR-ed in."""
+        by_table: dict[str, list[Lookup]] = {}
+        for lookup in lookups:
+            by_table.setdefault(lookup.table, []).append(lookup)
+        for table, group in by_table.items():
+            with self._connect(f"cannot search table '{table}'") as conn:
+                yield from self._find_in(conn, table, group)
+
+    def _find_in(self, conn: Connection, table: str, group: list[Lookup]) -> Iterator[Hit]:
+        info = self._info(conn, table)
+        for lookup in group:
+            if lookup.column not in info.columns:
+                raise self._error(f"table '{table}' has no column '{lookup.column}'")
+        pieces = [(lookup, sqlquery.chunks(lookup.values)) for lookup in group]
+        seen: set[tuple[Any, ...]] = set()
+        streaming = conn.execution_options(stream_results=True, yield_per=500)
+        for round_ in range(max((len(c) for _, c in pieces), default=0)):
+            conditions = [
+                cond
+                for lookup, chunked in pieces
+                if round_ < len(chunked)
+                and (cond := sqlquery.condition(info, lookup.column, lookup.match, chunked[round_]))
+                is not None
+            ]
+            if not conditions:
+                continue
+            statement = sa.select(info.clause()).where(sa.or_(*conditions))
+            for row in streaming.execute(statement):
+                values = dict(row._mapping)
+                key = info.key_of(values)
+                for lookup in group:
+                    for value in sqlquery.matched_values(
+                        lookup.match, values[lookup.column], lookup.values
+                    ):
+                        ident = (repr(tuple(key.items())), lookup.column, value)
+                        if ident not in seen:
+                            seen.add(ident)
+                            yield Hit(table, key, lookup.column, value, values)
+
+    # -- erasing -----------------------------------------------------------------------------
+
+    def _check(self, action: ErasureAction, info: TableInfo) -> None:
+        """Refuse, before anything is written, what cannot be applied as asked."""
+        where = f"table '{info.name}'"
+        if info.kind == "view":
+            raise self._error(f"{where} is a view; erase in the tables it shows")
+        if not info.primary_key:
+            raise self._error(
+                f"{where} has no primary key, so dsr cannot address single rows",
+                "add a primary key, or erase these rows by hand",
+            )
+        if set(action.key) != set(info.primary_key):
+            raise self._error(
+                f"row key for {where} must name its primary key "
+                f"({', '.join(info.primary_key)}), got ({', '.join(action.key)})"
+            )
+        if action.action != "delete" and not action.columns:
+            raise self._error(f"a {action.action} action on {where} names no columns")
+        for column in action.columns:
+            col = info.columns.get(column)
+            if col is None:
+                raise self._error(f"{where} has no column '{column}'")
+            if action.action == "null" and (not col.nullable or column in info.primary_key):
+                raise self._error(
+                    f"column '{column}' of {where} may not be empty",
+                    "mask it instead, or delete the row",
+                )
+            if action.action in ("mask", "redact") and not col.text:
+                raise self._error(
+                    f"column '{column}' of {where} is {col.type_name}, not text",
+                    f"{action.action} needs a text column; null it instead",
+                )
+
+    def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
+        """All actions in one transaction: updates first, then deletes, children first."""
+        if not actions:
+            return ApplyResult(0, 0)
+        with self._connect("cannot read the tables to erase in") as conn:
+            infos = {a.table: self._info(conn, a.table) for a in actions}
+        for action in actions:
+            self._check(action, infos[action.table])
+        updates = [a for a in actions if a.action != "delete"]
+        order = sqlquery.delete_order(actions, infos)
+        deletes = sorted(
+            (a for a in actions if a.action == "delete"), key=lambda a: order.index(a.table)
+        )
+        applied = unchanged = 0
+        with self._translated("erasure failed"), self._engine_or_connect().begin() as conn:
+            for action in [*updates, *deletes]:
+                with self._translated(f"cannot {action.action} in table '{action.table}'"):
+                    changed = self._apply_one(conn, action, infos[action.table])
+                applied, unchanged = applied + changed, unchanged + (not changed)
+        return ApplyResult(applied, unchanged)
+
+    def _apply_one(self, conn: Connection, action: ErasureAction, info: TableInfo) -> bool:
+        clause = info.clause()
+        where = sqlquery.key_condition(info, action.key)
+        if action.action == "delete":
+            return conn.execute(sa.delete(clause).where(where)).rowcount > 0
+        columns = [clause.c[c] for c in action.columns]
+        current = conn.execute(sa.select(*columns).where(where)).mappings().first()
+        if current is None:
+            return False
+        changes = sqlquery.new_values(action, dict(current))
+        if not changes:
+            return False
+        guard = [clause.c[c] == current[c] for c in changes if action.action == "redact"]
+        result = conn.execute(sa.update(clause).where(where, *guard).values(changes))
+        if result.rowcount == 0:
+            raise self._error(
+                f"a row of table '{info.name}' changed while it was being erased; "
+                "nothing was changed",
+                "run the erasure again",
+            )
+        return True
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite enforces declared foreign keys only when asked, per connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

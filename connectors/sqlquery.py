@@ -1,0 +1,147 @@
+"""Queries of the ``sql`` connector: lookup conditions, which value a row matched, erasure.
+
+A lookup becomes a parameterised condition the engine can answer with an index
+where one exists: ``lower(col) IN (...)`` for case-insensitive matching on
+SQLite and PostgreSQL (served by an index on ``lower(col)``), a plain
+``col IN (...)`` on MySQL/MariaDB where the column's collation already ignores
+case (served by a plain index). The rows that come back are checked again in
+Python to name the lookup value each one matched, with the same rules, so a
+loose engine comparison (accent-insensitive collations) never makes a false hit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+import sqlalchemy as sa
+
+from dsr.connectors.protocol import ErasureAction, MatchMode
+from dsr.connectors.sqlschema import ColumnInfo, TableInfo
+
+CHUNK = 500
+"""Values per ``IN`` list (or ``LIKE`` alternatives) in one statement."""
+
+SEPARATORS = (" ", "-", "/", "(", ")", ".", "+")
+"""Characters dropped from stored phone numbers before comparing their digits."""
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def chunks(values: Iterable[str], size: int = CHUNK) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _as_text(column: sa.ColumnElement[Any], info: ColumnInfo) -> sa.ColumnElement[Any]:
+    return column if info.text else sa.cast(column, sa.String)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def condition(
+    table: TableInfo, column: str, match: MatchMode, values: Sequence[str]
+) -> sa.ColumnElement[bool] | None:
+    """The WHERE condition for one lookup's chunk of values; None when nothing can match."""
+    info = table.columns[column]
+    col: sa.ColumnElement[Any] = table.clause().c[column]
+    if info.binary or not values:
+        return None
+    if match == "exact":
+        if info.integer:
+            numbers = [int(v) for v in values if _INTEGER.fullmatch(v) and str(int(v)) == v]
+            return col.in_(numbers) if numbers else None
+        return _as_text(col, info).in_(list(values))
+    if match == "casefold":
+        if info.text and table.case_insensitive(column):
+            return col.in_(list(values))
+        return sa.func.lower(_as_text(col, info)).in_(list(values))
+    if match == "digits":
+        stripped = _as_text(col, info)
+        for separator in SEPARATORS:
+            stripped = sa.func.replace(stripped, separator, "")
+        patterns = [stripped.like("%" + v) for v in values if v.isdigit()]
+        return sa.or_(*patterns) if patterns else None
+    if match == "contains":
+        lowered = sa.func.lower(_as_text(col, info))
+        return sa.or_(*(lowered.like(f"%{_escape_like(v)}%", escape="!") for v in values))
+    raise ValueError(f"unknown match mode {match!r}")
+
+
+def _text_forms(value: Any) -> set[str]:
+    if isinstance(value, bool):
+        return {str(int(value)), str(value).lower()}
+    if isinstance(value, float) and value.is_integer():
+        return {str(value), str(int(value))}
+    if isinstance(value, Decimal):
+        return {str(value), format(value.normalize(), "f")}
+    return {str(value)}
+
+
+def matched_values(match: MatchMode, stored: Any, values: frozenset[str]) -> list[str]:
+    """The lookup values ``stored`` matches under ``match`` (Python side of ``condition``)."""
+    if stored is None or isinstance(stored, bytes | memoryview):
+        return []
+    if match == "exact":
+        return sorted(_text_forms(stored) & values)
+    text = str(stored)
+    if match == "casefold":
+        folded = text.strip().lower()
+        return [folded] if folded in values else []
+    if match == "digits":
+        for separator in SEPARATORS:
+            text = text.replace(separator, "")
+        return sorted({text[i:] for i in range(len(text))} & values)
+    if match == "contains":
+        lowered = text.lower()
+        return sorted(v for v in values if v in lowered)
+    return []
+
+
+def delete_order(actions: Sequence[ErasureAction], tables: dict[str, TableInfo]) -> list[str]:
+    """Tables of the delete actions, those that refer to others first (children first)."""
+    names = list(dict.fromkeys(a.table for a in actions if a.action == "delete"))
+    graph: dict[str, set[str]] = {name: set() for name in names}
+    for child in names:
+        for fk in tables[child].foreign_keys:
+            if fk.table in graph and fk.table != child:
+                graph[fk.table].add(child)  # the parent waits for its children
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError:
+        return names
+
+
+def redact(text: str, substrings: Sequence[str], mask: str) -> str:
+    """``text`` with every substring replaced by ``mask``, ignoring case, longest first."""
+    for word in sorted({s for s in substrings if s}, key=len, reverse=True):
+        text = re.sub(re.escape(word), lambda _m: mask, text, flags=re.IGNORECASE)
+    return text
+
+
+def new_values(action: ErasureAction, current: dict[str, Any]) -> dict[str, Any]:
+    """The columns an update action changes in a row holding ``current``, with new values."""
+    changes: dict[str, Any] = {}
+    for column in action.columns:
+        value = current[column]
+        if action.action == "null":
+            target = None
+        elif action.action == "mask":
+            target = None if value is None else action.mask
+        elif isinstance(value, str):
+            target = redact(value, action.substrings, action.mask)
+        else:
+            target = value
+        if target != value:
+            changes[column] = target
+    return changes
+
+
+def key_condition(table: TableInfo, key: dict[str, Any]) -> sa.ColumnElement[bool]:
+    clause = table.clause()
+    return sa.and_(*(clause.c[name] == key[name] for name in table.primary_key))

@@ -1,0 +1,93 @@
+"""`dsr sources check`: connect to each source and report tables, rows and problems."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from dsr.cli.console import ProgressBars, debug_enabled, out
+from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.output import error, print_json, warning
+from dsr.config.load import load_config
+from dsr.outcome import ExitCode
+from dsr.sources import SourceReport, check_sources
+
+app = typer.Typer(
+    help="Check the sources described in dsr.yaml.\n\nExample: dsr sources check",
+    no_args_is_help=True,
+)
+
+
+@app.command("check")
+def check_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Only these sources (default: all).", show_default=False),
+    ] = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Connect to each source and list its tables, row counts and problems.
+
+    A source that fails is reported with its reason and the others are still
+    checked; then the exit code is 1. Lookup columns (e-mail, phone, customer
+    ids) without an index are named: every request would scan them.
+
+    Example: dsr sources check shop newsletter --json
+    """
+    loaded = load_config(config, strict=False)
+    with ProgressBars() as progress:
+        reports = check_sources(loaded, names or [], progress)
+    debug = debug_enabled()
+    if json_output:
+        print_json({"sources": [r.as_dict() for r in reports]})
+    else:
+        for report in reports:
+            _show(report)
+    failed = [r for r in reports if not r.ok]
+    for report in failed:
+        if not json_output:
+            error(f"source '{report.name}' ({report.type}): {report.error}")
+        if debug and report.exception is not None:
+            traceback.print_exception(report.exception, file=sys.stderr)
+    if failed:
+        warning(
+            f"{len(failed)} of {len(reports)} sources could not be read; the others were checked"
+        )
+        raise typer.Exit(ExitCode.ATTENTION)
+
+
+def _show(report: SourceReport) -> None:
+    console = out()
+    if not report.ok:
+        console.print(f"[red]✗[/] [bold]{escape(report.name)}[/] ({report.type}): not readable")
+        return
+    rows = sum(t.rows or 0 for t in report.tables)
+    console.print(
+        f"[green]✓[/] [bold]{escape(report.name)}[/] ({report.type}): "
+        f"{_plural(len(report.tables), 'table')}, {_plural(rows, 'row')}",
+        soft_wrap=True,
+    )
+    table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 2))
+    table.add_column("table", overflow="fold")
+    table.add_column("rows", justify="right")
+    table.add_column("columns", justify="right")
+    table.add_column("lookup columns without index", overflow="fold")
+    for item in report.tables:
+        count = "?" if item.rows is None else f"{item.rows:,}" + ("" if item.rows_exact else " ≈")
+        name = escape(item.name) + (" (view)" if item.kind == "view" else "")
+        unindexed = ", ".join(item.unindexed_lookup_columns)
+        table.add_row(name, count, str(len(item.columns)), f"[yellow]{escape(unindexed)}[/]")
+    console.print(table)
+    for problem in report.problems:
+        warning(f"source '{report.name}': {problem}")
+    console.print()
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
