@@ -24,7 +24,7 @@ from dsr.connectors.capabilities import WRITABLE, Capabilities, Support
 from dsr.connectors.files import csvread
 from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.edits import changes, check_actions, is_empty, key_row
-from dsr.connectors.files.folder import SourceFile, list_files
+from dsr.connectors.files.folder import FileTables, SourceFile
 from dsr.connectors.files.matching import matcher
 from dsr.connectors.protocol import (
     ApplyResult,
@@ -60,7 +60,7 @@ class CsvOptions(BaseModel):
         return value
 
 
-class CsvConnector:
+class CsvConnector(FileTables):
     """CSV file or folder of CSV files."""
 
     type_name: ClassVar[str] = "csv"
@@ -72,6 +72,7 @@ class CsvConnector:
         redact=WRITABLE.redact,
         streaming=Support.SUPPORTED,
     )
+    extensions: ClassVar[tuple[str, ...]] = (".csv",)
     summary: ClassVar[str] = "CSV file or folder of CSV files"
 
     def __init__(self, name: str, options: CsvOptions) -> None:
@@ -81,18 +82,6 @@ class CsvConnector:
         self._formats: dict[str, csvread.CsvFormat] = {}
 
     # -- files -----------------------------------------------------------------------
-
-    def _by_table(self) -> dict[str, SourceFile]:
-        if self._files is None:
-            files = list_files(self.options.path, (".csv",), source=self.name)
-            self._files = {f.table: f for f in files}
-        return self._files
-
-    def _file(self, table: str) -> SourceFile:
-        file = self._by_table().get(table)
-        if file is None:
-            raise SourceError(Problem(f"has no table '{table}'", Where(source=self.name)))
-        return file
 
     def _format(self, file: SourceFile) -> csvread.CsvFormat:
         if file.table not in self._formats:

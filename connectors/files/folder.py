@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 from dsr.errors import Problem, SourceError, Where
 
@@ -71,3 +72,28 @@ def list_files(root: Path, suffixes: tuple[str, ...], *, source: str) -> list[So
 
 def _visible(relative: Path) -> bool:
     return not any(part.startswith((".", "~$")) for part in relative.parts)
+
+
+class FileTables:
+    """One table per file of a source, listed once: shared by the CSV and Parquet connectors.
+
+    A subclass sets ``extensions``, and ``name``/``options`` (with ``path``)
+    in its constructor.
+    """
+
+    extensions: ClassVar[tuple[str, ...]]
+    name: str
+    options: Any
+    _files: dict[str, SourceFile] | None = None
+
+    def _by_table(self) -> dict[str, SourceFile]:
+        if self._files is None:
+            files = list_files(self.options.path, self.extensions, source=self.name)
+            self._files = {f.table: f for f in files}
+        return self._files
+
+    def _file(self, table: str) -> SourceFile:
+        file = self._by_table().get(table)
+        if file is None:
+            raise SourceError(Problem(f"has no table '{table}'", Where(source=self.name)))
+        return file

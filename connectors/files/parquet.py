@@ -27,7 +27,7 @@ from dsr.connectors.capabilities import Capabilities, Support
 from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.csvread import unreadable
 from dsr.connectors.files.edits import changes, check_actions, key_row
-from dsr.connectors.files.folder import SourceFile, list_files
+from dsr.connectors.files.folder import FileTables, SourceFile
 from dsr.connectors.protocol import ApplyResult, Column, ErasureAction, Hit, Lookup, Table
 from dsr.errors import Problem, SourceError, Where
 
@@ -51,7 +51,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class ParquetConnector:
+class ParquetConnector(FileTables):
     """Parquet file or folder of Parquet files."""
 
     type_name: ClassVar[str] = "parquet"
@@ -63,6 +63,7 @@ class ParquetConnector:
         redact=Support.SUPPORTED,
         streaming=Support.SUPPORTED,
     )
+    extensions: ClassVar[tuple[str, ...]] = (".parquet", ".pq")
     summary: ClassVar[str] = "Parquet file or folder of Parquet files"
 
     def __init__(self, name: str, options: ParquetOptions) -> None:
@@ -101,18 +102,6 @@ class ParquetConnector:
                     f"({type(exc).__name__})",
                 )
             ) from exc
-
-    def _by_table(self) -> dict[str, SourceFile]:
-        if self._files is None:
-            files = list_files(self.options.path, (".parquet", ".pq"), source=self.name)
-            self._files = {f.table: f for f in files}
-        return self._files
-
-    def _file(self, table: str) -> SourceFile:
-        file = self._by_table().get(table)
-        if file is None:
-            raise SourceError(Problem(f"has no table '{table}'", Where(source=self.name)))
-        return file
 
     def _schema(self, file: SourceFile) -> list[tuple[str, str]]:
         if file.table not in self._schemas:
