@@ -77,12 +77,16 @@ def _show(report: SourceReport) -> None:
     table.add_column("table", overflow="fold")
     table.add_column("rows", justify="right")
     table.add_column("columns", justify="right")
-    table.add_column("lookup columns without index", overflow="fold")
+    scanned = any(item.unindexed_lookup_columns for item in report.tables)
+    if scanned:
+        table.add_column("lookup columns without index", overflow="fold")
     for item in report.tables:
         count = "?" if item.rows is None else f"{item.rows:,}" + ("" if item.rows_exact else " ≈")
         name = escape(item.name) + (" (view)" if item.kind == "view" else "")
-        unindexed = ", ".join(item.unindexed_lookup_columns)
-        table.add_row(name, count, str(len(item.columns)), f"[yellow]{escape(unindexed)}[/]")
+        cells = [name, count, str(len(item.columns))]
+        if scanned:
+            cells.append(f"[yellow]{escape(', '.join(item.unindexed_lookup_columns))}[/]")
+        table.add_row(*cells)
     console.print(table)
     for problem in report.problems:
         warning(f"source '{report.name}': {problem}")
