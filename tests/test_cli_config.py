@@ -233,6 +233,14 @@ MISTAKES = {
         "sources.shop.url",
         "not a database URL",
     ),
+    "unknown category in a column override": (
+        "controller: {name: X}\nsources:\n  shop:\n    type: sql\n    url: 'sqlite:///a.db'\n"
+        "    columns:\n      customers.email: [contcat]\n",
+        {},
+        7,
+        "sources.shop.columns.customers.email[0]",
+        "'contact'",
+    ),
     "empty file": ("", {}, 1, None, "empty"),
     "top level is a list": ("- a\n- b\n", {}, 1, None, "mapping"),
 }

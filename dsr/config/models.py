@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from dsr.classify.taxonomy import Category
 from dsr.config.fields import ConfigPath, DatabaseUrl
 
 SOURCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -94,9 +95,17 @@ class Processor(Strict):
 
 
 class SourceCommon(Strict):
-    """Processing metadata any source may carry, whatever its type."""
+    """Processing metadata any source may carry, whatever its type.
+
+    ``columns`` is where a person confirms or corrects the classifier: keys are
+    ``TABLE.COLUMN``, values the categories it holds (``[contact]``), or ``[]``
+    for "no personal data". ``activity`` groups several sources into one
+    processing activity of the Art. 30 record (default: one per source).
+    """
 
     type: str
+    activity: str | None = None
+    columns: dict[str, list[Category]] = Field(default_factory=dict)
     description: str | None = None
     purpose: str | None = None
     legal_basis: str | None = None
