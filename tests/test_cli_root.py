@@ -49,6 +49,7 @@ def test_commands_that_exist_today() -> None:
         "connectors list",
         "demo",
         "init",
+        "inventory",
         "sources check",
     ]
 

@@ -22,6 +22,7 @@ from dsr.cli import config as config_cli
 from dsr.cli import connectors as connectors_cli
 from dsr.cli import demo as demo_cli
 from dsr.cli import init as init_cli
+from dsr.cli import inventory as inventory_cli
 from dsr.cli import sources as sources_cli
 from dsr.cli.console import debug_enabled, set_debug
 from dsr.cli.output import error, hint
@@ -78,6 +79,7 @@ app.add_typer(config_cli.app, name="config")
 app.command("demo")(demo_cli.demo_command)
 app.add_typer(sources_cli.app, name="sources")
 app.add_typer(connectors_cli.app, name="connectors")
+app.command("inventory")(inventory_cli.inventory_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
