@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, TemplateNotFound
+from jinja2 import Environment
 
 from dsr.classify.taxonomy import CATEGORIES, SPECIAL_KINDS
-from dsr.errors import DsrError, Problem, Where
-from dsr.render.templates import environment
+from dsr.errors import DsrError, Problem
+from dsr.render.templates import environment, load_template
 from dsr.render.writers import private_dir, write_private
 
 FORMATS = ("md", "html", "xlsx", "json")
@@ -37,18 +37,7 @@ def render_text(
     """The Markdown (``md``) or HTML (``html``) rendering of ``document``."""
     language = document["language"]
     name = f"{language}/inventory.{fmt}.j2"
-    env = inventory_environment(language, user_dir)
-    try:
-        template = env.get_template(name)
-    except TemplateNotFound as exc:
-        raise DsrError(
-            Problem(
-                "template not found",
-                Where(file=Path(name)),
-                "check the templates: folder in dsr.yaml, or reinstall dsr",
-            )
-        ) from exc
-    return template.render(**document)
+    return load_template(inventory_environment(language, user_dir), name).render(**document)
 
 
 def labels(language: str, user_dir: Path | None = None) -> Any:

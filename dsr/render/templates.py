@@ -13,7 +13,14 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+)
 
 from dsr.errors import DsrError, Problem, Where
 
@@ -47,6 +54,20 @@ def environment(user_dir: Path | None = None) -> Environment:
     )
 
 
+def load_template(env: Environment, name: str) -> Template:
+    """The template ``name``; a missing one is a DsrError that says where to look."""
+    try:
+        return env.get_template(name)
+    except TemplateNotFound as exc:
+        raise DsrError(
+            Problem(
+                "template not found",
+                Where(file=Path(name)),
+                "check the templates: folder in dsr.yaml, or reinstall dsr",
+            )
+        ) from exc
+
+
 def render(
     name: str,
     context: dict[str, Any],
@@ -55,16 +76,5 @@ def render(
     user_dir: Path | None = None,
 ) -> str:
     """Render ``name`` (from ``<language>/`` when given) with ``context``."""
-    env = environment(user_dir)
     template_name = f"{language}/{name}" if language else name
-    try:
-        template = env.get_template(template_name)
-    except TemplateNotFound as exc:
-        raise DsrError(
-            Problem(
-                "template not found",
-                Where(file=Path(template_name)),
-                "check the templates: folder in dsr.yaml, or reinstall dsr",
-            )
-        ) from exc
-    return template.render(**context)
+    return load_template(environment(user_dir), template_name).render(**context)
