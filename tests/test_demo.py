@@ -538,7 +538,7 @@ def test_json_document(tmp_path: Path) -> None:
 
 def test_table_output_and_help(tmp_path: Path) -> None:
     result = run("demo", tmp_path / "t", "--customers", "20", exit=0)
-    assert "shop" in result.stdout and "dsr config check" in result.stdout
+    assert "shop" in result.stdout and "dsr inventory" in result.stdout
     assert "juergen.mueller@example.com" in result.stdout
     help_text = run("demo", "--help", exit=0).stdout
     assert "Example:" in help_text

@@ -92,7 +92,7 @@ def _show(result: DemoResult, directory: Path) -> None:
     console.print()
     console.print("What to try next:")
     for line in (
-        f"  cd {escape(str(directory))} && dsr config check && dsr sources check",
+        f"  cd {escape(str(directory))} && dsr sources check && dsr inventory",
         '  read README.md there, section "Planted cases"',
         "  once lookup exists, look up Jürgen Müller, juergen.mueller@example.com",
         "  (he is in five sources, spelled four ways)",
