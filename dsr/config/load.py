@@ -203,6 +203,7 @@ def _validate(
         ledger=ledger,
         templates=top.templates,
         security_measures=top.security_measures,
+        requests=top.requests,
         sources=sources,
         retention=top.retention,
     )

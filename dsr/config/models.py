@@ -54,6 +54,14 @@ class Deadline(Strict):
     holidays: str = "DE"
     target_days: int = Field(default=14, ge=1, le=90)
     warn_days: int = Field(default=5, ge=0, le=60)
+    # POLICY (law.md 2.2): holidays of only part of a state count only when named here,
+    # e.g. [catholic] for 15 August in Catholic-majority Bavarian municipalities.
+    holiday_categories: list[str] = Field(default_factory=list)
+    # POLICY (law.md 2.3, 2.4): an extension and an identity pause are counted from the
+    # unshifted end of the first month; the weekend/holiday shift is applied once, at the end.
+    extension_from: Literal["unshifted", "shifted"] = "unshifted"
+    pause_added_to: Literal["unshifted", "shifted"] = "unshifted"
+    identity_question_warn_working_days: int = Field(default=3, ge=1, le=30)
 
     @field_validator("holidays")
     @classmethod
@@ -124,6 +132,13 @@ class Source(SourceCommon):
     error: str | None = None  # the connector could not be loaded; the source cannot be used
 
 
+class Requests(Strict):
+    """How long the ledger keeps whom a closed request was about."""
+
+    # After this many days closed, identifiers are replaced by keyed hashes (HMAC).
+    pseudonymise_after_days: int = Field(default=365, ge=0, le=3650)
+
+
 class RetentionRule(Strict):
     """A legal duty to keep rows (Art. 17(3)(b)), e.g. invoices for 8 years."""
 
@@ -144,6 +159,7 @@ class Config(Strict):
     ledger: DatabaseUrl
     templates: ConfigPath | None = None
     security_measures: list[str] = Field(default_factory=list)
+    requests: Requests = Field(default_factory=Requests)
     sources: dict[str, Source] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
 
@@ -161,6 +177,7 @@ class ConfigFile(Strict):
     ledger: DatabaseUrl | None = None
     templates: ConfigPath | None = None
     security_measures: list[str] = Field(default_factory=list)
+    requests: Requests = Field(default_factory=Requests)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
 
