@@ -336,3 +336,10 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
 def test_init_rejects_unknown_language(tmp_path: Path) -> None:
     run("init", "--language", "fr", exit=2, cwd=tmp_path)
     assert not (tmp_path / "dsr.yaml").exists()
+
+
+def test_holiday_regions_keep_the_spelling_of_the_holidays_package(tmp_path: Path) -> None:
+    """States are capitals (DE-BW), Augsburg is a name: both are matched without case."""
+    for written, kept in (("de-bw", "DE-BW"), ("DE-AUGSBURG", "DE-Augsburg")):
+        path = write(tmp_path, f"controller: {{name: X}}\ndeadline: {{holidays: {written}}}\n")
+        assert run("config", "check", "--config", path, "--json", exit=0).json["holidays"] == kept

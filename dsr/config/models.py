@@ -68,15 +68,22 @@ class Deadline(Strict):
     def _known_holidays(cls, value: str) -> str:
         import holidays
 
-        value = value.strip().upper()
-        country, _, subdivision = value.partition("-")
+        country, _, subdivision = value.strip().partition("-")
+        country = country.upper()
         supported = holidays.list_supported_countries()
         if country not in supported:
             raise ValueError(f"unknown country '{country}'; use an ISO 3166 code such as DE")
-        if subdivision and subdivision not in supported[country]:
-            known = ", ".join(f"{country}-{s}" for s in sorted(supported[country]))
-            raise ValueError(f"unknown subdivision '{subdivision}' of {country}; known: {known}")
-        return value
+        if subdivision:
+            # The holidays package spells states in capitals (BW) but cities as names
+            # (Augsburg): match without regard to case and keep its spelling.
+            spelling = {s.upper(): s for s in supported[country]}
+            if subdivision.upper() not in spelling:
+                known = ", ".join(f"{country}-{s}" for s in sorted(supported[country]))
+                raise ValueError(
+                    f"unknown subdivision '{subdivision}' of {country}; known: {known}"
+                )
+            return f"{country}-{spelling[subdivision.upper()]}"
+        return country
 
     @property
     def country(self) -> str:
