@@ -45,11 +45,22 @@ def test_every_command_has_help_with_an_example(path: list[str]) -> None:
 
 def test_commands_that_exist_today() -> None:
     assert sorted(" ".join(p) for p in all_commands()) == [
+        "audit verify",
         "config check",
         "connectors list",
         "demo",
         "init",
         "inventory",
+        "overdue",
+        "report",
+        "request await-identity",
+        "request close",
+        "request extend",
+        "request list",
+        "request new",
+        "request reject",
+        "request show",
+        "request verify",
         "sources check",
     ]
 

@@ -18,11 +18,15 @@ import typer
 from typer.main import get_command
 
 from dsr import __version__
+from dsr.cli import audit as audit_cli
 from dsr.cli import config as config_cli
 from dsr.cli import connectors as connectors_cli
 from dsr.cli import demo as demo_cli
 from dsr.cli import init as init_cli
 from dsr.cli import inventory as inventory_cli
+from dsr.cli import overdue as overdue_cli
+from dsr.cli import report as report_cli
+from dsr.cli import request as request_cli
 from dsr.cli import sources as sources_cli
 from dsr.cli.console import debug_enabled, set_debug
 from dsr.cli.output import error, hint
@@ -80,6 +84,10 @@ app.command("demo")(demo_cli.demo_command)
 app.add_typer(sources_cli.app, name="sources")
 app.add_typer(connectors_cli.app, name="connectors")
 app.command("inventory")(inventory_cli.inventory_command)
+app.add_typer(request_cli.app, name="request")
+app.command("overdue")(overdue_cli.overdue_command)
+app.command("report")(report_cli.report_command)
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

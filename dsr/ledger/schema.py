@@ -135,6 +135,7 @@ class Request(Base):
     extended_until: Mapped[date | None]
     extension_reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)  # staff note; dropped by pseudonymisation
 
     identifiers: Mapped[list[RequestIdentifier]] = relationship(
         back_populates="request", cascade="all, delete-orphan", passive_deletes=True

@@ -1,0 +1,57 @@
+"""`dsr overdue`: for cron, silent unless a request needs a person."""
+
+from __future__ import annotations
+
+import typer
+
+from dsr.cli.console import out
+from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.output import print_json
+from dsr.cli.request import ActorOption
+from dsr.config.load import load_config
+from dsr.ledger import open_ledger
+from dsr.outcome import ExitCode
+from dsr.overdue import housekeeping, needing_attention
+from dsr.requests import current_actor
+
+
+def overdue_command(
+    actor: ActorOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List requests that are overdue or due within deadline.warn_days.
+
+    Made for cron, which mails only what a job prints: prints nothing and exits
+    0 when nothing needs attention; otherwise one line per request (id, type,
+    due date, days left, what is missing) and exit 1. With --json the document
+    is printed always, and the exit code is the same.
+
+    Also pseudonymises the identifiers of requests finished longer than
+    requests.pseudonymise_after_days ago (recorded in the audit trail).
+
+    Example: 0 8 * * 1-5  cd /srv/dsr && dsr overdue
+    """
+    loaded = load_config(config, strict=False)
+    with open_ledger(loaded.ledger) as ledger:
+        housekeeping(ledger, loaded, actor=current_actor(actor))
+        found = needing_attention(ledger, loaded)
+    if json_output:
+        print_json({"requests": [item.as_dict() for item in found]})
+    elif found:
+        count = len(found)
+        lines = [f"{count} request{'s need' if count != 1 else ' needs'} attention:"]
+        for item in found:
+            if item.days_left < 0:
+                left = "OVERDUE"
+            else:
+                left = f"{item.days_left} day{'' if item.days_left == 1 else 's'} left"
+            lines.append(
+                f"{item.id}  {item.type:<13}  due {item.due}  {left:<13}  "
+                + "; ".join(item.missing)
+            )
+        console = out()
+        for line in lines:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if found:
+        raise typer.Exit(ExitCode.ATTENTION)
