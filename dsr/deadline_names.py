@@ -89,6 +89,13 @@ def format_day(day: date, language: str) -> str:
     return f"{weekday} {day.day} {month} {day.year}"
 
 
+def long_date(day: date, language: str) -> str:
+    """'7. April 2026' or '7 April 2026': a date as a letter writes it."""
+    check_language(language)
+    month = MONTHS[language][day.month - 1]
+    return f"{day.day}. {month} {day.year}" if language == "de" else f"{day.day} {month} {day.year}"
+
+
 def region_name(country: str, subdivision: str | None, language: str) -> str:
     """The name of the place whose holidays count, for 'a public holiday in …'."""
     index = LANGUAGES.index(check_language(language))

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.config.models import Config
+from dsr.deadline_names import long_date
 from dsr.deadlines import DeadlineResult, compute_deadline, receipt_day, working_days_between
 from dsr.errors import Problem, UsageError, Where, did_you_mean
 from dsr.identifiers import normalise_email, normalise_id, normalise_name, normalise_phone
@@ -643,26 +644,6 @@ def _letter_dir(config: Config, output: Path | None) -> Path:
     return private_dir(output if output is not None else config.base_dir / "letters")
 
 
-def long_date(day: date, language: str) -> str:
-    """7. April 2026 / 7 April 2026: dates as a letter writes them."""
-    months = _MONTHS[language]
-    if language == "de":
-        return f"{day.day}. {months[day.month - 1]} {day.year}"
-    return f"{day.day} {months[day.month - 1]} {day.year}"
-
-
-_MONTHS = {
-    "de": (
-        "Januar", "Februar", "März", "April", "Mai", "Juni",
-        "Juli", "August", "September", "Oktober", "November", "Dezember",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
-
-
 def _person_name(request: Request) -> str | None:
     for identifier in request.identifiers:
         if identifier.kind == "name" and not is_hashed(identifier.value):
@@ -772,21 +753,39 @@ def extend(
             context={"reason": why, "due": long_date(result.due, lang)},
             output=output,
         )
-        try:
-            append_event(
-                session,
-                actor=current_actor(actor),
-                action="request.extended",
-                request_id=request.id,
-                details={"due": result.due, "language": lang, "letter_sha256": digest},
-                at=moment,
-            )
-            session.flush()
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        _record_letter(
+            session,
+            path,
+            actor=current_actor(actor),
+            action="request.extended",
+            request_id=request.id,
+            details={"due": result.due, "language": lang, "letter_sha256": digest},
+            at=moment,
+        )
         info = _info(request)
     return Change(info, warnings=tuple(warnings), letter=path, letter_sha256=digest)
+
+
+def _record_letter(
+    session: Session,
+    path: Path,
+    *,
+    actor: str,
+    action: str,
+    request_id: str,
+    details: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Append the event for a written letter; if that fails, remove the letter again,
+    so no letter exists that the ledger does not know was written."""
+    try:
+        append_event(
+            session, actor=actor, action=action, request_id=request_id, details=details, at=at
+        )
+        session.flush()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def reject(
@@ -846,19 +845,15 @@ def reject(
             context={"reason": why, "authority": authority},
             output=output,
         )
-        try:
-            append_event(
-                session,
-                actor=current_actor(actor),
-                action="request.rejected",
-                request_id=request.id,
-                details={"language": lang, "late": late, "letter_sha256": digest},
-                at=moment,
-            )
-            session.flush()
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        _record_letter(
+            session,
+            path,
+            actor=current_actor(actor),
+            action="request.rejected",
+            request_id=request.id,
+            details={"language": lang, "late": late, "letter_sha256": digest},
+            at=moment,
+        )
         info = _info(request)
     return Change(info, warnings=tuple(warnings), letter=path, letter_sha256=digest)
 
