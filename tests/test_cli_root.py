@@ -49,6 +49,7 @@ def test_commands_that_exist_today() -> None:
         "config check",
         "connectors list",
         "demo",
+        "find",
         "init",
         "inventory",
         "overdue",
