@@ -241,6 +241,22 @@ MISTAKES = {
         "sources.shop.columns.customers.email[0]",
         "'contact'",
     ),
+    "link to an unknown source": (
+        "controller: {name: X}\nsources:\n  shop: {type: sql, url: 'sqlite:///a.db'}\n"
+        "links:\n  - {from: zendesk.users.external_id, to: shop.customers.customer_number}\n",
+        {},
+        5,
+        "links[0].from",
+        "no source named 'zendesk'",
+    ),
+    "link that is not SOURCE.TABLE.COLUMN": (
+        "controller: {name: X}\nsources:\n  shop: {type: sql, url: 'sqlite:///a.db'}\n"
+        "links:\n  - from: shop.customers\n    to: shop.customers.id\n",
+        {},
+        5,
+        "links[0].from",
+        "SOURCE.TABLE.COLUMN",
+    ),
     "empty file": ("", {}, 1, None, "empty"),
     "top level is a list": ("- a\n- b\n", {}, 1, None, "mapping"),
 }
@@ -343,3 +359,20 @@ def test_holiday_regions_keep_the_spelling_of_the_holidays_package(tmp_path: Pat
     for written, kept in (("de-bw", "DE-BW"), ("DE-AUGSBURG", "DE-Augsburg")):
         path = write(tmp_path, f"controller: {{name: X}}\ndeadline: {{holidays: {written}}}\n")
         assert run("config", "check", "--config", path, "--json", exit=0).json["holidays"] == kept
+
+
+def test_links_accept_text_and_mapping_forms(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "controller: {name: X}\nsources:\n  shop: {type: sql, url: 'sqlite:///a.db'}\n"
+        "  zendesk: {type: zendesk, path: z/}\nlinks:\n"
+        "  - {from: zendesk.users.external_id, to: shop.customers.customer_number}\n"
+        "  - from: {source: zendesk, table: comments, column: via.source.from.address}\n"
+        "    to: shop.customers.email\n",
+    )
+    from dsr.config.load import load_config
+
+    links = load_config(path).links
+    assert str(links[0].from_) == "zendesk.users.external_id"
+    assert links[1].from_.column == "via.source.from.address"
+    assert links[1].to.table == "customers"

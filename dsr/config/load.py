@@ -189,6 +189,7 @@ def _validate(
                 sources[source.name] = source
     if top is not None:
         problems.extend(_check_retention_tables(top, sources, lines, path))
+        problems.extend(_check_links(top, lines, path))
     if not strict and isinstance(raw_sources, dict):
         problems = _set_aside_source_problems(problems, raw_sources, sources)
     if problems or top is None:
@@ -206,6 +207,7 @@ def _validate(
         requests=top.requests,
         sources=sources,
         retention=top.retention,
+        links=top.links,
     )
 
 
@@ -308,6 +310,24 @@ def _validate_source(
     if found or metadata is None or options is None:
         return None
     return Source(name=name, options=options, **metadata.model_dump())
+
+
+def _check_links(
+    top: ConfigFile, lines: dict[KeyPath, int], path: Path
+) -> list[Problem]:
+    """Both ends of every link must name a configured source."""
+    problems = []
+    for i, link in enumerate(top.links):
+        for end, ref in (("from", link.from_), ("to", link.to)):
+            if ref.source not in top.sources:
+                problems.append(
+                    Problem(
+                        f"no source named '{ref.source}'",
+                        _where(path, lines, ("links", i, end)),
+                        did_you_mean(ref.source, list(top.sources), "sources"),
+                    )
+                )
+    return problems
 
 
 def _check_retention_tables(

@@ -12,7 +12,14 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from dsr.classify.taxonomy import Category
 from dsr.config.fields import ConfigPath, DatabaseUrl
@@ -146,6 +153,40 @@ class Requests(Strict):
     pseudonymise_after_days: int = Field(default=365, ge=0, le=3650)
 
 
+class ColumnRef(Strict):
+    """One column of one table of one source."""
+
+    source: str = Field(min_length=1)
+    table: str = Field(min_length=1)
+    column: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        """``shop.customers.customer_number``: source, table, then the column (which may hold
+        dots, as flattened JSON columns do). Tables with a dot in their name need the
+        mapping form ``{source: ..., table: ..., column: ...}``."""
+        if isinstance(value, str):
+            parts = value.split(".", 2)
+            if len(parts) != 3 or not all(parts):
+                raise ValueError("expected SOURCE.TABLE.COLUMN, e.g. shop.customers.id")
+            return {"source": parts[0], "table": parts[1], "column": parts[2]}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.source}.{self.table}.{self.column}"
+
+
+class Link(Strict):
+    """Rows of ``from`` belong to the row of ``to`` holding the same value, across sources
+    (a Zendesk user's ``external_id`` is the shop's customer number)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: ColumnRef = Field(alias="from")
+    to: ColumnRef
+
+
 class RetentionRule(Strict):
     """A legal duty to keep rows (Art. 17(3)(b)), e.g. invoices for 8 years."""
 
@@ -169,6 +210,7 @@ class Config(Strict):
     requests: Requests = Field(default_factory=Requests)
     sources: dict[str, Source] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
 
     @property
     def base_dir(self) -> Path:
@@ -187,8 +229,9 @@ class ConfigFile(Strict):
     requests: Requests = Field(default_factory=Requests)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
 
-    @field_validator("sources", "retention", "security_measures", mode="before")
+    @field_validator("sources", "retention", "security_measures", "links", mode="before")
     @classmethod
     def _empty_section(cls, value: Any, info: ValidationInfo) -> Any:
         """A section whose entries are all commented out reads as None: take it as empty."""
