@@ -45,6 +45,7 @@ def test_every_command_has_help_with_an_example(path: list[str]) -> None:
 
 def test_commands_that_exist_today() -> None:
     assert sorted(" ".join(p) for p in all_commands()) == [
+        "access",
         "audit verify",
         "config check",
         "connectors list",

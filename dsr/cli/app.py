@@ -18,6 +18,7 @@ import typer
 from typer.main import get_command
 
 from dsr import __version__
+from dsr.cli import access as access_cli
 from dsr.cli import audit as audit_cli
 from dsr.cli import config as config_cli
 from dsr.cli import connectors as connectors_cli
@@ -86,6 +87,7 @@ app.add_typer(sources_cli.app, name="sources")
 app.add_typer(connectors_cli.app, name="connectors")
 app.command("inventory")(inventory_cli.inventory_command)
 app.command("find")(find_cli.find_command)
+app.command("access")(access_cli.access_command)
 app.add_typer(request_cli.app, name="request")
 app.command("overdue")(overdue_cli.overdue_command)
 app.command("report")(report_cli.report_command)

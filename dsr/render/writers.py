@@ -16,10 +16,19 @@ PRIVATE_DIR = 0o700
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed; a newly made folder is owner-only."""
-    if not path.exists():
-        path.mkdir(parents=True, mode=PRIVATE_DIR)
-        path.chmod(PRIVATE_DIR)
+    """Create ``path`` (and parents) if needed; every folder made here is owner-only.
+
+    ``answers/2026-0001/`` must not leave ``answers/`` readable by others either:
+    its listing alone names who asked.
+    """
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR)
+        folder.chmod(PRIVATE_DIR)
     return path
 
 

@@ -1,0 +1,326 @@
+"""`dsr access`: answer access (Art. 15) and portability (Art. 20) requests.
+
+The request's identifiers come from the ledger, so the person is found exactly
+as the request was logged. Many requests are looked up in ONE batched
+``find_people`` call. Each answer is written into an owner-only folder: the
+letter (Markdown, HTML, PDF), the data as a ZIP, and, when there is something
+for staff to check (possible matches, failed sources), a staff note that never
+goes to the person. Every file's checksum is recorded in the ledger. An answer
+is only closed when every source was read: an incomplete lookup must not be
+sent as if it were complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dsr.access_copy import PersonCopy, build_copy, build_zip
+from dsr.access_letter import RequestFacts, column_info, letter_context, pdf_from_html
+from dsr.classify.result import TableClassification
+from dsr.config.models import Config
+from dsr.errors import Problem, UsageError
+from dsr.inventory.scan import scan_source
+from dsr.ledger import Document, Ledger, Request, append_event
+from dsr.ledger.pseudonymise import is_hashed
+from dsr.lookup import LookupResult, Match, find_people, phone_region
+from dsr.lookup_person import Person
+from dsr.progress import Progress
+from dsr.render.templates import render
+from dsr.render.writers import private_dir, write_private
+from dsr.requests import close, current_actor, list_requests, today_berlin
+
+FORMATS = ("html", "pdf", "md")
+ACCESS_TYPES = ("access", "portability")
+_NAMES = {
+    "de": {"letter": "auskunft", "data": "daten", "note": "interne-notiz"},
+    "en": {"letter": "access", "data": "data", "note": "staff-note"},
+}
+
+
+@dataclass
+class AccessResult:
+    """One answered request: where it was written, whether it is complete, its files."""
+
+    request: str
+    folder: Path
+    complete: bool
+    failed_sources: list[str]
+    documents: list[tuple[Path, str]] = field(default_factory=list)  # path, sha256
+    found: bool = False
+    possible: int = 0
+    closed: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON document of design.md (`access`)."""
+        return {
+            "request": self.request,
+            "folder": str(self.folder),
+            "complete": self.complete,
+            "failed_sources": self.failed_sources,
+            "documents": [{"path": str(p), "sha256": d} for p, d in self.documents],
+        }
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    facts: RequestFacts
+    person: Person
+
+
+def answer_access(
+    ledger: Ledger,
+    config: Config,
+    request_id: str,
+    *,
+    output: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    progress: Progress | None = None,
+) -> AccessResult:
+    """Answer one access or portability request (see module docstring)."""
+    return answer_requests(
+        ledger, config, [request_id], output=output, formats=formats, progress=progress
+    )[0]
+
+
+def open_access_requests(ledger: Ledger) -> list[str]:
+    """Ids of the access and portability requests that are ready (identity not awaited)."""
+    return [r.id for r in list_requests(ledger, statuses=["open"], types=list(ACCESS_TYPES))]
+
+
+def answer_requests(
+    ledger: Ledger,
+    config: Config,
+    request_ids: Sequence[str],
+    *,
+    output: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    progress: Progress | None = None,
+) -> list[AccessResult]:
+    """Answer several requests with one batched lookup. With several requests, ``output``
+    is a parent folder and each answer goes into ``output/<id>``."""
+    chosen = _formats(formats)
+    loaded = [_load(ledger, config, rid) for rid in request_ids]
+    result = find_people(config, [item.person for item in loaded], progress=progress)
+    classes = _classify(config, result)
+    answers = []
+    for index, item in enumerate(loaded):
+        if output is None:
+            folder = config.base_dir / "answers" / item.facts.id
+        else:
+            folder = output if len(loaded) == 1 else output / item.facts.id
+        answers.append(_answer(ledger, config, item, index, result, classes, folder, chosen))
+    return answers
+
+
+def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    wrong = [f for f in chosen if f not in FORMATS]
+    if wrong or not chosen:
+        raise UsageError(
+            Problem(f"--format: unknown format {', '.join(wrong) or '(none)'}",
+                    hint="use html, pdf, md, e.g. --format html,pdf")
+        )
+    return chosen
+
+
+def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
+    """The request's facts and the person, refusing requests that cannot be answered yet."""
+    with ledger.session(write=False) as session:
+        request = session.get(Request, request_id.strip())
+        if request is None:
+            raise UsageError(
+                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
+            )
+        if request.type not in ACCESS_TYPES:
+            raise UsageError(
+                Problem(f"request {request.id} is a {request.type} request, not access",
+                        hint="dsr access answers access and portability requests")
+            )
+        if request.status == "awaiting_identity":
+            raise UsageError(
+                Problem(f"request {request.id} awaits the identity check",
+                        hint="record it first: dsr request verify " + request.id)
+            )
+        if request.status != "open":
+            raise UsageError(Problem(f"request {request.id} is {request.status}"))
+        values: dict[str, list[str]] = {}
+        name = None
+        for identifier in request.identifiers:
+            if is_hashed(identifier.value):
+                continue
+            values.setdefault(identifier.kind, []).append(identifier.value)
+            if identifier.kind == "name" and name is None:
+                name = identifier.value
+        facts = RequestFacts(
+            id=request.id,
+            language=request.language or config.language,
+            received=request.received,
+            answered=max(today_berlin(), request.received),
+            due=request.due,
+            extended_until=request.extended_until,
+            extension_reason=request.extension_reason,
+            paused_days=request.paused_days or 0,
+            person_name=name,
+        )
+    person = Person.parse(
+        emails=values.get("email", ()),
+        phones=values.get("phone", ()),
+        names=values.get("name", ()),
+        birthdates=values.get("birthdate", ()),
+        postcodes=values.get("postcode", ()),
+        ids=values.get("id", ()),
+        region=phone_region(config),
+        label=f"request {facts.id}: ",
+    )
+    if person.empty:
+        raise UsageError(Problem(f"request {facts.id} holds no identifier to look up"))
+    return _Loaded(facts, person)
+
+
+def _classify(config: Config, result: LookupResult) -> dict[str, list[TableClassification]]:
+    """Column categories of the sources where someone was found, for labels and (b)."""
+    classes: dict[str, list[TableClassification]] = {}
+    for name in dict.fromkeys(m.source for m in result.matches):
+        source = config.sources.get(name)
+        if source is not None:
+            classes[name] = scan_source(source, people_limit=0).tables
+    return classes
+
+
+def _answer(
+    ledger: Ledger,
+    config: Config,
+    item: _Loaded,
+    index: int,
+    result: LookupResult,
+    classes: dict[str, list[TableClassification]],
+    folder: Path,
+    formats: tuple[str, ...],
+) -> AccessResult:
+    facts = item.facts
+    language = facts.language
+    names = _NAMES[language]
+    mine = [m for m in result.matches if m.person == index]
+    copy = build_copy(_with_found_names(item.person, mine, classes), mine, language)
+    info = column_info(config, copy, classes, language)
+    private_dir(folder)
+    files: list[tuple[str, Path, bytes]] = []
+    data_name = f"{names['data']}-{facts.id}.zip"
+    context = letter_context(config, facts, copy, info, data_file=data_name)
+    stem = f"{names['letter']}-{facts.id}"
+    html = render("access_letter.html.j2", context, language=language, user_dir=config.templates)
+    if "md" in formats:
+        text = render("access_letter.md.j2", context, language=language, user_dir=config.templates)
+        files.append(("access_letter_md", folder / f"{stem}.md", text.encode("utf-8")))
+    if "html" in formats:
+        files.append(("access_letter_html", folder / f"{stem}.html", html.encode("utf-8")))
+    if "pdf" in formats:
+        files.append(("access_letter_pdf", folder / f"{stem}.pdf", pdf_from_html(html)))
+    files.append(("access_data", folder / data_name, build_zip(copy, info)))
+    note = _staff_note(facts.id, copy, result)
+    if note:
+        files.append(("access_staff_note", folder / f"{names['note']}-{facts.id}.md", note))
+    answer = AccessResult(
+        request=facts.id,
+        folder=folder,
+        complete=result.complete,
+        failed_sources=sorted(result.failed_sources),
+        found=copy.found,
+        possible=len(copy.possible),
+    )
+    for _, path, payload in files:
+        write_private(path, payload)
+        answer.documents.append((path, hashlib.sha256(payload).hexdigest()))
+    _record(ledger, facts.id, files, answer)
+    if answer.complete:
+        close(ledger, config, facts.id, outcome="answered" if copy.found else "no-data")
+        answer.closed = True
+    return answer
+
+
+def _with_found_names(
+    person: Person, matches: list[Match], classes: dict[str, list[TableClassification]]
+) -> Person:
+    """The person with the names their own rows give: a request logged by e-mail alone
+    must still keep the person's own name unredacted in the passages that mention them."""
+    columns = {
+        (source, table.table): [c.column for c in table.columns if c.lookup == "name"]
+        for source, tables in classes.items()
+        for table in tables
+    }
+    names = list(person.names)
+    for match in matches:
+        if match.match != "direct":
+            continue
+        parts = [str(match.row[c]) for c in columns.get((match.source, match.table), [])
+                 if match.row.get(c)]
+        if parts:
+            names.append(" ".join(parts))
+    return replace(person, names=tuple(dict.fromkeys(names)))
+
+
+def _record(
+    ledger: Ledger, request_id: str, files: list[tuple[str, Path, bytes]], answer: AccessResult
+) -> None:
+    """The documents and their checksums, and an event without personal data."""
+    with ledger.session() as session:
+        for (kind, path, _), (_, digest) in zip(files, answer.documents, strict=True):
+            session.add(Document(request_id=request_id, kind=kind, path=str(path), sha256=digest))
+        append_event(
+            session,
+            actor=current_actor(None),
+            action="request.access_written",
+            request_id=request_id,
+            details={
+                "complete": answer.complete,
+                "failed_sources": answer.failed_sources,
+                "found": answer.found,
+                "possible": answer.possible,
+                "documents": [d for _, d in answer.documents],
+            },
+            at=datetime.now(UTC),
+        )
+
+
+def _staff_note(request_id: str, copy: PersonCopy, result: LookupResult) -> bytes:
+    """For staff only, never sent: what to confirm before the answer goes out."""
+    lines: list[str] = []
+    if not result.complete:
+        lines += [
+            "## Do not send yet: the lookup is not complete",
+            "",
+            *(f"- source `{s}` could not be read: {r}" for s, r in result.failed_sources.items()),
+            "",
+            f"Fix the source and run `dsr access {request_id}` again.",
+            "",
+        ]
+    if copy.possible:
+        lines += [
+            "## Please confirm: possible matches (not in the copy)",
+            "",
+            "These rows share only weak identifiers (name with birth date or postcode). "
+            "Check each one; if it is the person, add the identifier to the request and "
+            "answer again.",
+            "",
+            *(
+                f"- {m.source} / {m.table} "
+                f"{', '.join(f'{k}={v}' for k, v in m.key.items())} ({m.via})"
+                for m in copy.possible
+            ),
+            "",
+        ]
+    if copy.redactions:
+        lines += [
+            "## Redactions (Art. 15(4))",
+            "",
+            f"{copy.redactions} passage(s) of other people's data were redacted in mentions; "
+            "the letter tells the person (partial refusal, Art. 12(4)).",
+            "",
+        ]
+    if not lines:
+        return b""
+    return "\n".join([f"# Staff note for request {request_id}", "", *lines]).encode("utf-8")

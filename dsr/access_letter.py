@@ -1,0 +1,239 @@
+"""The Art. 15 letter: what the person is told about their data, and in what form.
+
+Everything in the letter comes from ``dsr.yaml`` and the classification of the
+sources where the person was actually found (law.md §3: information about this
+person's processing, not the company's privacy notice). Where the configuration
+is silent (no storage period), the letter says so honestly instead of inventing
+one. The same context renders the Markdown and HTML templates; the PDF is the
+HTML printed by WeasyPrint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from dsr.access_copy import ColumnInfo, PersonCopy
+from dsr.classify.result import TableClassification
+from dsr.classify.taxonomy import CATEGORIES, category_label
+from dsr.config.gaps import EEA
+from dsr.config.models import Config, RetentionRule
+from dsr.deadline_names import long_date
+from dsr.errors import DsrError, Problem
+from dsr.inventory.record import rule_applies
+
+_NO_PERIOD = {
+    "de": "keine feste Frist festgelegt: solange der Zweck besteht (z. B. solange Vertrag, "
+    "Kundenkonto oder Einwilligung bestehen), danach Löschung",
+    "en": "no fixed period set: as long as the purpose lasts (e.g. as long as the contract, "
+    "the customer account or your consent lasts), then erased",
+}
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """The request's dates as the timing line needs them."""
+
+    id: str
+    language: str
+    received: date
+    answered: date
+    due: date
+    extended_until: date | None
+    extension_reason: str | None
+    paused_days: int
+    person_name: str | None
+
+
+def short_label(category: str, language: str) -> str:
+    """'Kontaktdaten' from 'Kontaktdaten (E-Mail, Telefon, Fax)': fits a table header."""
+    return category_label(category, language).split(" (")[0]
+
+
+def _rules(config: Config, source: str, table: str) -> list[RetentionRule]:
+    return [r for r in config.retention if any(rule_applies(p, source, table) for p in r.tables)]
+
+
+def storage_text(config: Config, source: str, table: str, language: str) -> str:
+    """The storage period of a table in words, for the data dictionary."""
+    rules = _rules(config, source, table)
+    if not rules:
+        return _NO_PERIOD[language]
+    if language == "de":
+        return "; ".join(
+            f"{r.years} Jahre ab Ende des Kalenderjahres ({r.basis})" for r in rules
+        )
+    return "; ".join(
+        f"{r.years} years from the end of the calendar year ({r.basis})" for r in rules
+    )
+
+
+def column_info(
+    config: Config, copy: PersonCopy, classes: dict[str, list[TableClassification]], language: str
+) -> dict[tuple[str, str, str], ColumnInfo]:
+    """Label, categories, purpose and storage period of every column in the copy."""
+    found: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for source, tables in classes.items():
+        for table in tables:
+            for column in table.columns:
+                found[source, table.table, column.column] = tuple(
+                    c for c in column.categories if c in CATEGORIES
+                )
+    info: dict[tuple[str, str, str], ColumnInfo] = {}
+    for table in copy.tables:
+        source = config.sources.get(table.source)
+        purpose = (source.purpose or "") if source else ""
+        storage = storage_text(config, table.source, table.table, language)
+        for column in table.columns:
+            categories = found.get((table.source, table.table, column), ())
+            label = column
+            if categories:
+                label = f"{column} ({', '.join(short_label(c, language) for c in categories)})"
+            info[table.source, table.table, column] = ColumnInfo(
+                label, categories, purpose, storage
+            )
+    return info
+
+
+def letter_context(
+    config: Config,
+    facts: RequestFacts,
+    copy: PersonCopy,
+    info: dict[tuple[str, str, str], ColumnInfo],
+    *,
+    data_file: str,
+) -> dict[str, Any]:
+    """The variables both languages' templates use (tests/test_docs.py checks they match)."""
+    language = facts.language
+    names = list(dict.fromkeys(t.source for t in copy.tables))
+    sources = [config.sources[n] for n in names if n in config.sources]
+    controller = config.controller
+    dpo = controller.dpo
+    return {
+        "request_id": facts.id,
+        "person_name": facts.person_name,
+        "controller": {
+            "name": controller.name,
+            "address": controller.address,
+            "email": controller.email,
+            "phone": controller.phone,
+            "website": controller.website,
+        },
+        "dpo": {"name": dpo.name, "email": dpo.email, "phone": dpo.phone} if dpo else None,
+        "found": copy.found,
+        "received": long_date(facts.received, language),
+        "answered": long_date(facts.answered, language),
+        "due": long_date(facts.due, language),
+        "extended_until": long_date(facts.extended_until, language)
+        if facts.extended_until
+        else None,
+        "extension_reason": facts.extension_reason,
+        "paused_days": facts.paused_days,
+        "purposes": [
+            {"system": s.description or s.name, "purpose": s.purpose, "legal_basis": s.legal_basis}
+            for s in sources
+        ],
+        "categories": _categories(copy, info, language),
+        "recipients": _recipients(sources),
+        "storage": [
+            {
+                "system": f"{t.source} / {t.table}",
+                "rules": [
+                    {"years": r.years, "basis": r.basis, "until": _until(r, t.rows, language)}
+                    for r in _rules(config, t.source, t.table)
+                ],
+            }
+            for t in copy.tables
+        ],
+        "authority": controller.supervisory_authority,
+        "origins": [
+            {"system": s.description or s.name, "processor": s.processor.name}
+            for s in sources
+            if s.processor is not None
+        ],
+        "mentions": sum(t.mentions for t in copy.tables),
+        "redactions": copy.redactions,
+        "data": _data(copy, info),
+        "data_file": data_file,
+    }
+
+
+def _categories(
+    copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo], language: str
+) -> list[str]:
+    seen: list[str] = []
+    for table in copy.tables:
+        for column in table.columns:
+            item = info.get((table.source, table.table, column))
+            for category in item.categories if item else ():
+                if category not in seen:
+                    seen.append(category)
+    return [category_label(c, language) for c in seen]
+
+
+def _recipients(sources: list[Any]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        for name in source.recipients:
+            found.setdefault(name, {"name": name, "processor": False, "country": None,
+                                    "third_country": False, "safeguards": None})
+        processor = source.processor
+        if processor is not None:
+            found[processor.name] = {
+                "name": processor.name,
+                "processor": True,
+                "country": processor.country,
+                "third_country": processor.country.upper() not in EEA,
+                "safeguards": processor.safeguards,
+            }
+    return list(found.values())
+
+
+def _until(rule: RetentionRule, rows: list[dict[str, Any]], language: str) -> str | None:
+    """The last day the newest document of this table is kept, when its date is known."""
+    if not rule.date_column:
+        return None
+    years = []
+    for row in rows:
+        value = str(row.get(rule.date_column) or "")[:4]
+        if value.isdigit():
+            years.append(int(value))
+    if not years:
+        return None
+    return long_date(date(max(years) + rule.years, 12, 31), language)
+
+
+def _data(copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for table in copy.tables:
+        labels = [
+            (info.get((table.source, table.table, c)) or ColumnInfo(c, (), "", "")).label
+            for c in table.columns
+        ]
+        rows = [[_cell(row.get(c)) for c in table.columns] for row in table.rows]
+        groups.setdefault(table.source, []).append(
+            {"table": table.table, "labels": labels, "rows": rows, "mentions": table.mentions}
+        )
+    return [{"source": s, "tables": t} for s, t in groups.items()]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 500 else text[:500] + " …"
+
+
+def pdf_from_html(html: str) -> bytes:
+    """Print the HTML letter to PDF with WeasyPrint."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise DsrError(
+            Problem(
+                "PDF needs WeasyPrint, which is not installed",
+                hint="pip install 'weasyprint>=60', or use --format html,md",
+            )
+        ) from exc
+    return bytes(HTML(string=html).write_pdf())

@@ -1,0 +1,114 @@
+"""`dsr access ID`: write the Art. 15 answer (letter and data copy) for a logged request.
+
+The CLI only parses, calls ``dsr.access`` and prints where the files are; it
+never prints row contents, because a terminal is often shared or recorded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from dsr.access import AccessResult, answer_requests, open_access_requests
+from dsr.cli.console import ProgressBars, out
+from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.output import error, print_json, warning
+from dsr.config.load import load_config
+from dsr.errors import Problem, UsageError
+from dsr.ledger import open_ledger
+from dsr.outcome import ExitCode
+
+
+def access_command(
+    request_id: Annotated[
+        str | None,
+        typer.Argument(help="The request id, e.g. 2026-0001.", metavar="ID", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for the answer (default: answers/ID beside dsr.yaml). "
+            "With --all-open, one sub-folder per request.",
+            show_default=False,
+            metavar="DIR",
+        ),
+    ] = None,
+    formats: Annotated[
+        str,
+        typer.Option("--format", help="Letter formats, comma-separated.", metavar="LIST"),
+    ] = "html,pdf,md",
+    all_open: Annotated[
+        bool,
+        typer.Option(
+            "--all-open",
+            help="Answer every open access or portability request that is ready, in one run.",
+        ),
+    ] = False,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Answer an access request (Art. 15): find the person in every source and write,
+    into a folder only you can read, the letter (HTML, PDF, Markdown) in the request's
+    language and the copy of the data as a ZIP (JSON and CSV per table, manifest with
+    checksums, data dictionary). The request is then closed in the ledger with the
+    documents' checksums.
+
+    Exit code 0 when answered, 1 when a source could not be read (the files are
+    written for checking, the request stays open), 2 when the command could not run.
+
+    Example: dsr access 2026-0001 --format pdf,md
+    """
+    if all_open == (request_id is not None):
+        raise UsageError(Problem("give one request ID or --all-open", hint="dsr access 2026-0001"))
+    loaded = load_config(config, strict=False)
+    with open_ledger(loaded.ledger) as ledger:
+        ids = open_access_requests(ledger) if all_open else [str(request_id)]
+        if not ids:
+            if json_output:
+                print_json({"answers": []})
+            else:
+                out().print("No open access request is ready to answer.")
+            return
+        with ProgressBars() as progress:
+            answers = answer_requests(
+                ledger, loaded, ids, output=output, formats=formats.split(","), progress=progress
+            )
+    if json_output:
+        if all_open:
+            print_json({"answers": [a.as_dict() for a in answers]})
+        else:
+            print_json(answers[0].as_dict())
+    else:
+        for answer in answers:
+            _show(answer)
+    incomplete = [a for a in answers if not a.complete]
+    for answer in incomplete:
+        for source in answer.failed_sources:
+            error(f"request {answer.request}: source '{source}' could not be read")
+    if incomplete:
+        warning(
+            f"{len(incomplete)} answer(s) not complete: the request stays open; "
+            "fix the source and run dsr access again"
+        )
+        raise typer.Exit(ExitCode.ATTENTION)
+
+
+def _show(answer: AccessResult) -> None:
+    console = out()
+    state = "answered and closed" if answer.closed else "written, NOT closed"
+    found = "data found" if answer.found else "nothing found"
+    console.print(
+        f"[bold]{escape(answer.request)}[/]: {state} ({found}) in {escape(str(answer.folder))}",
+        soft_wrap=True,
+    )
+    for path, _ in answer.documents:
+        console.print(f"  {escape(path.name)}", soft_wrap=True)
+    if answer.possible:
+        console.print(
+            f"  [yellow]{answer.possible} possible match(es)[/]: confirm them (see the staff note)"
+        )

@@ -1,0 +1,185 @@
+"""`dsr access` through the CLI on the demo company: letters, the data ZIP, redaction
+of mentions (Art. 15(4)), negative answers, the ledger, and failing sources."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import sqlite3
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dsr.demo import build_demo
+from tests.helpers import Result, run
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    build_demo(folder, customers=40)
+    return folder
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "company"
+    shutil.copytree(demo_template, folder)
+    return folder
+
+
+def dsr(folder: Path, *args: str, exit: int = 0) -> Result:
+    return run(*args, "--config", folder / "dsr.yaml", exit=exit)
+
+
+def new(folder: Path, email: str, *extra: str) -> str:
+    result = dsr(
+        folder, "request", "new", "--type", "access", "--email", email,
+        "--received", "2026-11-10", *extra, "--json",
+    )
+    return result.json["id"]
+
+
+def _zip(folder: Path) -> zipfile.ZipFile:
+    [path] = [p for p in folder.iterdir() if p.suffix == ".zip"]
+    return zipfile.ZipFile(path)
+
+
+def test_access_answer_for_juergen(demo: Path) -> None:
+    with sqlite3.connect(demo / "data" / "shop.db") as db:
+        db.execute("UPDATE customers SET salutation = '=HYPERLINK(\"x\")' WHERE id = 12")
+    rid = new(demo, "juergen.mueller@example.com")
+    result = dsr(demo, "access", rid, "--json")
+    doc = result.json
+    assert doc["request"] == rid and doc["complete"] is True and doc["failed_sources"] == []
+    folder = Path(doc["folder"])
+    assert folder == demo / "answers" / rid
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    names = {Path(d["path"]).name for d in doc["documents"]}
+    assert {f"auskunft-{rid}.html", f"auskunft-{rid}.pdf", f"auskunft-{rid}.md",
+            f"daten-{rid}.zip"} <= names
+    for item in doc["documents"]:
+        path = Path(item["path"])
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"]
+    assert (folder / f"auskunft-{rid}.pdf").read_bytes().startswith(b"%PDF")
+    letter = (folder / f"auskunft-{rid}.md").read_text(encoding="utf-8")
+    assert "ja, wir verarbeiten Daten über Sie" in letter
+    assert "LfDI BW" in letter and "Art. 21" in letter and "10. November 2026" in letter
+    assert "K-100012" in letter
+    html = (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
+    assert "<table>" in html and "ja, wir verarbeiten Daten über Sie" in html
+
+    with _zip(folder) as archive:
+        manifest = json.loads(archive.read("manifest.json"))["files"]
+        assert {"shop", "zendesk", "hubspot", "newsletter", "mailchimp"} <= {
+            f["source"] for f in manifest
+        }
+        for entry in manifest:
+            payload = archive.read(entry["path"])
+            assert hashlib.sha256(payload).hexdigest() == entry["sha256"]
+            if entry["path"].endswith(".json"):
+                assert len(json.loads(payload)) == entry["rows"]
+        text = archive.read("shop/customers.csv").decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows[0]["salutation"] == "'=HYPERLINK(\"x\")"
+        customers = json.loads(archive.read("shop/customers.json"))
+        assert customers[0]["salutation"] == "=HYPERLINK(\"x\")"
+        assert "dictionary.csv" in archive.namelist()
+
+    shown = dsr(demo, "request", "show", rid, "--json").json
+    assert shown["status"] == "closed" and shown["outcome"] == "answered"
+    recorded = {d["sha256"] for d in shown["documents"]}
+    assert {d["sha256"] for d in doc["documents"]} <= recorded
+    dsr(demo, "access", rid, exit=2)  # closed: nothing more to answer
+
+
+def test_english_letter_and_human_output(demo: Path, tmp_path: Path) -> None:
+    rid = new(demo, "juergen.mueller@example.com", "--language", "en")
+    out = tmp_path / "out"
+    result = dsr(demo, "access", rid, "--output", str(out), "--format", "md,html")
+    assert str(out) in result.stdout.replace("\n", "")
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"access-{rid}.html", f"access-{rid}.md", f"data-{rid}.zip"
+    ]
+    assert "Yes, we process data about you" in (out / f"access-{rid}.md").read_text()
+
+
+def test_mention_is_redacted_for_petra(demo: Path) -> None:
+    rid = new(demo, "petra.klein@example.org")
+    folder = Path(dsr(demo, "access", rid, "--json").json["folder"])
+    letter = (folder / f"auskunft-{rid}.md").read_text(encoding="utf-8")
+    assert "Nachforschungsauftrag" in letter  # the passage is there
+    assert "[geschwärzt]" not in letter or "Art. 15 Abs. 4" in letter
+    everything = letter
+    with _zip(folder) as archive:
+        for name in archive.namelist():
+            everything += archive.read(name).decode("utf-8-sig")
+        comments = json.loads(archive.read("zendesk/comments.json"))
+        notes = json.loads(archive.read("shop/support_notes.json"))
+    assert any("petra.klein@example.org" in c.get("body", "") for c in comments)
+    assert any("Petra Klein" in n.get("note", "") for n in notes)
+    for secret in ("thomas.becker", "Thomas Becker", "381200000098", "Nina Brandt"):
+        assert secret.casefold() not in everything.casefold()
+
+
+def test_redaction_of_other_people_in_a_passage() -> None:
+    from dsr.access_copy import redact
+    from dsr.lookup_person import Person
+
+    petra = Person.parse(emails=["petra.klein@example.org"], names=["Petra Klein"])
+    text, count = redact(
+        "Thomas Becker (thomas.becker@example.com, 0160 9876543) meldet: Petra Klein, "
+        "petra.klein@example.org", petra, "en",
+    )
+    assert text == (
+        "[redacted] ([redacted], [redacted]) meldet: Petra Klein, petra.klein@example.org"
+    )
+    assert count == 3
+    kept, none = redact("Bestellung B-1000046 vom 27.11.2025", petra, "de")
+    assert none == 0 and "27.11.2025" in kept
+
+
+def test_nobody_gets_the_plain_negative_answer(demo: Path) -> None:
+    rid = new(demo, "niemand@example.com")
+    doc = dsr(demo, "access", rid, "--json", "--format", "md").json
+    letter = (Path(doc["folder"]) / f"auskunft-{rid}.md").read_text(encoding="utf-8")
+    assert "wir verarbeiten keine Daten über Sie" in letter
+    assert "Ihre Daten\n" not in letter
+    shown = dsr(demo, "request", "show", rid, "--json").json
+    assert shown["status"] == "closed" and shown["outcome"] == "no-data"
+
+
+def test_all_open_answers_two_requests(demo: Path) -> None:
+    first = new(demo, "juergen.mueller@example.com")
+    second = new(demo, "petra.klein@example.org", "--language", "en")
+    doc = dsr(demo, "access", "--all-open", "--format", "md", "--json").json
+    assert [a["request"] for a in doc["answers"]] == sorted([first, second])
+    for rid in (first, second):
+        assert dsr(demo, "request", "show", rid, "--json").json["status"] == "closed"
+    assert dsr(demo, "access", "--all-open", "--json").json == {"answers": []}
+
+
+def test_refuses_wrong_requests(demo: Path) -> None:
+    rid = dsr(
+        demo, "request", "new", "--type", "erasure", "--email", "petra.klein@example.org",
+        "--received", "2026-11-10", "--json",
+    ).json["id"]
+    result = dsr(demo, "access", rid, exit=2)
+    assert "petra" not in result.stderr.lower()
+    dsr(demo, "access", exit=2)
+    dsr(demo, "access", "2026-0099", exit=2)
+
+
+def test_broken_source_leaves_the_request_open(demo: Path) -> None:
+    (demo / "data" / "event-signups.csv").unlink()
+    rid = new(demo, "juergen.mueller@example.com")
+    result = dsr(demo, "access", rid, "--json", "--format", "md", exit=1)
+    assert result.json["complete"] is False and result.json["failed_sources"] == ["events"]
+    assert result.json["documents"]
+    assert dsr(demo, "request", "show", rid, "--json").json["status"] == "open"
