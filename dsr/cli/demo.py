@@ -94,7 +94,9 @@ def _show(result: DemoResult, directory: Path) -> None:
     for line in (
         f"  cd {escape(str(directory))} && dsr sources check && dsr inventory",
         '  read README.md there, section "Planted cases"',
-        "  once lookup exists, look up Jürgen Müller, juergen.mueller@example.com",
-        "  (he is in five sources, spelled four ways)",
+        "  dsr find --email juergen.mueller@example.com",
+        "  (Jürgen Müller: in five sources, spelled four ways)",
+        "  dsr request new --type access --email juergen.mueller@example.com",
+        "  dsr access --all-open",
     ):
         console.print(line, soft_wrap=True)
