@@ -10,17 +10,25 @@ Strong identifiers (e-mail, phone, ids) give ``direct`` matches; name with
 birth date or postcode in the same row give only ``possible`` matches, for a
 person to check; an identifier inside someone else's free text is a
 ``mention``; rows that reference a matched row (orders, invoices, their lines,
-comments) are ``linked``. A source that fails is named and the others go on:
-the result is then not complete.
+comments) are ``linked``, also over ``links:`` across sources (lookup_links)
+and over links inferred where a schema declares none (lookup_infer, marked
+``inferred``). A row of ANOTHER person a matched row points to (the support
+agent) is only a ``Reference``: the link belongs in the answer, that person's
+data does not. An IBAN (any spacing) is a strong identifier in financial
+columns; a phone number in free text is a mention when a digit run in it is the
+same number. A source that fails is named and the others go on: the result is
+then not complete.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from stdnum import iban
 
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Source
@@ -28,6 +36,8 @@ from dsr.connectors import PluginLoadError, open_connector
 from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table
 from dsr.errors import DsrError
 from dsr.identifiers import normalise_name, phone_digits, same_phone
+from dsr.lookup_infer import Edge, inferred_edges
+from dsr.lookup_links import Wanted, follow_links, link_text
 from dsr.lookup_person import Person
 from dsr.progress import NullProgress, Progress
 from dsr.sources import select_sources
@@ -36,12 +46,22 @@ MatchKind = Literal["direct", "linked", "mention", "possible"]
 _RANK: dict[str, int] = {"direct": 0, "linked": 1, "mention": 2, "possible": 3}
 _POSTCODE = re.compile(r"(plz|postcode|post_code|postal|zip)", re.IGNORECASE)
 
-__all__ = ["LookupResult", "Match", "Person", "find_people", "phone_region"]
+__all__ = [
+    "LookupResult",
+    "Match",
+    "Person",
+    "Reference",
+    "find_people",
+    "phone_region",
+]
 
 
 @dataclass(frozen=True)
 class Match:
-    """One row that belongs to (or mentions) person number ``person`` (index into the input)."""
+    """One row that belongs to (or mentions) person number ``person`` (index into the input).
+
+    ``inferred`` marks a row reached over a link the schema does not declare (to be
+    confirmed in ``links:``)."""
 
     person: int
     source: str
@@ -50,6 +70,19 @@ class Match:
     match: MatchKind
     via: str
     row: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A row of ANOTHER person a matched row points to (the support agent, the employee):
+    the link is part of the answer, that person's data is not."""
+
+    person: int
+    source: str
+    table: str
+    key: RowKey
+    via: str
 
 
 @dataclass
@@ -60,6 +93,7 @@ class LookupResult:
     failed_sources: dict[str, str] = field(default_factory=dict)  # name → reason
     searched: list[str] = field(default_factory=list)
     exceptions: dict[str, BaseException] = field(default_factory=dict, repr=False)
+    references: list[Reference] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -78,39 +112,65 @@ def find_people(
     sources: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> LookupResult:
-    """Look up all ``people`` in the selected sources (all when none), one pass per source."""
+    """Look up all ``people`` in the selected sources (all when none), one pass per source,
+    then follow ``links:`` across the sources, again batched per source."""
     progress = progress or NullProgress()
     region = phone_region(config)
     result = LookupResult()
     chosen = select_sources(config, sources)
-    progress.begin("Looking up", total=len(chosen))
-    for source in chosen:
+    lookups: dict[str, _SourceLookup] = {}
+    connectors: list[Connector] = []
+
+    def guard(name: str, action: Callable[[], object]) -> bool:
+        """Run one source's work; a failure names the source and the others go on."""
         try:
-            connector = open_connector(source)
-            try:
-                found = _SourceLookup(source, connector, people, region).run()
-            finally:
-                connector.close()
+            action()
         except DsrError as exc:
-            result.failed_sources[source.name] = "; ".join(str(p) for p in exc.problems)
+            result.failed_sources[name] = "; ".join(str(p) for p in exc.problems)
         except PluginLoadError as exc:
-            result.failed_sources[source.name] = str(exc)
+            result.failed_sources[name] = str(exc)
         except Exception as exc:  # a connector bug must not hide the other sources
-            result.failed_sources[source.name] = (
+            result.failed_sources[name] = (
                 f"unexpected error ({type(exc).__name__}); run with --debug for details"
             )
-            result.exceptions[source.name] = exc
+            result.exceptions[name] = exc
         else:
-            result.matches.extend(found)
-            result.searched.append(source.name)
-        progress.advance()
-    progress.end()
+            return True
+        return False
+
+    def search(source: Source) -> None:
+        connector = open_connector(source)
+        connectors.append(connector)
+        lookup = _SourceLookup(source, connector, people, region)
+        lookup.run()
+        lookups[source.name] = lookup
+
+    progress.begin("Looking up", total=len(chosen))
+    try:
+        for source in chosen:
+            guard(source.name, lambda s=source: search(s))  # type: ignore[misc]
+            progress.advance()
+        if config.links:
+            follow_links(config.links, lookups, guard)
+    finally:
+        for connector in connectors:
+            connector.close()
+        progress.end()
+    for source in chosen:
+        if source.name in lookups:  # also when only following a link failed later
+            result.matches.extend(lookups[source.name].matches())
+            result.references.extend(lookups[source.name].references())
+            if source.name not in result.failed_sources:
+                result.searched.append(source.name)
     return result
 
 
 # -- one source ---------------------------------------------------------------------------
 
-_Purpose = Literal["email", "phone", "id", "text", "birthdate", "postcode"]
+_Purpose = Literal["email", "phone", "id", "text", "birthdate", "postcode", "iban"]
+_PHONE_TAIL = 4
+"""Digits a phone number's end must show in free text to be a candidate; re-checked after."""
+_DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ()/.\-]{4,}[0-9]")
 
 
 class _SourceLookup:
@@ -124,23 +184,46 @@ class _SourceLookup:
         self.people = people
         self.region = region
         self.found: dict[tuple[int, str, str], Match] = {}
+        self.refs: dict[tuple[int, str, str], Reference] = {}
+        self.children: dict[str, list[Edge]] = defaultdict(list)  # parent → edges
+        self.parents: dict[str, list[Edge]] = defaultdict(list)  # child → address edges
+        self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → person edges
 
-    def run(self) -> list[Match]:
+    def run(self) -> None:
         from dsr.classify.classifier import classify_source
 
         classes = classify_source(self.source, self.connector)
         tables = {t.name: t for t in self.connector.tables()}
         kinds = {c.table: c.kind for c in classes}
+        self._edges(tables, kinds, classes)
         purposes = self._purposes(classes)
         lookups, owners = self._lookups(purposes)
         if lookups:
             for hit in self.connector.find(lookups):
                 self._direct_hit(hit, purposes, owners, classes)
-        self._follow_links(tables, kinds)
+        self._expand([m for m in self.found.values() if m.match == "direct"])
+
+    def matches(self) -> list[Match]:
         return sorted(
             self.found.values(),
             key=lambda m: (m.person, m.table, _RANK[m.match], repr(sorted(m.key.items()))),
         )
+
+    def references(self) -> list[Reference]:
+        return sorted(
+            (r for r in self.refs.values() if (r.person, r.table, _ident(r.key)) not in self.found),
+            key=lambda r: (r.person, r.table, _ident(r.key)),
+        )
+
+    def owned(self) -> list[Match]:
+        """The rows that are the person's own (not mentions or possible ones): links start here."""
+        return [m for m in self.found.values() if m.match in ("direct", "linked")]
+
+    def follow(self, wanted: Wanted) -> int:
+        """Rows reached over a link from another source, then their own linked rows."""
+        frontier = self._fetch(wanted, inferred=set())
+        self._expand(frontier)
+        return len(frontier)
 
     # which column is searched for what
 
@@ -152,6 +235,8 @@ class _SourceLookup:
                 place = (table.table, column.column)
                 if column.lookup in ("email", "phone", "id", "text"):
                     purposes[place] = column.lookup  # type: ignore[assignment]
+                elif "financial" in column.categories:
+                    purposes[place] = "iban"
                 elif names and "birthdate" in column.categories:
                     purposes[place] = "birthdate"
                 elif names and column.lookup is None and _POSTCODE.search(column.column):
@@ -169,6 +254,10 @@ class _SourceLookup:
                 owners["text", mail].add(index)
             for number in person.phones:
                 owners["phone", phone_digits(number)].add(index)
+                owners["text", phone_digits(number)[-_PHONE_TAIL:]].add(index)
+            for account in person.ibans:  # stored compact or in groups of four
+                owners["iban", account.lower()].add(index)
+                owners["iban", iban.format(account).lower()].add(index)
             for source, value in person.ids:
                 if source == self.source.name:
                     owners["id", value].add(index)
@@ -185,7 +274,13 @@ class _SourceLookup:
         values: dict[_Purpose, set[str]] = defaultdict(set)
         for purpose, value in owners:
             values[purpose].add(value)
-        mode = {"email": "casefold", "phone": "digits", "id": "exact", "text": "contains"}
+        mode = {
+            "email": "casefold",
+            "phone": "digits",
+            "id": "exact",
+            "text": "contains",
+            "iban": "casefold",
+        }
         lookups = [
             Lookup(table, column, frozenset(values[purpose]), mode.get(purpose, "exact"))  # type: ignore[arg-type]
             for (table, column), purpose in purposes.items()
@@ -217,70 +312,124 @@ class _SourceLookup:
                 self._add(index, hit, "direct", "phone")
             elif purpose in ("email", "id"):
                 self._add(index, hit, "direct", purpose)
+            elif purpose == "iban":
+                if iban.compact(str(hit.row.get(hit.column) or "")) in person.ibans:
+                    self._add(index, hit, "direct", "iban")
+            elif purpose == "text" and hit.value.isdigit():
+                if _mentions_phone(str(hit.row.get(hit.column) or ""), person, self.region):
+                    self._add(index, hit, "mention", f"{hit.column} mentions (phone)")
             elif purpose == "text":
                 self._add(index, hit, "mention", f"{hit.column} mentions")
             elif _same_name(person, hit.row, _name_columns(classes, hit.table)):
                 self._add(index, hit, "possible", f"name + {purpose}")
 
-    def _add(self, person: int, hit: Hit, kind: MatchKind, via: str) -> bool:
+    def _add(
+        self, person: int, hit: Hit, kind: MatchKind, via: str, *, inferred: bool = False
+    ) -> bool:
         """Keep the strongest match per person and row: direct > linked > mention > possible."""
         table, key, row = hit.table, hit.key, hit.row
-        ident = (person, table, repr(sorted(key.items())))
+        ident = (person, table, _ident(key))
         current = self.found.get(ident)
         if current is not None and _RANK[current.match] <= _RANK[kind]:
             return False
-        self.found[ident] = Match(person, self.source.name, table, key, kind, via, dict(row))
+        self.found[ident] = Match(
+            person, self.source.name, table, key, kind, via, dict(row), inferred=inferred
+        )
         return True
 
     # linked records
 
-    def _follow_links(self, tables: dict[str, Table], kinds: dict[str, str]) -> None:
-        """From direct matches, batched level by level: child rows, and address parents."""
-        children: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # parent → edges
-        parents: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # child → edges
-        for table in tables.values():
-            for fk in table.foreign_keys:
-                if len(fk.columns) != 1 or fk.table not in tables:
-                    continue
-                children[fk.table].append((fk.referred[0], table.name, fk.columns[0]))
-                if kinds.get(fk.table) == "address":
-                    parents[table.name].append((fk.columns[0], fk.table, fk.referred[0]))
-        frontier = [m for m in self.found.values() if m.match == "direct"]
+    def _edges(
+        self,
+        tables: dict[str, Table],
+        kinds: dict[str, str],
+        classes: Sequence[TableClassification],
+    ) -> None:
+        """Declared foreign keys, or where none are declared, those inferred from names and
+        values; an edge to a person table is a reference, to an address table a parent."""
+        edges = [
+            Edge(fk.table, fk.referred[0], table.name, fk.columns[0])
+            for table in tables.values()
+            for fk in table.foreign_keys
+            if len(fk.columns) == 1 and fk.table in tables
+        ]
+        edges += inferred_edges(tables, classes, self.connector)
+        for edge in edges:
+            self.children[edge.parent].append(edge)
+            if kinds.get(edge.parent) == "address":
+                self.parents[edge.child].append(edge)
+            elif kinds.get(edge.parent) == "person":
+                self.people_refs[edge.child].append(edge)
+
+    def _expand(self, frontier: list[Match]) -> None:
+        """From these matches, batched level by level: child rows, and address parents;
+        the rows of other people they point to become references."""
         while frontier:
-            wanted: dict[tuple[str, str], dict[str, set[tuple[int, str]]]] = defaultdict(
-                lambda: defaultdict(set)
-            )
+            wanted: Wanted = defaultdict(lambda: defaultdict(set))
+            inferred: set[str] = set()
+            pointers: Wanted = defaultdict(lambda: defaultdict(set))
             for match in frontier:
-                for edges, forward in ((children, True), (parents, False)):
-                    for here, there, their in edges.get(match.table, ()):
-                        value = match.row.get(here)
-                        if value is None or isinstance(value, bytes | list | dict):
-                            continue
-                        via = (
-                            f"{match.table}.{here} → {there}.{their}"
-                            if forward
-                            else f"{match.table}.{here} → {there}.{their} (address)"
-                        )
-                        wanted[there, their][_text(value)].add((match.person, via))
-            lookups = [
-                Lookup(table, column, frozenset(values), "exact")
-                for (table, column), values in wanted.items()
-            ]
-            frontier = []
-            if not lookups:
-                break
-            for hit in self.connector.find(lookups):
-                for person, via in wanted.get((hit.table, hit.column), {}).get(hit.value, ()):
-                    if self._add(person, hit, "linked", via):
-                        frontier.append(
-                            self.found[person, hit.table, repr(sorted(hit.key.items()))]
-                        )
+                for edge in self.children.get(match.table, ()):
+                    _want(wanted, match, edge.referred, edge.child, edge.column, edge.via)
+                    if edge.inferred:
+                        inferred.add(edge.via)
+                for edge in self.parents.get(match.table, ()):
+                    via = f"{match.table}.{edge.column} → {edge.parent}.{edge.referred} (address)"
+                    _want(wanted, match, edge.column, edge.parent, edge.referred, via)
+                for edge in self.people_refs.get(match.table, ()):
+                    via = f"{match.table}.{edge.column} → {edge.parent}.{edge.referred}"
+                    _want(pointers, match, edge.column, edge.parent, edge.referred, via)
+            frontier = self._fetch(wanted, inferred)
+            self._point(pointers)
+
+    def _fetch(self, wanted: Wanted, inferred: set[str]) -> list[Match]:
+        """The rows asked for, in one batch; the new linked matches they give."""
+        lookups = [
+            Lookup(table, column, frozenset(values), "exact")
+            for (table, column), values in wanted.items()
+        ]
+        new: list[Match] = []
+        if not lookups:
+            return new
+        for hit in self.connector.find(lookups):
+            for person, via in wanted.get((hit.table, hit.column), {}).get(hit.value, ()):
+                if self._add(person, hit, "linked", via, inferred=via in inferred):
+                    new.append(self.found[person, hit.table, _ident(hit.key)])
+        return new
+
+    def _point(self, pointers: Wanted) -> None:
+        """Rows of other people the person's rows refer to: reported as references only."""
+        lookups = [
+            Lookup(table, column, frozenset(values), "exact")
+            for (table, column), values in pointers.items()
+        ]
+        if not lookups:
+            return
+        for hit in self.connector.find(lookups):
+            for person, via in pointers.get((hit.table, hit.column), {}).get(hit.value, ()):
+                ident = (person, hit.table, _ident(hit.key))
+                if ident not in self.found:
+                    self.refs[ident] = Reference(person, self.source.name, hit.table, hit.key, via)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _ident(key: RowKey) -> str:
+    return repr(sorted(key.items()))
+
+
+def _want(wanted: Wanted, match: Match, here: str, table: str, column: str, via: str) -> None:
+    value = match.row.get(here)
+    if value is None or isinstance(value, bytes | list | dict):
+        return
+    wanted[table, column][link_text(value)].add((match.person, via))
+
+
+def _mentions_phone(text: str, person: Person, region: str) -> bool:
+    """Whether a run of digits in ``text`` is one of the person's phone numbers."""
+    return any(
+        same_phone(run.group(), number, region)
+        for run in _DIGIT_RUN.finditer(text)
+        for number in person.phones
+    )
 
 
 def _name_columns(classes: Sequence[TableClassification], table: str) -> list[str]:

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from stdnum import iban
+from stdnum.exceptions import ValidationError
+
 from dsr.errors import Problem, UsageError
 from dsr.identifiers import normalise_email, normalise_id, normalise_name, normalise_phone
 
@@ -30,10 +33,11 @@ class Person:
     birthdates: tuple[str, ...] = ()
     postcodes: tuple[str, ...] = ()
     ids: tuple[tuple[str, str], ...] = ()
+    ibans: tuple[str, ...] = ()  # compact, upper case (stdnum.iban.compact)
 
     @property
     def strong(self) -> bool:
-        return bool(self.emails or self.phones or self.ids)
+        return bool(self.emails or self.phones or self.ids or self.ibans)
 
     @property
     def empty(self) -> bool:
@@ -49,6 +53,7 @@ class Person:
         birthdates: Iterable[str] = (),
         postcodes: Iterable[str] = (),
         ids: Iterable[str] = (),
+        ibans: Iterable[str] = (),
         region: str = "DE",
         label: str = "",
     ) -> Person:
@@ -85,6 +90,12 @@ class Person:
                 bad("id", "not of the form SOURCE:VALUE", "e.g. shop:10042")
             else:
                 keys.append((source.strip(), normalise_id(key)))
+        accounts = []
+        for value in _present(ibans):
+            try:
+                accounts.append(iban.validate(value))
+            except ValidationError:
+                bad("iban", "not a valid IBAN", "e.g. DE89 3704 0044 0532 0130 00")
         if problems:
             raise UsageError(problems)
         return cls(
@@ -94,6 +105,7 @@ class Person:
             birthdates=tuple(dict.fromkeys(days)),
             postcodes=tuple(dict.fromkeys("".join(p.split()) for p in _present(postcodes))),
             ids=tuple(dict.fromkeys(keys)),
+            ibans=tuple(dict.fromkeys(accounts)),
         )
 
 

@@ -22,11 +22,11 @@ from dsr.cli.output import error, print_json, warning
 from dsr.config.load import load_config
 from dsr.connectors.files.csvread import detect_format, read_records
 from dsr.errors import Problem, UsageError, Where
-from dsr.lookup import LookupResult, Match, find_people, phone_region
+from dsr.lookup import LookupResult, Match, Reference, find_people, phone_region
 from dsr.lookup_person import Person
 from dsr.outcome import ExitCode
 
-_BATCH_COLUMNS = ("email", "phone", "name", "birthdate", "postcode", "id")
+_BATCH_COLUMNS = ("email", "phone", "name", "birthdate", "postcode", "id", "iban")
 _KINDS = ("direct", "linked", "mention", "possible")
 _SHOWN_KEYS = 5
 
@@ -52,6 +52,7 @@ def find_command(
     id_: Annotated[
         Many, _option("--id", "A source's own id, e.g. shop:10042.", "SOURCE:VALUE")
     ] = None,
+    iban: Annotated[Many, _option("--iban", "Bank account (IBAN), any spacing.", "IBAN")] = None,
     batch: Annotated[
         Path | None,
         _option(
@@ -71,11 +72,15 @@ def find_command(
     was searched (also when nothing was found), 1 when a source could not be read,
     2 when the command could not run.
 
+    Rows another person owns that the person's rows point to (their support agent)
+    are listed as references, not as the person's data. Links inferred where a
+    schema declares no foreign keys are marked, to be confirmed in `links:`.
+
     Example: dsr find --email juergen.mueller@example.com --phone "0171 2345678"
     """
     loaded = load_config(config, strict=False)
     region = phone_region(loaded)
-    single = [email, phone, name, birthdate, postcode, id_]
+    single = [email, phone, name, birthdate, postcode, id_, iban]
     if batch is not None:
         if any(single):
             raise UsageError(Problem("--batch cannot be combined with single identifiers"))
@@ -88,6 +93,7 @@ def find_command(
             birthdates=birthdate or (),
             postcodes=postcode or (),
             ids=id_ or (),
+            ibans=iban or (),
             region=region,
             label="--",
         )
@@ -95,7 +101,8 @@ def find_command(
             raise UsageError(
                 Problem(
                     "no identifier given",
-                    hint="use --email, --phone, --id, --name with --birthdate or --postcode, "
+                    hint="use --email, --phone, --id, --iban, --name with --birthdate or "
+                    "--postcode, "
                     "or --batch",
                 )
             )
@@ -140,6 +147,7 @@ def _read_batch(path: Path, region: str) -> tuple[list[int], list[Person]]:
                 birthdates=[values.get("birthdate", "")],
                 postcodes=[values.get("postcode", "")],
                 ids=[values.get("id", "")],
+                ibans=[values.get("iban", "")],
                 region=region,
                 label=f"{path}:{record.row}: column ",
             )
@@ -164,13 +172,27 @@ def _document(result: LookupResult, rows: list[int]) -> dict[str, Any]:
             "match": match.match,
             "via": match.via,
         }
+        if match.inferred:
+            item["inferred"] = True
         if rows:
             item["person"] = rows[match.person]
         matches.append(item)
+    references = []
+    for ref in result.references:
+        entry: dict[str, Any] = {
+            "source": ref.source,
+            "table": ref.table,
+            "key": ref.key,
+            "via": ref.via,
+        }
+        if rows:
+            entry["person"] = rows[ref.person]
+        references.append(entry)
     return {
         "complete": result.complete,
         "failed_sources": sorted(result.failed_sources),
         "matches": matches,
+        "references": references,
     }
 
 
@@ -179,6 +201,9 @@ def _show(result: LookupResult, rows: list[int], count: int) -> None:
     by_person: dict[int, list[Match]] = defaultdict(list)
     for match in result.matches:
         by_person[match.person].append(match)
+    refs: dict[int, list[Reference]] = defaultdict(list)
+    for ref in result.references:
+        refs[ref.person].append(ref)
     for index in range(count):
         label = f"person in row {rows[index]}" if rows else "the person"
         matches = by_person.get(index, [])
@@ -198,6 +223,12 @@ def _show(result: LookupResult, rows: list[int], count: int) -> None:
                 keys = [_key(m.key) for m in here if m.match != "linked"][:_SHOWN_KEYS]
                 more = f" ({escape('; '.join(keys))})" if keys else ""
                 branch.add(f"{escape(table)}: {text}{more}")
+            pointed = Counter(r.table for r in refs.get(index, []) if r.source == source)
+            for table, number in pointed.items():
+                branch.add(
+                    f"refers to {number} {escape(table)} row{'s' if number > 1 else ''} "
+                    "(not this person's data)"
+                )
         console.print(tree)
         if any(m.match == "possible" for m in matches):
             console.print("[yellow]possible[/] matches share only weak identifiers: check them.")
