@@ -48,10 +48,20 @@ def matcher(lookup: Lookup) -> Matcher:
 
         return digits
     needles = sorted(v.lower() for v in values)
+    # A batch of a thousand e-mail addresses would otherwise be a thousand substring
+    # tests per cell; a cell without an "@" cannot contain any of them.
+    addresses = [n for n in needles if "@" in n]
+    others = [n for n in needles if "@" not in n]
 
     def contains(text: str) -> list[str]:
+        if not text:
+            return []
         lowered = text.lower()
-        return [needle for needle in needles if needle in lowered]
+        found = [needle for needle in others if needle in lowered]
+        if addresses and "@" in lowered:
+            found += [needle for needle in addresses if needle in lowered]
+            found.sort()
+        return found
 
     return contains
 
