@@ -17,6 +17,7 @@ from typing import Any
 from dsr.access_copy import ColumnInfo, PersonCopy
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES, category_label
+from dsr.classify.text import special_kinds
 from dsr.config.gaps import EEA
 from dsr.config.models import Config, RetentionRule
 from dsr.deadline_names import long_date
@@ -162,11 +163,25 @@ def letter_context(
 def _categories(
     copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo], language: str
 ) -> list[str]:
+    """The categories of the data this person's rows really hold (Art. 15(1)(b)).
+
+    A column's classification describes the whole column; the letter names a
+    category only where one of the person's own values is filled in, and
+    special categories only where one of the person's texts speaks of them.
+    """
     seen: list[str] = []
     for table in copy.tables:
         for column in table.columns:
             item = info.get((table.source, table.table, column))
-            for category in item.categories if item else ():
+            values = [row.get(column) for row in table.rows]
+            filled = [v for v in values if v not in (None, "", [], {})]
+            if item is None or not filled:
+                continue
+            for category in item.categories:
+                if category == "special" and not any(
+                    special_kinds(str(value)) for value in filled
+                ):
+                    continue
                 if category not in seen:
                     seen.append(category)
     return [category_label(c, language) for c in seen]

@@ -183,3 +183,21 @@ def test_broken_source_leaves_the_request_open(demo: Path) -> None:
     assert result.json["complete"] is False and result.json["failed_sources"] == ["events"]
     assert result.json["documents"]
     assert dsr(demo, "request", "show", rid, "--json").json["status"] == "open"
+
+
+def test_letter_names_only_the_categories_the_persons_own_data_holds(demo: Path) -> None:
+    """Sabine Hoffmann's support note speaks of her diabetes; Jürgen Müller's data do not
+    touch a special category, and neither has a photo: the letters must say so."""
+    sabine = new(demo, "sabine.hoffmann@example.com")
+    juergen = new(demo, "juergen.mueller@example.com")
+    for rid in (sabine, juergen):
+        dsr(demo, "access", rid, "--format", "md")
+
+    def categories(rid: str) -> str:
+        letter = (demo / "answers" / rid / f"auskunft-{rid}.md").read_text(encoding="utf-8")
+        return letter.split("(lit. b)", 1)[1].split("(lit. c)", 1)[0]
+
+    assert "Besondere Kategorien" in categories(sabine)
+    assert "Besondere Kategorien" not in categories(juergen)
+    assert "Fotos" not in categories(juergen)
+    assert "Kontaktdaten" in categories(juergen)
