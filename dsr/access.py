@@ -23,7 +23,6 @@ from dsr.access_letter import RequestFacts, column_info, letter_context, pdf_fro
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
-from dsr.inventory.scan import scan_source
 from dsr.ledger import Document, Ledger, Request, append_event
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup import LookupResult, Match, find_people, phone_region
@@ -182,13 +181,13 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
 
 
 def _classify(config: Config, result: LookupResult) -> dict[str, list[TableClassification]]:
-    """Column categories of the sources where someone was found, for labels and (b)."""
-    classes: dict[str, list[TableClassification]] = {}
-    for name in dict.fromkeys(m.source for m in result.matches):
-        source = config.sources.get(name)
-        if source is not None:
-            classes[name] = scan_source(source, people_limit=0).tables
-    return classes
+    """Column categories of the sources where someone was found, for labels and (b):
+    the classification the lookup already made, not a second pass over the sources."""
+    return {
+        name: result.classifications[name]
+        for name in dict.fromkeys(m.source for m in result.matches)
+        if name in config.sources and name in result.classifications
+    }
 
 
 def _answer(

@@ -94,6 +94,9 @@ class LookupResult:
     searched: list[str] = field(default_factory=list)
     exceptions: dict[str, BaseException] = field(default_factory=dict, repr=False)
     references: list[Reference] = field(default_factory=list)
+    # The classification each searched source got, so callers (the access letter's labels
+    # and categories) need not classify the source a second time.
+    classifications: dict[str, list[TableClassification]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -160,6 +163,7 @@ def find_people(
         if source.name in lookups:  # also when only following a link failed later
             result.matches.extend(lookups[source.name].matches())
             result.references.extend(lookups[source.name].references())
+            result.classifications[source.name] = lookups[source.name].classes
             if source.name not in result.failed_sources:
                 result.searched.append(source.name)
     return result
@@ -188,11 +192,13 @@ class _SourceLookup:
         self.children: dict[str, list[Edge]] = defaultdict(list)  # parent → edges
         self.parents: dict[str, list[Edge]] = defaultdict(list)  # child → address edges
         self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → person edges
+        self.classes: list[TableClassification] = []
 
     def run(self) -> None:
         from dsr.classify.classifier import classify_source
 
         classes = classify_source(self.source, self.connector)
+        self.classes = classes
         tables = {t.name: t for t in self.connector.tables()}
         kinds = {c.table: c.kind for c in classes}
         self._edges(tables, kinds, classes)
