@@ -1,0 +1,1 @@
+"""Erasure (Art. 17): plan, execute, verify, confirm."""
