@@ -1,0 +1,136 @@
+"""Erasure plans in the ledger: saved with their hash, found again, moved through their states.
+
+A plan's life: ``planned`` (reviewed, nothing changed) → ``executing`` (``--execute``
+started; a crash leaves it here and the next run finishes it) → ``executed`` →
+``verified`` (no residue; the confirmation is written). A new plan for the same
+request supersedes an older one that was never executed (``superseded``). Every
+move is an event in the audit chain, with the plan's hash and counts, never values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dsr.erasure.model import ErasurePlan
+from dsr.ledger.chain import append_event
+from dsr.ledger.schema import Plan
+
+PLAN_STATES = ("planned", "executing", "executed", "verified", "superseded")
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A plan as the ledger holds it: the row id, its hash, its state and the plan itself."""
+
+    id: int
+    plan_hash: str
+    status: str
+    created_at: datetime
+    plan: ErasurePlan
+    progress: dict[str, Any]
+    """Per source, what ``--execute`` finished: ``{"shop": {"applied": 12, "unchanged": 0}}``."""
+
+
+def _stored(row: Plan) -> StoredPlan:
+    body = dict(row.body)
+    progress = dict(body.pop("progress", None) or {})
+    return StoredPlan(
+        id=row.id,
+        plan_hash=row.plan_hash,
+        status=row.status,
+        created_at=row.created_at,
+        plan=ErasurePlan.from_dict(body),
+        progress=progress,
+    )
+
+
+def save_plan(session: Session, plan: ErasurePlan, *, actor: str) -> StoredPlan:
+    """Store a new plan (state ``planned``); older plans never executed become ``superseded``."""
+    for older in session.scalars(
+        select(Plan).where(Plan.request_id == plan.request, Plan.status == "planned")
+    ):
+        older.status = "superseded"
+    row = Plan(
+        request_id=plan.request,
+        plan_hash=plan.plan_hash,
+        status="planned",
+        body=plan.as_dict(),
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    counts: dict[str, int] = {}
+    for action in plan.actions:
+        counts[action.action] = counts.get(action.action, 0) + 1
+    append_event(
+        session,
+        actor=actor,
+        action="erasure.planned",
+        request_id=plan.request,
+        details={
+            "plan_hash": row.plan_hash,
+            "actions": dict(sorted(counts.items())),
+            "processor_tasks": len(plan.processor_tasks),
+            "failed_sources": sorted(plan.failed_sources),
+            "retention_ended": plan.retention_ended,
+        },
+    )
+    return _stored(row)
+
+
+def latest_plan(session: Session, request_id: str, *, include_superseded: bool = False) -> (
+    StoredPlan | None
+):
+    """The request's newest plan (not a superseded one unless asked), or None."""
+    query = select(Plan).where(Plan.request_id == request_id)
+    if not include_superseded:
+        query = query.where(Plan.status != "superseded")
+    row = session.scalars(query.order_by(Plan.id.desc()).limit(1)).first()
+    return _stored(row) if row is not None else None
+
+
+def all_plans(session: Session, request_id: str) -> list[StoredPlan]:
+    """Every plan of a request, oldest first (for the evidence bundle)."""
+    rows = session.scalars(select(Plan).where(Plan.request_id == request_id).order_by(Plan.id))
+    return [_stored(r) for r in rows]
+
+
+def set_status(
+    session: Session,
+    plan_id: int,
+    status: str,
+    *,
+    actor: str,
+    action: str,
+    details: dict[str, Any] | None = None,
+    progress: dict[str, Any] | None = None,
+) -> StoredPlan:
+    """Move a plan to ``status`` (and record per-source ``progress``) with one chain event.
+
+    ``action`` is the event's name (``erasure.source_done``, ``erasure.executed``,
+    ``erasure.verified``); ``details`` must hold counts, keys and hashes only.
+    """
+    if status not in PLAN_STATES:
+        raise ValueError(f"unknown plan state {status!r}")
+    row = session.get(Plan, plan_id)
+    if row is None:
+        raise ValueError(f"no plan {plan_id}")
+    row.status = status
+    if progress is not None:
+        body = dict(row.body)
+        body["progress"] = progress
+        row.body = body
+    append_event(
+        session,
+        actor=actor,
+        action=action,
+        request_id=row.request_id,
+        details={"plan_hash": row.plan_hash, **(details or {})},
+    )
+    session.flush()
+    return _stored(row)
