@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dsr.config.fields import ConfigPath
 from dsr.connectors.capabilities import WRITABLE, Capabilities, Support
-from dsr.connectors.files import csvread
+from dsr.connectors.files import csvread, csvscan
 from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.edits import changes, check_actions, is_empty, key_row
 from dsr.connectors.files.folder import FileTables, SourceFile
@@ -80,6 +80,7 @@ class CsvConnector(FileTables):
         self.options = options
         self._files: dict[str, SourceFile] | None = None
         self._formats: dict[str, csvread.CsvFormat] = {}
+        self._tables: list[Table] | None = None
 
     # -- files -----------------------------------------------------------------------
 
@@ -105,10 +106,19 @@ class CsvConnector(FileTables):
     # -- reading ---------------------------------------------------------------------
 
     def tables(self) -> list[Table]:
+        # Classification and lookup both ask; a large file is counted once per connector.
+        if self._tables is None:
+            self._tables = self._list_tables()
+        return list(self._tables)
+
+    def _list_tables(self) -> list[Table]:
         tables = []
         for file in self._by_table().values():
             names, rows = self._rows(file)
-            count = sum(1 for _ in rows)
+            count = csvscan.count_rows(file.path, self._format(file), header_row=self._header_row)
+            if count is None:
+                count = sum(1 for _ in rows)
+            rows.close()
             tables.append(
                 Table(
                     name=file.table,
@@ -158,7 +168,15 @@ class CsvConnector(FileTables):
             if lookup.values:
                 tests.append((index[lookup.column], lookup.column, matcher(lookup)))
         if not tests:
+            rows.close()
             return
+        wanted = [lookup for lookup in lookups if lookup.values]
+        fast = csvscan.prefiltered_rows(
+            file.path, self._format(file), wanted, header_row=self._header_row, source=self.name
+        )
+        if fast is not None:
+            rows.close()
+            rows = iter(fast)  # type: ignore[assignment]
         width = len(names)
         for row, values in rows:
             for position, column, test in tests:
@@ -176,6 +194,7 @@ class CsvConnector(FileTables):
     # -- erasing ---------------------------------------------------------------------
 
     def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
+        self._tables = None  # row counts change
         headers: dict[str, list[str]] = {}
 
         def columns(table: str) -> list[str] | None:

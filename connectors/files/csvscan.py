@@ -1,0 +1,484 @@
+"""Finding a batch of identifiers in a large CSV at the speed of reading its bytes.
+
+Parsing every record with the csv module costs about 1 µs a row; an e-mail
+address is in one row of ten million. So the file is searched as raw bytes
+first, in large chunks mapped from the page cache, with NumPy and ``bytes.find``
+doing the work in C, and only the records that contain a candidate are parsed
+and then tested by the ordinary matchers (``matching``). The prefilter may let
+through records that do not match; it must never hold back one that does:
+
+- Case is folded by setting bit 0x20 of every byte, in the data and in the
+  needles alike. That maps A-Z to a-z and, in UTF-8 (second byte) and cp1252,
+  À-Þ to à-þ; it also merges some other bytes, which only adds candidates.
+  Characters this folding does not cover (ß, Š, ÿ, quotes, anything outside
+  Latin-1) split a needle, and its longest safe fragment is searched instead.
+  Known gap: the Kelvin and Ångström signs lower-case to ASCII ``k``/``å`` in
+  Python but not in bytes; they do not occur in real identifiers.
+- A few needles are found with ``bytes.find``; a batch of e-mail addresses is
+  found in ONE pass: every ``@`` in the chunk gives an 8-byte window (four
+  bytes before, three after), looked up in the sorted windows of all needles.
+- Row numbers must be exactly those ``csvread`` gives (the record count,
+  header = 1, blank lines counted), because erasure addresses rows by them. A
+  record ends at a newline outside quotes; whether a newline is inside quotes is
+  the parity of the quotes before it. That holds only for well-formed CSV, so
+  every quote is checked to open at a field start and close at a field end; a
+  literal quote inside an unquoted field, a lone carriage return, an encoding
+  that is not ASCII-compatible, a needle too short to be selective, or more
+  candidates than a prefilter is worth, and the caller reads the file the
+  ordinary way instead (``None``). Nothing is yielded before that is decided.
+
+Files larger than a few chunks are split between two processes at a record
+boundary; a split that lands inside a quoted field is detected (odd quote
+parity) and the file is scanned again in one process.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import mmap
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from dsr.connectors.files.csvread import CsvFormat
+from dsr.connectors.protocol import Lookup
+from dsr.errors import Problem, SourceError, Where
+
+CHUNK = 16 << 20
+"""Bytes per chunk: large enough that NumPy's per-call cost vanishes, small enough for cache."""
+MIN_NEEDLE = 4
+"""Shorter needles (an id like ``42``) would make most records candidates."""
+MAX_FIND_NEEDLES = 16
+"""Needles searched one by one with ``bytes.find``; more go through the ``@`` windows."""
+MAX_CANDIDATES = 200_000
+"""Past this, the prefilter saves nothing: the caller parses the whole file."""
+PARALLEL_BYTES = 4 * CHUNK
+"""Files at least this large are split between two processes."""
+
+_ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-15"}
+_QUOTE, _NEWLINE, _RETURN, _AT = 0x22, 0x0A, 0x0D, 0x40
+_WINDOW_BEFORE, _WINDOW_AFTER = 4, 3
+
+
+class NotApplicable(Exception):
+    """The prefilter cannot promise to find every match here: parse the file instead."""
+
+
+@dataclass(frozen=True)
+class Needles:
+    """What to search for, folded: a few byte strings, and e-mail windows as sorted uint64."""
+
+    few: tuple[bytes, ...]
+    windows: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+
+
+def _safe(char: str) -> bool:
+    """Whether folding bit 0x20 makes every case variant of ``char`` the same bytes."""
+    if char in '"\r\n':
+        return False
+    code = ord(char)
+    if code < 0x80:
+        return True
+    # À-Þ ↔ à-þ (not × ÷, which have no case, nor ß and ÿ, whose other case lies elsewhere)
+    return 0xC0 <= code <= 0xFE and code not in (0xD7, 0xDF, 0xF7)
+
+
+def _fragment(value: str) -> str:
+    """The longest run of ``value`` that folding covers: what the raw bytes must contain."""
+    best, run = "", []
+    for char in value + '"':
+        if _safe(char):
+            run.append(char)
+            continue
+        if len(run) > len(best):
+            best = "".join(run)
+        run = []
+    return best
+
+
+def fold(data: bytes) -> bytes:
+    return bytes(b | 0x20 for b in data)
+
+
+def _window(needle: bytes) -> int | None:
+    """The 8-byte window around a needle's ``@`` (as the scan reads it), if it has one."""
+    at = needle.find(b"`")  # "@" folded
+    while at != -1:
+        if at >= _WINDOW_BEFORE and len(needle) - at - 1 >= _WINDOW_AFTER:
+            return int.from_bytes(needle[at - _WINDOW_BEFORE : at + 1 + _WINDOW_AFTER], "little")
+        at = needle.find(b"`", at + 1)
+    return None
+
+
+def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
+    """The folded byte strings whose presence every possible match implies.
+
+    Raises NotApplicable where no such promise can be made (phone digits, which
+    are stored with any separators; short values; too many values without ``@``).
+    """
+    base = "utf-8" if encoding == "utf-8-sig" else encoding
+    found: set[bytes] = set()
+    for lookup in lookups:
+        if lookup.match == "digits":
+            raise NotApplicable("phone digits are stored with separators")
+        for value in lookup.values:
+            if not value:
+                continue
+            text = value.lower() if lookup.match in ("casefold", "contains") else value
+            part = _fragment(text)
+            try:
+                encoded = part.encode(base)
+            except UnicodeEncodeError:
+                continue  # no cell of this file can hold it
+            if len(encoded) < MIN_NEEDLE:
+                raise NotApplicable("a value too short to search for")
+            found.add(fold(encoded))
+    few: list[bytes] = []
+    windows: list[int] = []
+    for needle in sorted(found):
+        window = _window(needle) if len(found) > MAX_FIND_NEEDLES else None
+        if window is None:
+            few.append(needle)
+        else:
+            windows.append(window)
+    if len(few) > MAX_FIND_NEEDLES:
+        raise NotApplicable("too many values without an e-mail window")
+    return Needles(tuple(few), np.unique(np.array(windows, dtype=np.uint64)))
+
+
+# -- the scan ----------------------------------------------------------------------------
+
+
+@dataclass
+class RangeResult:
+    """One byte range: its records, its candidates (row within the range, raw record)."""
+
+    records: int
+    candidates: list[tuple[int, bytes]]
+    blank: int = 0
+    """Records after the header with nothing in them (counted only when asked)."""
+
+
+class _Buffers:
+    def __init__(self) -> None:
+        self.folded = bytearray(CHUNK)
+        self.folded_np = np.frombuffer(self.folded, np.uint8)
+        self.mask = np.empty(CHUNK, np.bool_)
+
+    def grow(self, size: int) -> None:
+        if size > len(self.folded):
+            self.folded = bytearray(size)
+            self.folded_np = np.frombuffer(self.folded, np.uint8)
+            self.mask = np.empty(size, np.bool_)
+
+
+def _positions(view: np.ndarray, byte: int, mask: np.ndarray) -> np.ndarray:
+    np.equal(view, byte, out=mask[: len(view)])
+    return np.flatnonzero(mask[: len(view)])
+
+
+def _count(view: np.ndarray, byte: int, mask: np.ndarray) -> int:
+    np.equal(view, byte, out=mask[: len(view)])
+    return int(np.count_nonzero(mask[: len(view)]))
+
+
+def _chunk_end(data: mmap.mmap, start: int, stop: int) -> int:
+    """A newline-aligned end after ``start``: the chunk holds whole lines."""
+    end = min(start + CHUNK, stop)
+    if end >= stop:
+        return stop
+    cut = data.rfind(b"\n", start, end)
+    if cut == -1:  # one line longer than a chunk
+        cut = data.find(b"\n", end, stop)
+        return stop if cut == -1 else cut + 1
+    return cut + 1
+
+
+def _record_ends(view: np.ndarray, buffers: _Buffers, delimiter: int) -> np.ndarray:
+    """Offsets just past each newline that ends a record (outside quotes) in this chunk.
+
+    Raises NotApplicable when a quote is not where well-formed CSV puts it, or a
+    carriage return stands alone (then the csv module would count differently).
+    """
+    mask = buffers.mask
+    newlines = _positions(view, _NEWLINE, mask)
+    returns = _positions(view, _RETURN, mask)
+    if len(returns):
+        following = returns + 1
+        if following[-1] >= len(view) or np.any(view[following] != _NEWLINE):
+            raise NotApplicable("a carriage return without a line feed")
+    quotes = _positions(view, _QUOTE, mask)
+    if not len(quotes):
+        return newlines + 1
+    if len(quotes) % 2:
+        raise NotApplicable("a chunk ends inside quotes")
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = view[np.maximum(opening - 1, 0)]
+    ok_open = (opening == 0) | (before == delimiter) | (before == _NEWLINE) | (before == _QUOTE)
+    after_index = np.minimum(closing + 1, len(view) - 1)
+    after = view[after_index]
+    ok_close = (
+        (closing + 1 >= len(view))
+        | (after == delimiter)
+        | (after == _NEWLINE)
+        | (after == _RETURN)
+        | (after == _QUOTE)
+    )
+    if not (ok_open.all() and ok_close.all()):
+        raise NotApplicable("a quote inside an unquoted field")
+    inside = np.searchsorted(quotes, newlines) % 2 == 1
+    return newlines[~inside] + 1
+
+
+def _candidates_in(view: np.ndarray, size: int, found: Needles, buffers: _Buffers) -> np.ndarray:
+    """Chunk offsets where a needle may start (or its ``@`` stands)."""
+    folded = buffers.folded
+    np.bitwise_or(view, 0x20, out=buffers.folded_np[:size])
+    hits: list[int] = []
+    for needle in found.few:
+        at = folded.find(needle, 0, size)
+        while at != -1:
+            hits.append(at)
+            if len(hits) > MAX_CANDIDATES:
+                raise NotApplicable("too many candidates")
+            at = folded.find(needle, at + 1, size)
+    parts = [np.array(hits, dtype=np.int64)]
+    if len(found.windows):
+        ats = _positions(view, _AT, buffers.mask)
+        inner = ats[(ats >= _WINDOW_BEFORE) & (ats + _WINDOW_AFTER < size)]
+        edge = ats[(ats < _WINDOW_BEFORE) | (ats + _WINDOW_AFTER >= size)]
+        width = _WINDOW_BEFORE + 1 + _WINDOW_AFTER
+        rows = np.lib.stride_tricks.as_strided(
+            buffers.folded_np, shape=(max(size - width + 1, 0), width), strides=(1, 1)
+        )
+        keys = np.ascontiguousarray(rows[inner - _WINDOW_BEFORE]).view("<u8").ravel()
+        place = np.searchsorted(found.windows, keys)
+        place[place == len(found.windows)] = 0
+        parts += [inner[found.windows[place] == keys], edge]
+    return np.unique(np.concatenate(parts))
+
+
+def scan_range(
+    path: str, start: int, stop: int, found: Needles, delimiter: int, blank_after: int | None = None
+) -> RangeResult:
+    """Records and candidate records of ``[start, stop)``, which starts at a record boundary.
+
+    With ``blank_after``, also counts the blank records (only delimiters, spaces
+    and quotes: those ``csvread`` skips) after that many records of the range.
+    """
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0 or start >= stop:
+            return RangeResult(0, [])
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    problem = None
+    try:
+        result = _scan_mapped(data, start, stop, found, delimiter, blank_after)
+    except NotApplicable as exc:
+        problem = str(exc)  # the traceback (and its views of the map) dies with ``exc``
+    data.close()
+    if problem is not None:
+        raise NotApplicable(problem)
+    return result
+
+
+def _scan_mapped(
+    data: mmap.mmap, start: int, stop: int, found: Needles, delimiter: int, blank_after: int | None
+) -> RangeResult:
+    data.madvise(mmap.MADV_SEQUENTIAL)
+    buffers = _Buffers()
+    records = blank = 0
+    candidates: list[tuple[int, bytes]] = []
+    whole = np.frombuffer(data, np.uint8)
+    position = start
+    while position < stop:
+        end = _chunk_end(data, position, stop)
+        view = whole[position:end]
+        length = end - position
+        buffers.grow(length)
+        if _count(view, _QUOTE, buffers.mask) % 2:
+            end, view, length = _even_end(data, whole, position, end, stop, buffers)
+        ends = _record_ends(view, buffers, delimiter)
+        tail = 1 if ends.size == 0 or ends[-1] < length else 0  # last line, no newline
+        starts = np.concatenate(([0], ends))
+        if blank_after is not None:
+            blank += _blank_records(view, starts[: len(ends) + tail], records, blank_after,
+                                    delimiter, buffers)
+        searching = bool(found.few) or bool(len(found.windows))
+        hits = _candidates_in(view, length, found, buffers) if searching else ()
+        if len(hits):
+            index = np.searchsorted(ends, hits, side="right")
+            for i in np.unique(index):
+                begin = int(starts[i])
+                finish = int(ends[i]) if i < len(ends) else length
+                text = data[position + begin : position + finish]
+                candidates.append((records + int(i) + 1, text))
+            if len(candidates) > MAX_CANDIDATES:
+                raise NotApplicable("too many candidates")
+        records += len(ends) + tail
+        position = end
+    return RangeResult(records, candidates, blank)
+
+
+def _blank_records(
+    view: np.ndarray, starts: np.ndarray, before: int, after: int, delimiter: int,
+    buffers: _Buffers,
+) -> int:
+    """Blank records among those starting at ``starts`` whose number exceeds ``after``.
+
+    A record of nothing but quotes (two are an empty field, four a quote character) is
+    left to the csv module.
+    """
+    if not len(starts):
+        return 0
+    content = buffers.mask[: len(view)]
+    np.not_equal(view, delimiter, out=content)
+    for byte in (0x20, 0x09, _RETURN, _NEWLINE):
+        content &= view != byte
+    index = starts.astype(np.intp)
+    with_quotes = np.add.reduceat(content.view(np.uint8), index, dtype=np.int64)
+    content &= view != _QUOTE
+    without = np.add.reduceat(content.view(np.uint8), index, dtype=np.int64)
+    numbers = before + 1 + np.arange(len(starts))
+    counted = numbers > after
+    if np.any(counted & (without == 0) & (with_quotes > 0)):
+        raise NotApplicable("a record of nothing but quotes")
+    return int(np.count_nonzero(counted & (with_quotes == 0)))
+
+
+def count_rows(path: Path, fmt: CsvFormat, *, header_row: int) -> int | None:
+    """The data rows ``csvread.read_rows`` would yield, counted from the bytes; None if unsure."""
+    if codecs.lookup(fmt.encoding).name not in _ASCII_COMPATIBLE or len(fmt.delimiter) != 1:
+        return None
+    delimiter = ord(fmt.delimiter.encode("latin-1", "replace"))
+    empty = Needles(())
+    try:
+        ranges = _split(path)
+        results = _scan(str(path), ranges, empty, delimiter, blank_after=header_row)
+    except (NotApplicable, OSError):
+        return None
+    records = sum(r.records for r in results)
+    return max(records - header_row, 0) - sum(r.blank for r in results)
+
+
+def _even_end(
+    data: mmap.mmap, whole: np.ndarray, start: int, end: int, stop: int, buffers: _Buffers
+) -> tuple[int, np.ndarray, int]:
+    """Move a chunk's end to a newline with an even number of quotes before it."""
+    cut = end
+    while True:
+        cut = data.rfind(b"\n", start, cut - 1)
+        if cut == -1:
+            break
+        cut += 1
+        if _count(whole[start:cut], _QUOTE, buffers.mask) % 2 == 0:
+            return cut, whole[start:cut], cut - start
+    # No such newline before: extend to the next one that closes the quotes.
+    cut = end
+    while cut < stop:
+        nxt = data.find(b"\n", cut, stop)
+        cut = stop if nxt == -1 else nxt + 1
+        buffers.grow(cut - start)
+        if _count(whole[start:cut], _QUOTE, buffers.mask) % 2 == 0:
+            return cut, whole[start:cut], cut - start
+    raise NotApplicable("unbalanced quotes")
+
+
+def _split(path: Path) -> list[tuple[int, int]]:
+    """Two halves at a newline, or the whole file when it is small."""
+    size = path.stat().st_size
+    if size < PARALLEL_BYTES or (os.cpu_count() or 1) < 2:
+        return [(0, size)]
+    with path.open("rb") as handle:
+        handle.seek(size // 2)
+        handle.readline()
+        middle = handle.tell()
+    if middle >= size:
+        return [(0, size)]
+    return [(0, middle), (middle, size)]
+
+
+def prefiltered_rows(
+    path: Path,
+    fmt: CsvFormat,
+    lookups: Sequence[Lookup],
+    *,
+    header_row: int,
+    source: str | None = None,
+) -> list[tuple[int, list[str]]] | None:
+    """The records that may match ``lookups``, as ``(row, values)`` like ``csvread.read_rows``;
+    ``None`` when the file must be read the ordinary way."""
+    if codecs.lookup(fmt.encoding).name not in _ASCII_COMPATIBLE or len(fmt.delimiter) != 1:
+        return None
+    delimiter = ord(fmt.delimiter.encode("latin-1", "replace"))
+    try:
+        found = needles(lookups, codecs.lookup(fmt.encoding).name)
+        results = _scan(str(path), _split(path), found, delimiter)
+    except NotApplicable:
+        return None
+    except OSError:
+        return None  # the ordinary reader names the problem
+    rows: list[tuple[int, list[str]]] = []
+    offset = 0
+    for result in results:
+        for row, text in result.candidates:
+            number = offset + row
+            if number <= header_row:
+                continue
+            values = _parse(text, fmt, path, number, source)
+            if values is not None:
+                rows.append((number, values))
+        offset += result.records
+    return rows
+
+
+def _scan(
+    path: str, ranges: list[tuple[int, int]], found: Needles, delimiter: int,
+    blank_after: int | None = None,
+) -> list[RangeResult]:
+    """Scan the ranges, in two processes when there are two.
+
+    The first range ends at a newline chosen without looking at quotes; if that
+    newline is inside a quoted field, the first range's quotes do not balance
+    and it raises NotApplicable: then the file is scanned again in one piece.
+    """
+    if len(ranges) == 1:
+        return [scan_range(path, *ranges[0], found, delimiter, blank_after)]
+    later = None if blank_after is None else 0
+    with ProcessPoolExecutor(2, mp_context=get_context("fork")) as pool:
+        futures = [
+            pool.submit(scan_range, path, a, b, found, delimiter, blank_after if i == 0 else later)
+            for i, (a, b) in enumerate(ranges)
+        ]
+        try:
+            return [f.result() for f in futures]
+        except NotApplicable:
+            pass
+    return [scan_range(path, ranges[0][0], ranges[-1][1], found, delimiter, blank_after)]
+
+
+def _parse(
+    text: bytes, fmt: CsvFormat, path: Path, row: int, source: str | None
+) -> list[str] | None:
+    encoding = fmt.encoding
+    try:
+        decoded = text.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            Problem(
+                f"cannot be read as CSV after row {row - 1} (UnicodeDecodeError)",
+                Where(file=path, line=row, source=source),
+                f"the file is not {encoding}; set `encoding:` for this source "
+                "(German Excel exports are cp1252) or remove it to let dsr sniff",
+            )
+        ) from exc
+    values = next(csv.reader(io.StringIO(decoded, newline=""), delimiter=fmt.delimiter), [])
+    if not "".join(values).strip():
+        return None
+    return values

@@ -1,0 +1,197 @@
+"""The raw-byte prefilter of CSV lookups finds exactly what parsing every record finds.
+
+Each case writes a real CSV file the way exporters do (quotes around delimiters
+and line breaks, doubled quotes, blank lines, CRLF, a byte-order mark, cp1252,
+title rows) and compares the csv connector's ``find`` (which uses the
+prefilter) with a reference that parses every record with the csv module and
+applies the same matchers. Small chunk sizes put chunk and process boundaries
+inside the data, so the code that moves them is exercised on every run.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from dsr.connectors.files import csvread, csvscan
+from dsr.connectors.files.csv import CsvConnector, CsvOptions
+from dsr.connectors.files.matching import matcher
+from dsr.connectors.protocol import Lookup
+from tests.helpers import run
+
+FIRST = ["Jürgen", "Anna", "Ömer", "Élodie", "Paul", "Weißgerber", "Šárka"]
+
+
+def _rows(rng: random.Random, count: int) -> list[list[str]]:
+    rows = []
+    for i in range(count):
+        name = rng.choice(FIRST)
+        mail = f"{name.lower()}.{i}@example.com"
+        if i % 3 == 0:
+            mail = mail.upper()
+        note = rng.choice(
+            [
+                "",
+                "ruft zurück, sagt \"dringend\"",
+                f"Kopie an {name.lower()}.{(i * 7) % count}@example.com, bitte",
+                "zwei\nZeilen",
+                "Komma, Semikolon; Tab\tEnde",
+            ]
+        )
+        rows.append([str(i), mail, name, f"+49 171 {i:07d}", note])
+        if i % 17 == 0:
+            rows.append([])  # a blank line counts as a row, as in a spreadsheet
+    return rows
+
+
+def _write(path: Path, rows: list[list[str]], *, encoding: str, delimiter: str, crlf: bool,
+           title: bool) -> None:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
+        if title:
+            writer.writerow(["Export vom 1.2.2026", ""])
+        writer.writerow(["id", "email", "name", "phone", "note"])
+        writer.writerows(rows)
+
+
+def _reference(path: Path, lookups: list[Lookup], header_row: int) -> set[tuple[int, str, str]]:
+    fmt = csvread.detect_format(path)
+    names, rows = csvread.read_rows(path, fmt, header_row=header_row)
+    index = {n: i for i, n in enumerate(names)}
+    tests = [(index[lk.column], lk.column, matcher(lk)) for lk in lookups]
+    found = set()
+    for row, values in rows:
+        for position, column, test in tests:
+            if position < len(values):
+                found |= {(row, column, v) for v in test(values[position])}
+    return found
+
+
+def _found(path: Path, lookups: list[Lookup], header_row: int) -> set[tuple[int, str, str]]:
+    connector = CsvConnector("data", CsvOptions(path=path, header_row=header_row))
+    try:
+        return {(h.key["row"], h.column, h.value) for h in connector.find(lookups)}
+    finally:
+        connector.close()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csvscan, "CHUNK", 4096)
+    monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 16384)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "crlf", "title"),
+    [
+        ("utf-8", ",", False, False),
+        ("utf-8-sig", ";", True, False),
+        ("cp1252", ";", True, True),
+        ("utf-8", "\t", False, True),
+    ],
+)
+@pytest.mark.parametrize("batch", [1, 3, 40])
+def test_prefilter_finds_what_parsing_finds(
+    tmp_path: Path, small_chunks: None, encoding: str, delimiter: str, crlf: bool, title: bool,
+    batch: int,
+) -> None:
+    rng = random.Random(f"{encoding}{delimiter}{batch}")
+    rows = _rows(rng, 600)
+    path = tmp_path / "people.csv"
+    _write(path, rows, encoding=encoding, delimiter=delimiter, crlf=crlf, title=title)
+    people = rng.sample([r for r in rows if r], batch)
+    emails = frozenset(r[1].lower() for r in people) | {"nobody.here@example.com"}
+    lookups = [
+        Lookup(path.stem, "email", emails, "casefold"),
+        Lookup(path.stem, "note", emails, "contains"),
+        Lookup(path.stem, "name", frozenset({"weißgerber", "élodie"}), "contains"),
+    ]
+    header_row = 2 if title else 1
+    fmt = csvread.detect_format(path)
+    assert csvscan.prefiltered_rows(path, fmt, lookups, header_row=header_row) is not None
+    expected = _reference(path, lookups, header_row)
+    assert len({r for r, c, _ in expected if c == "email"}) >= batch
+    assert _found(path, lookups, header_row) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('id,email,note\n1,a.b@example.com,5" Display\n', "a quote inside an unquoted field"),
+        ("id,email\r1,a.b@example.com\r", "carriage returns alone"),
+        ("id,email,note\n1,a.b@example.com,x\n", "a value too short"),
+    ],
+)
+def test_files_the_prefilter_cannot_promise_are_parsed_whole(
+    tmp_path: Path, text: str, why: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(text.encode())
+    values = frozenset({"a.b@example.com"} if "short" not in why else {"ab"})
+    lookups = [Lookup("odd", "email", values, "casefold")]
+    fmt = csvread.detect_format(path)
+    assert csvscan.prefiltered_rows(path, fmt, lookups, header_row=1) is None, why
+    assert _found(path, lookups, 1) == _reference(path, lookups, 1)
+
+
+def test_phone_lookups_parse_every_record(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("id,phone\n1,0171/2345678\n2,+49 171 234 56 78\n", encoding="utf-8")
+    lookups = [Lookup("p", "phone", frozenset({"1712345678"}), "digits")]
+    assert csvscan.prefiltered_rows(path, csvread.detect_format(path), lookups,
+                                    header_row=1) is None
+    assert {r for r, _, _ in _found(path, lookups, 1)} == {2, 3}
+
+
+def test_a_split_inside_a_quoted_field_is_scanned_again_whole(
+    tmp_path: Path, small_chunks: None
+) -> None:
+    """One huge multi-line note straddles the middle of the file, where the two halves meet."""
+    path = tmp_path / "long.csv"
+    note = "\n".join(f"Zeile {i}, mit Komma" for i in range(2000))
+    rows = [["1", "first@example.com", "x"], ["2", "middle@example.com", note],
+            ["3", "Last@Example.com", "y"]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["id", "email", "note"], *rows])
+    lookups = [Lookup("long", "email", frozenset({"last@example.com", "first@example.com"}),
+                      "casefold")]
+    assert _found(path, lookups, 1) == {(2, "email", "first@example.com"),
+                                        (4, "email", "last@example.com")}
+
+
+def test_find_through_the_cli_uses_row_numbers_a_spreadsheet_shows(tmp_path: Path) -> None:
+    rows = [[str(i), f"P{i}@Example.com", "zwei\nZeilen" if i % 2 else ""] for i in range(50)]
+    path = tmp_path / "kunden.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["id", "email", "note"], *rows])
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: Test}\nsources:\n  data: {type: csv, path: kunden.csv}\n",
+        encoding="utf-8",
+    )
+    result = run("find", "--json", "--email", "p41@example.com", exit=0, cwd=tmp_path)
+    keys = [m["key"] for m in json.loads(result.stdout)["matches"]]
+    assert keys == [{"file": "kunden.csv", "row": 43}]
+
+
+@pytest.mark.parametrize(("title", "quotes_only"), [(False, False), (True, False), (False, True)])
+def test_row_counts_from_bytes_equal_the_parsed_count(
+    tmp_path: Path, small_chunks: None, title: bool, quotes_only: bool
+) -> None:
+    """Blank records (only delimiters or spaces) are not rows; a record of only quotes may
+    be a quote character or an empty field, so then the csv module counts."""
+    rng = random.Random(3)
+    rows = _rows(rng, 500) + [[";", ""], [" "]] + ([[",", ""], ['"']] if quotes_only else [])
+    path = tmp_path / "count.csv"
+    _write(path, rows, encoding="utf-8", delimiter=",", crlf=title, title=title)
+    header_row = 2 if title else 1
+    fmt = csvread.detect_format(path)
+    _names, parsed = csvread.read_rows(path, fmt, header_row=header_row)
+    expected = sum(1 for _ in parsed)
+    fast = csvscan.count_rows(path, fmt, header_row=header_row)
+    assert fast == (None if quotes_only else expected)
+    connector = CsvConnector("data", CsvOptions(path=path, header_row=header_row))
+    assert [t.rows for t in connector.tables()] == [expected]
