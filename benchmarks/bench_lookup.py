@@ -2,7 +2,7 @@
 
 Issue 7 sets targets relative to what reading the bytes costs, so the baselines
 run on the same files in the same run: ``rg -F -i`` (one e-mail) and
-``rg -F -i -f`` (1,000) on the CSV, and DuckDB on the same CSV. Every dsr figure
+``rg -F -f`` (1,000) on the CSV, and DuckDB on the same CSV. Every dsr figure
 is a WHOLE PROCESS through the CLI (start-up, configuration, classification,
 lookup, JSON out), because that is what a user waits for; for SQLite and
 PostgreSQL the query itself is also timed in-process (``connector.find``),
@@ -278,8 +278,14 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
     else:
         rg_one = best(args.repeat, [rg, "-F", "-i", one, csv_path])
         report.line("rg -F -i EMAIL", rg_one)
-        rg_many = best(args.repeat, [rg, "-F", "-i", "-f", patterns, csv_path])
-        report.line(f"rg -F -i -f ({args.batch} e-mails)", rg_many)
+        # The issue's baseline for the batch is `rg -F -f` (no -i: case folding makes
+        # ripgrep's multi-pattern search several times slower than reading the bytes).
+        rg_many = best(args.repeat, [rg, "-F", "-f", patterns, csv_path])
+        report.line(f"rg -F -f ({args.batch} e-mails)", rg_many)
+        report.line(
+            f"rg -F -i -f ({args.batch} e-mails, for reference)",
+            best(args.repeat, [rg, "-F", "-i", "-f", patterns, csv_path]),
+        )
     duck = "import duckdb,sys; duckdb.sql(open(sys.argv[1]).read()).fetchall()"
     for label, values in (("one", [one]), ("batch", many)):
         query = folder / f"duckdb_{label}.sql"

@@ -68,8 +68,20 @@ def condition(
         patterns = [stripped.like("%" + v) for v in values if v.isdigit()]
         return sa.or_(*patterns) if patterns else None
     if match == "contains":
-        lowered = sa.func.lower(_as_text(col, info))
-        return sa.or_(*(lowered.like(f"%{_escape_like(v)}%", escape="!") for v in values))
+        text = _as_text(col, info)
+        lowered = sa.func.lower(text)
+
+        def likes(chosen: list[str]) -> sa.ColumnElement[bool]:
+            return sa.or_(*(lowered.like(f"%{_escape_like(v)}%", escape="!") for v in chosen))
+
+        # A batch of e-mail addresses is hundreds of LIKEs per row; a text without an "@"
+        # (most notes) is ruled out by one, as engines stop an AND at its first false term.
+        addresses = [v for v in values if "@" in v]
+        others = [v for v in values if "@" not in v]
+        parts = [likes(others)] if others else []
+        if addresses:
+            parts.append(sa.and_(text.like("%@%"), likes(addresses)))
+        return sa.or_(*parts)
     raise ValueError(f"unknown match mode {match!r}")
 
 

@@ -15,8 +15,10 @@ through records that do not match; it must never hold back one that does:
   Known gap: the Kelvin and Ångström signs lower-case to ASCII ``k``/``å`` in
   Python but not in bytes; they do not occur in real identifiers.
 - A few needles are found with ``bytes.find``; a batch of e-mail addresses is
-  found in ONE pass: every ``@`` in the chunk gives an 8-byte window (four
-  bytes before, three after), looked up in the sorted windows of all needles.
+  found in ONE pass: every ``@`` in the chunk gives an 8-byte window (seven
+  bytes before and the ``@``; for short local parts fewer before, some after),
+  looked up in the sorted windows of all needles: the local part is what tells
+  people apart, the domain is shared by thousands.
 - Row numbers must be exactly those ``csvread`` gives (the record count,
   header = 1, blank lines counted), because erasure addresses rows by them. A
   record ends at a newline outside quotes; whether a newline is inside quotes is
@@ -64,7 +66,8 @@ PARALLEL_BYTES = 4 * CHUNK
 
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-15"}
 _QUOTE, _NEWLINE, _RETURN, _AT = 0x22, 0x0A, 0x0D, 0x40
-_WINDOW_BEFORE, _WINDOW_AFTER = 4, 3
+_WINDOW_SHAPES = ((7, 0), (4, 3), (2, 5))
+"""Bytes before and after the ``@`` of the 8-byte windows, tried in this order per needle."""
 
 
 class NotApplicable(Exception):
@@ -73,10 +76,11 @@ class NotApplicable(Exception):
 
 @dataclass(frozen=True)
 class Needles:
-    """What to search for, folded: a few byte strings, and e-mail windows as sorted uint64."""
+    """What to search for, folded: a few byte strings, and e-mail windows as sorted uint64
+    per window shape (bytes before and after the ``@``)."""
 
     few: tuple[bytes, ...]
-    windows: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    windows: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 def _safe(char: str) -> bool:
@@ -107,12 +111,14 @@ def fold(data: bytes) -> bytes:
     return bytes(b | 0x20 for b in data)
 
 
-def _window(needle: bytes) -> int | None:
-    """The 8-byte window around a needle's ``@`` (as the scan reads it), if it has one."""
+def _window(needle: bytes) -> tuple[tuple[int, int], int] | None:
+    """The shape and value of the 8-byte window around a needle's ``@``, if it has one."""
     at = needle.find(b"`")  # "@" folded
     while at != -1:
-        if at >= _WINDOW_BEFORE and len(needle) - at - 1 >= _WINDOW_AFTER:
-            return int.from_bytes(needle[at - _WINDOW_BEFORE : at + 1 + _WINDOW_AFTER], "little")
+        for before, after in _WINDOW_SHAPES:
+            if at >= before and len(needle) - at - 1 >= after:
+                value = int.from_bytes(needle[at - before : at + 1 + after], "little")
+                return (before, after), value
         at = needle.find(b"`", at + 1)
     return None
 
@@ -141,16 +147,19 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
                 raise NotApplicable("a value too short to search for")
             found.add(fold(encoded))
     few: list[bytes] = []
-    windows: list[int] = []
+    windows: dict[tuple[int, int], list[int]] = {}
     for needle in sorted(found):
         window = _window(needle) if len(found) > MAX_FIND_NEEDLES else None
         if window is None:
             few.append(needle)
         else:
-            windows.append(window)
+            windows.setdefault(window[0], []).append(window[1])
     if len(few) > MAX_FIND_NEEDLES:
         raise NotApplicable("too many values without an e-mail window")
-    return Needles(tuple(few), np.unique(np.array(windows, dtype=np.uint64)))
+    return Needles(
+        tuple(few),
+        {shape: np.unique(np.array(v, dtype=np.uint64)) for shape, v in windows.items()},
+    )
 
 
 # -- the scan ----------------------------------------------------------------------------
@@ -250,18 +259,18 @@ def _candidates_in(view: np.ndarray, size: int, found: Needles, buffers: _Buffer
                 raise NotApplicable("too many candidates")
             at = folded.find(needle, at + 1, size)
     parts = [np.array(hits, dtype=np.int64)]
-    if len(found.windows):
+    if found.windows:
         ats = _positions(view, _AT, buffers.mask)
-        inner = ats[(ats >= _WINDOW_BEFORE) & (ats + _WINDOW_AFTER < size)]
-        edge = ats[(ats < _WINDOW_BEFORE) | (ats + _WINDOW_AFTER >= size)]
-        width = _WINDOW_BEFORE + 1 + _WINDOW_AFTER
-        rows = np.lib.stride_tricks.as_strided(
-            buffers.folded_np, shape=(max(size - width + 1, 0), width), strides=(1, 1)
-        )
-        keys = np.ascontiguousarray(rows[inner - _WINDOW_BEFORE]).view("<u8").ravel()
-        place = np.searchsorted(found.windows, keys)
-        place[place == len(found.windows)] = 0
-        parts += [inner[found.windows[place] == keys], edge]
+        for (before, after), wanted in found.windows.items():
+            inner = ats[(ats >= before) & (ats + after < size)]
+            parts.append(ats[(ats < before) | (ats + after >= size)])
+            rows = np.lib.stride_tricks.as_strided(
+                buffers.folded_np, shape=(max(size - 7, 0), 8), strides=(1, 1)
+            )
+            keys = np.ascontiguousarray(rows[inner - before]).view("<u8").ravel()
+            place = np.searchsorted(wanted, keys)
+            place[place == len(wanted)] = 0
+            parts.append(inner[wanted[place] == keys])
     return np.unique(np.concatenate(parts))
 
 
@@ -310,7 +319,7 @@ def _scan_mapped(
         if blank_after is not None:
             blank += _blank_records(view, starts[: len(ends) + tail], records, blank_after,
                                     delimiter, buffers)
-        searching = bool(found.few) or bool(len(found.windows))
+        searching = bool(found.few) or bool(found.windows)
         hits = _candidates_in(view, length, found, buffers) if searching else ()
         if len(hits):
             index = np.searchsorted(ends, hits, side="right")
@@ -326,30 +335,43 @@ def _scan_mapped(
     return RangeResult(records, candidates, blank)
 
 
+_BLANK_CHECKS = 50_000
+"""Records per chunk that start like a blank one, checked one by one; more, and parse instead."""
+
+
 def _blank_records(
     view: np.ndarray, starts: np.ndarray, before: int, after: int, delimiter: int,
     buffers: _Buffers,
 ) -> int:
     """Blank records among those starting at ``starts`` whose number exceeds ``after``.
 
-    A record of nothing but quotes (two are an empty field, four a quote character) is
-    left to the csv module.
+    A blank record (only delimiters, spaces and line ends) starts with one of
+    them, so only such records are looked at. One of nothing but quotes (two are
+    an empty field, four a quote character) is left to the csv module.
     """
+    del buffers
     if not len(starts):
         return 0
-    content = buffers.mask[: len(view)]
-    np.not_equal(view, delimiter, out=content)
-    for byte in (0x20, 0x09, _RETURN, _NEWLINE):
-        content &= view != byte
     index = starts.astype(np.intp)
-    with_quotes = np.add.reduceat(content.view(np.uint8), index, dtype=np.int64)
-    content &= view != _QUOTE
-    without = np.add.reduceat(content.view(np.uint8), index, dtype=np.int64)
-    numbers = before + 1 + np.arange(len(starts))
-    counted = numbers > after
-    if np.any(counted & (without == 0) & (with_quotes > 0)):
-        raise NotApplicable("a record of nothing but quotes")
-    return int(np.count_nonzero(counted & (with_quotes == 0)))
+    numbers = before + 1 + np.arange(len(index))
+    first = view[np.minimum(index, len(view) - 1)]
+    maybe = (
+        (first == delimiter) | (first == 0x20) | (first == 0x09) | (first == _RETURN)
+        | (first == _NEWLINE) | (first == _QUOTE)
+    ) & (numbers > after)
+    places = np.flatnonzero(maybe)
+    if len(places) > _BLANK_CHECKS:
+        raise NotApplicable("too many records that start empty")
+    ends = np.append(index[1:], len(view))
+    blank = 0
+    strip = bytes([delimiter, 0x20, 0x09, _RETURN, _NEWLINE])
+    for place in places:
+        rest = view[index[place] : ends[place]].tobytes().translate(None, strip)
+        if not rest:
+            blank += 1
+        elif not rest.strip(b'"'):
+            raise NotApplicable("a record of nothing but quotes")
+    return blank
 
 
 def count_rows(path: Path, fmt: CsvFormat, *, header_row: int) -> int | None:

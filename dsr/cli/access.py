@@ -7,12 +7,11 @@ never prints row contents, because a terminal is often shared or recorded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from dsr.access import AccessResult, answer_requests, open_access_requests
 from dsr.cli.console import ProgressBars, out
 from dsr.cli.options import ConfigOption, JsonOption
 from dsr.cli.output import error, print_json, warning
@@ -20,6 +19,9 @@ from dsr.config.load import load_config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import open_ledger
 from dsr.outcome import ExitCode
+
+if TYPE_CHECKING:  # imported when a command runs: `dsr --help` stays quick
+    from dsr.access import AccessResult
 
 
 def access_command(
@@ -66,6 +68,8 @@ def access_command(
     if all_open == (request_id is not None):
         raise UsageError(Problem("give one request ID or --all-open", hint="dsr access 2026-0001"))
     loaded = load_config(config, strict=False)
+    from dsr.access import answer_requests, open_access_requests
+
     with open_ledger(loaded.ledger) as ledger:
         ids = open_access_requests(ledger) if all_open else [str(request_id)]
         if not ids:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -12,8 +12,9 @@ from rich.table import Table
 from dsr.cli.console import ProgressBars, out
 from dsr.cli.options import JsonOption
 from dsr.cli.output import print_json
-from dsr.demo import DemoResult, build_demo
-from dsr.demo.build import check_target
+
+if TYPE_CHECKING:  # imported when the command runs: `dsr --help` stays quick
+    from dsr.demo import DemoResult
 
 
 def demo_command(
@@ -41,6 +42,9 @@ def demo_command(
 
     Example: dsr demo beispiel-gmbh && cd beispiel-gmbh && dsr config check
     """
+    from dsr.demo import build_demo
+    from dsr.demo.build import check_target
+
     check_target(directory, force)
     with ProgressBars() as bars:
         result = build_demo(directory, customers=customers, seed=seed, progress=bars)

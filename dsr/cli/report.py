@@ -24,7 +24,6 @@ from dsr.config.load import load_config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import ledger_status, open_ledger
 from dsr.render.writers import private_dir, write_private
-from dsr.report import BERLIN, build_report, render_report_html, report_from_requests
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -96,6 +95,8 @@ def report_command(
     lang = language or loaded.language
     if lang not in ("de", "en"):
         raise UsageError(Problem(f"unknown language '{lang}'", hint="use de or en"))
+    from dsr.report import BERLIN, build_report, render_report_html, report_from_requests
+
     today = datetime.now(BERLIN).date()
 
     state, _ = ledger_status(loaded.ledger)
