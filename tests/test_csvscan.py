@@ -195,3 +195,24 @@ def test_row_counts_from_bytes_equal_the_parsed_count(
     assert fast == (None if quotes_only else expected)
     connector = CsvConnector("data", CsvOptions(path=path, header_row=header_row))
     assert [t.rows for t in connector.tables()] == [expected]
+
+
+def test_a_large_file_gets_an_estimated_row_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting a 10M-row file would cost a full read before every lookup; like a database's
+    statistics, the count of a large file is estimated and marked as such (≈)."""
+    monkeypatch.setattr(csvscan, "ESTIMATE_ABOVE", 10_000)
+    path = tmp_path / "big.csv"
+    rows = _rows(random.Random(5), 2000)
+    _write(path, rows, encoding="utf-8", delimiter=",", crlf=False, title=False)
+    (table,) = CsvConnector("data", CsvOptions(path=path)).tables()
+    assert not table.rows_exact
+    assert table.rows is not None and 0.8 * len(rows) < table.rows < 1.2 * len(rows)
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: Test}\nsources:\n  data: {type: csv, path: big.csv}\n",
+        encoding="utf-8",
+    )
+    listed = json.loads(run("sources", "check", "--json", exit=0, cwd=tmp_path).stdout)
+    (checked,) = listed["sources"][0]["tables"]
+    assert checked["rows_exact"] is False

@@ -115,7 +115,14 @@ class CsvConnector(FileTables):
         tables = []
         for file in self._by_table().values():
             names, rows = self._rows(file)
-            count = csvscan.count_rows(file.path, self._format(file), header_row=self._header_row)
+            exact = True
+            count = csvscan.estimate_rows(file.path, header_row=self._header_row)
+            if count is not None:
+                exact = False
+            else:
+                count = csvscan.count_rows(
+                    file.path, self._format(file), header_row=self._header_row
+                )
             if count is None:
                 count = sum(1 for _ in rows)
             rows.close()
@@ -124,7 +131,7 @@ class CsvConnector(FileTables):
                     name=file.table,
                     columns=tuple(Column(n, "text") for n in names),
                     rows=count,
-                    rows_exact=True,
+                    rows_exact=exact,
                     kind="file",
                 )
             )

@@ -53,7 +53,7 @@ from dsr.connectors.files.csvread import CsvFormat
 from dsr.connectors.protocol import Lookup
 from dsr.errors import Problem, SourceError, Where
 
-CHUNK = 16 << 20
+CHUNK = 2 << 20
 """Bytes per chunk: large enough that NumPy's per-call cost vanishes, small enough for cache."""
 MIN_NEEDLE = 4
 """Shorter needles (an id like ``42``) would make most records candidates."""
@@ -61,7 +61,7 @@ MAX_FIND_NEEDLES = 16
 """Needles searched one by one with ``bytes.find``; more go through the ``@`` windows."""
 MAX_CANDIDATES = 200_000
 """Past this, the prefilter saves nothing: the caller parses the whole file."""
-PARALLEL_BYTES = 4 * CHUNK
+PARALLEL_BYTES = 32 << 20
 """Files at least this large are split between two processes."""
 
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-15"}
@@ -210,29 +210,29 @@ def _chunk_end(data: mmap.mmap, start: int, stop: int) -> int:
     return cut + 1
 
 
-def _record_ends(view: np.ndarray, buffers: _Buffers, delimiter: int) -> np.ndarray:
-    """Offsets just past each newline that ends a record (outside quotes) in this chunk.
+def _quotes_checked(
+    view: np.ndarray, quote_count: int, buffers: _Buffers, delimiter: int
+) -> np.ndarray:
+    """The quote positions of a chunk, after checking that the csv module reads them as we do.
 
     Raises NotApplicable when a quote is not where well-formed CSV puts it, or a
     carriage return stands alone (then the csv module would count differently).
     """
     mask = buffers.mask
-    newlines = _positions(view, _NEWLINE, mask)
-    returns = _positions(view, _RETURN, mask)
-    if len(returns):
+    if _count(view, _RETURN, mask):
+        returns = _positions(view, _RETURN, mask)
         following = returns + 1
         if following[-1] >= len(view) or np.any(view[following] != _NEWLINE):
             raise NotApplicable("a carriage return without a line feed")
+    if not quote_count:
+        return np.empty(0, np.intp)
     quotes = _positions(view, _QUOTE, mask)
-    if not len(quotes):
-        return newlines + 1
     if len(quotes) % 2:
         raise NotApplicable("a chunk ends inside quotes")
     opening, closing = quotes[0::2], quotes[1::2]
     before = view[np.maximum(opening - 1, 0)]
     ok_open = (opening == 0) | (before == delimiter) | (before == _NEWLINE) | (before == _QUOTE)
-    after_index = np.minimum(closing + 1, len(view) - 1)
-    after = view[after_index]
+    after = view[np.minimum(closing + 1, len(view) - 1)]
     ok_close = (
         (closing + 1 >= len(view))
         | (after == delimiter)
@@ -242,6 +242,32 @@ def _record_ends(view: np.ndarray, buffers: _Buffers, delimiter: int) -> np.ndar
     )
     if not (ok_open.all() and ok_close.all()):
         raise NotApplicable("a quote inside an unquoted field")
+    return quotes
+
+
+_PAIRS_ONE_BY_ONE = 20_000
+"""Quoted fields per chunk whose line breaks are counted one by one (fewer array passes)."""
+
+
+def _record_count(view: np.ndarray, quotes: np.ndarray, buffers: _Buffers) -> int:
+    """Records in the chunk: its newlines outside quotes, and a last line without one."""
+    count = _count(view, _NEWLINE, buffers.mask)
+    if len(quotes) and len(quotes) // 2 <= _PAIRS_ONE_BY_ONE:
+        for opening, closing in zip(quotes[0::2].tolist(), quotes[1::2].tolist(), strict=True):
+            if closing - opening > 1:
+                count -= int(np.count_nonzero(view[opening:closing] == _NEWLINE))
+    elif len(quotes):
+        newlines = _positions(view, _NEWLINE, buffers.mask)
+        count -= int(np.count_nonzero(np.searchsorted(quotes, newlines) % 2 == 1))
+    tail = 1 if len(view) and view[-1] != _NEWLINE else 0
+    return count + tail
+
+
+def _record_ends(view: np.ndarray, quotes: np.ndarray, buffers: _Buffers) -> np.ndarray:
+    """Offsets just past each newline that ends a record (outside quotes) in this chunk."""
+    newlines = _positions(view, _NEWLINE, buffers.mask)
+    if not len(quotes):
+        return newlines + 1
     inside = np.searchsorted(quotes, newlines) % 2 == 1
     return newlines[~inside] + 1
 
@@ -311,17 +337,20 @@ def _scan_mapped(
         view = whole[position:end]
         length = end - position
         buffers.grow(length)
-        if _count(view, _QUOTE, buffers.mask) % 2:
+        quote_count = _count(view, _QUOTE, buffers.mask)
+        if quote_count % 2:
             end, view, length = _even_end(data, whole, position, end, stop, buffers)
-        ends = _record_ends(view, buffers, delimiter)
-        tail = 1 if ends.size == 0 or ends[-1] < length else 0  # last line, no newline
-        starts = np.concatenate(([0], ends))
-        if blank_after is not None:
-            blank += _blank_records(view, starts[: len(ends) + tail], records, blank_after,
-                                    delimiter, buffers)
+            quote_count = _count(view, _QUOTE, buffers.mask)
+        quotes = _quotes_checked(view, quote_count, buffers, delimiter)
         searching = bool(found.few) or bool(found.windows)
         hits = _candidates_in(view, length, found, buffers) if searching else ()
-        if len(hits):
+        if len(hits) or blank_after is not None:
+            ends = _record_ends(view, quotes, buffers)
+            tail = 1 if ends.size == 0 or ends[-1] < length else 0  # last line, no newline
+            here = len(ends) + tail
+            starts = np.concatenate(([0], ends))
+            if blank_after is not None:
+                blank += _blank_records(view, starts[:here], records, blank_after, delimiter)
             index = np.searchsorted(ends, hits, side="right")
             for i in np.unique(index):
                 begin = int(starts[i])
@@ -330,7 +359,13 @@ def _scan_mapped(
                 candidates.append((records + int(i) + 1, text))
             if len(candidates) > MAX_CANDIDATES:
                 raise NotApplicable("too many candidates")
-        records += len(ends) + tail
+        else:
+            here = _record_count(view, quotes, buffers)
+        records += here
+        # The pages are in the page cache either way; dropping them from this mapping keeps
+        # the process's resident memory at one chunk, not the file.
+        aligned = position - position % mmap.PAGESIZE
+        data.madvise(mmap.MADV_DONTNEED, aligned, end - aligned)
         position = end
     return RangeResult(records, candidates, blank)
 
@@ -340,8 +375,7 @@ _BLANK_CHECKS = 50_000
 
 
 def _blank_records(
-    view: np.ndarray, starts: np.ndarray, before: int, after: int, delimiter: int,
-    buffers: _Buffers,
+    view: np.ndarray, starts: np.ndarray, before: int, after: int, delimiter: int
 ) -> int:
     """Blank records among those starting at ``starts`` whose number exceeds ``after``.
 
@@ -349,7 +383,6 @@ def _blank_records(
     them, so only such records are looked at. One of nothing but quotes (two are
     an empty field, four a quote character) is left to the csv module.
     """
-    del buffers
     if not len(starts):
         return 0
     index = starts.astype(np.intp)
@@ -372,6 +405,25 @@ def _blank_records(
         elif not rest.strip(b'"'):
             raise NotApplicable("a record of nothing but quotes")
     return blank
+
+
+ESTIMATE_ABOVE = 64 << 20
+"""Files larger than this get an estimated row count: counting would cost a full read."""
+_SAMPLE = 4 << 20
+
+
+def estimate_rows(path: Path, *, header_row: int) -> int | None:
+    """Rows of a large file from the line length of its first megabytes (like a database's
+    statistics: a lookup needs the columns, not the count); None for a small file."""
+    size = path.stat().st_size
+    if size <= ESTIMATE_ABOVE:
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(_SAMPLE)
+    lines = head.count(b"\n")
+    if not lines:
+        return None
+    return max(round(size * lines / len(head)) - header_row, 0)
 
 
 def count_rows(path: Path, fmt: CsvFormat, *, header_row: int) -> int | None:
