@@ -65,6 +65,11 @@ class SqlOptions(BaseModel):
     schema_: str | None = Field(default=None, alias="schema")
     include: list[str] = Field(default_factory=list)  # table names, `*` globs
     exclude: list[str] = Field(default_factory=list)
+    vacuum: bool | Literal["full"] = False
+    """PostgreSQL: after an erasure commits, ``VACUUM`` the changed tables (``true``), or
+    ``VACUUM FULL`` them (``full``: rewrites the table, so the old row versions' bytes go
+    with the old file, but locks the table meanwhile). Other databases ignore it; SQLite
+    always erases with ``secure_delete``."""
 
 
 def engine_url(url: str) -> URL:
@@ -159,6 +164,9 @@ class SqlConnector:
         self.options = options
         self.problems: list[Problem] = []
         """Per-table trouble found by the last ``tables()`` (e.g. a view that fails)."""
+        self.warnings: list[Problem] = []
+        """Clean-up after the last ``apply()`` committed that did not work (a WAL that could
+        not be emptied, a VACUUM that failed): the erasure itself stands."""
         self._engine: Engine | None = None
         self._names: dict[str, Literal["table", "view"]] | None = None
         self._infos: dict[str, TableInfo] = {}
@@ -392,11 +400,19 @@ class SqlConnector:
                 )
 
     def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
-        """All actions in one transaction: updates first, then deletes, children first."""
+        """All actions in one transaction: updates first, then deletes, children first.
+
+        Erased values must not survive in the database file: SQLite runs the
+        transaction with ``secure_delete`` (freed space is overwritten with zeros)
+        and, in WAL mode, checkpoints and truncates the log after the commit;
+        PostgreSQL vacuums the changed tables when the source sets ``vacuum``.
+        """
+        self.warnings = []
         if not actions:
             return ApplyResult(0, 0)
         with self._connect("cannot read the tables to erase in") as conn:
             infos = {a.table: self._info(conn, a.table) for a in actions}
+            triggers = _triggers(conn, list(infos.values()))
         for action in actions:
             self._check(action, infos[action.table])
         updates = [a for a in actions if a.action != "delete"]
@@ -406,11 +422,69 @@ class SqlConnector:
         )
         applied = unchanged = 0
         with self._translated("erasure failed"), self._engine_or_connect().begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA secure_delete = ON")
             for action in [*updates, *deletes]:
                 with self._translated(f"cannot {action.action} in table '{action.table}'"):
                     changed = self._apply_one(conn, action, infos[action.table])
                 applied, unchanged = applied + changed, unchanged + (not changed)
+        self._after_commit([infos[t] for t in dict.fromkeys(a.table for a in actions)], applied)
+        if applied:
+            for table, names in triggers.items():
+                self.warnings.append(
+                    Problem(
+                        f"table '{table}' has triggers ({', '.join(names)}) that ran on the "
+                        "erasure and may have copied the old values into other tables",
+                        Where(source=self.name),
+                        "run dsr erase ID --verify: it finds such copies",
+                    )
+                )
         return ApplyResult(applied, unchanged)
+
+    def _after_commit(self, tables: list[TableInfo], applied: int) -> None:
+        """Leave no copy of erased values behind: empty SQLite's WAL, vacuum PostgreSQL.
+
+        The WAL is emptied even when nothing changed now (a re-run after a crash right
+        after the commit); VACUUM runs only after changes. Runs after the commit, so a
+        failure here is a warning, not a failed erasure.
+        """
+        engine = self._engine_or_connect()
+        backend = engine.dialect.name
+        try:
+            if backend == "sqlite":
+                with engine.connect() as conn:
+                    mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                    if str(mode).lower() == "wal":
+                        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+                        if busy is not None and busy[0]:
+                            self.warnings.append(
+                                Problem(
+                                    "the write-ahead log could not be emptied: another "
+                                    "program is reading the database",
+                                    Where(source=self.name),
+                                    "it is emptied at the next checkpoint; run the erasure "
+                                    "again later to be sure",
+                                )
+                            )
+            elif backend == "postgresql" and self.options.vacuum and applied:
+                full = "FULL " if self.options.vacuum == "full" else ""
+                auto = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                with auto as conn:
+                    preparer = conn.dialect.identifier_preparer
+                    for info in tables:
+                        name = preparer.quote(info.name)
+                        if info.schema:
+                            name = f"{preparer.quote_schema(info.schema)}.{name}"
+                        conn.exec_driver_sql(f"VACUUM {full}{name}")
+        except (DBAPIError, SQLAlchemyError) as exc:
+            reason, _hint = _reason(exc)
+            self.warnings.append(
+                Problem(
+                    f"the erasure is committed, but cleaning up after it failed: {reason}",
+                    Where(source=self.name),
+                    "run VACUUM (PostgreSQL) or a checkpoint (SQLite) by hand",
+                )
+            )
 
     def _apply_one(self, conn: Connection, action: ErasureAction, info: TableInfo) -> bool:
         clause = info.clause()
@@ -438,6 +512,43 @@ class SqlConnector:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def _triggers(conn: Connection, tables: list[TableInfo]) -> dict[str, list[str]]:
+    """The user-defined triggers on ``tables`` (SQLite and PostgreSQL), by table name.
+
+    An audit trigger copies a row before it changes: erasing the row then writes the
+    values being erased into the audit table. Best effort: unknown databases and
+    catalogues that cannot be read give no triggers.
+    """
+    names = [t.name for t in tables]
+    backend = conn.dialect.name
+    if backend == "sqlite":
+        query = sa.text(
+            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name IN :tables ORDER BY name"
+        ).bindparams(sa.bindparam("tables", expanding=True))
+    elif backend == "postgresql":
+        query = sa.text(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal "
+            "AND c.relname IN :tables AND n.nspname = coalesce(:schema, current_schema()) "
+            "ORDER BY t.tgname"
+        ).bindparams(sa.bindparam("tables", expanding=True), sa.bindparam("schema", None))
+    else:
+        return {}
+    params: dict[str, Any] = {"tables": names}
+    if backend == "postgresql":
+        params["schema"] = tables[0].schema if tables else None
+    found: dict[str, list[str]] = {}
+    try:
+        for table, name in conn.execute(query, params):
+            found.setdefault(str(table), []).append(str(name))
+    except (DBAPIError, SQLAlchemyError):
+        conn.rollback()
+        return {}
+    conn.rollback()
+    return found
 
 
 def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:

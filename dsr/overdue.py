@@ -6,6 +6,16 @@ day an extension can be announced), or nothing at all. It also does the
 ledger's housekeeping: identifiers of long-finished requests are pseudonymised
 (``dsr.ledger.pseudonymise``).
 
+Erasure does not end with the letter, so two more things are reported, from the
+ledger alone (cron never scans the sources): processor tasks of executed plans
+that are still open and due within ``warn_days`` or late (Art. 19; a task is done
+once ``dsr erase ID --verify`` found the vendor's newer export without the
+person), and requests whose KEPT rows reached the end of their retention period
+(Art. 17(3)(b) keeps a document only as long as the law requires; a person then
+confirms that no tax audit is open and runs ``dsr erase ID --retention-ended``).
+Such requests are usually closed long ago; they appear in the same list, with
+the same keys, plus ``reasons``, ``processor_tasks`` and ``retention_ended``.
+
 While a request waits for the answer to an identity question, its clock is
 stopped, so its due date moves with every day of waiting; it is reported with
 the date it would have if the answer came today, so a question sent with three
@@ -14,15 +24,18 @@ days left keeps showing three days left until someone acts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dsr.config.models import Config
 from dsr.deadlines import compute_deadline
-from dsr.ledger import Document, Ledger, Request
+from dsr.erasure.model import ErasurePlan
+from dsr.ledger import Document, Event, Ledger, Plan, Request
 from dsr.ledger.pseudonymise import PseudonymiseResult, key_path, pseudonymise, scrub_sqlite
 from dsr.requests import ACTIVE, RequestInfo, first_month, today_berlin
 
@@ -33,9 +46,19 @@ IDENTITY_WAIT_DAYS = 30
 the law has no rule for a person who never answers (law.md 2.4), so a person decides."""
 
 
+PLAN_DONE = ("executed", "verified")
+"""Plan states whose kept rows are kept and whose processor tasks are handed out."""
+
+
 @dataclass(frozen=True)
 class Attention:
-    """One request a person must look at, and why."""
+    """One request a person must look at, and why.
+
+    ``reasons`` says which checks found it: ``deadline`` (the request's own due date),
+    ``processor_task`` (a processor task due or late), ``retention_ended`` (kept rows
+    may now be erased). For the last two, ``due`` and ``days_left`` are the earliest
+    task due date or retention end concerned.
+    """
 
     id: str
     type: str
@@ -43,9 +66,13 @@ class Attention:
     due: date
     days_left: int
     missing: tuple[str, ...]
+    reasons: tuple[str, ...] = ("deadline",)
+    processor_tasks: tuple[dict[str, Any], ...] = ()
+    retention_ended: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """design.md: ``{"id", "type", "due", "days_left", "missing"}``."""
+        """design.md: ``{"id", "type", "due", "days_left", "missing"}``, plus ``status``,
+        ``reasons``, ``processor_tasks`` and ``retention_ended``."""
         return {
             "id": self.id,
             "type": self.type,
@@ -53,6 +80,9 @@ class Attention:
             "due": self.due,
             "days_left": self.days_left,
             "missing": list(self.missing),
+            "reasons": list(self.reasons),
+            "processor_tasks": [dict(t) for t in self.processor_tasks],
+            "retention_ended": [dict(r) for r in self.retention_ended],
         }
 
 
@@ -107,8 +137,160 @@ def needing_attention(
                     missing=tuple(_missing(request, config, day, left, request.id in answered)),
                 )
             )
+        found = _erasure_follow_ups(session, found, day, warn)
     found.sort(key=lambda a: (a.days_left, a.id))
     return found
+
+
+def _erasure_follow_ups(
+    session: Session, found: list[Attention], today: date, warn: int
+) -> list[Attention]:
+    """Add what executed erasure plans still need: open processor tasks due within
+    ``warn`` days or late, and kept rows whose retention period has ended."""
+    rows = session.execute(
+        select(Plan.id, Plan.request_id, Plan.plan_hash, Plan.body)
+        .where(Plan.status.in_(PLAN_DONE))
+        .order_by(Plan.request_id, Plan.id)
+    ).all()
+    if not rows:
+        return found
+    plans: dict[str, list[tuple[str, ErasurePlan]]] = {}
+    for row in rows:
+        body = dict(row.body)
+        body.pop("progress", None)
+        plans.setdefault(row.request_id, []).append((row.plan_hash, ErasurePlan.from_dict(body)))
+    states = _task_states(session, list(plans))
+    by_id = {item.id: item for item in found}
+    requests = {
+        r.id: r for r in session.scalars(select(Request).where(Request.id.in_(list(plans))))
+    }
+    for request_id, stored in plans.items():
+        tasks = _due_tasks(stored, states, today, warn)
+        ended = _retention_ended(stored, today)
+        if not tasks and not ended:
+            continue
+        notes = [_task_note(request_id, t) for t in tasks]
+        notes += [_retention_note(request_id, r) for r in ended]
+        reasons = (("processor_task",) if tasks else ()) + (("retention_ended",) if ended else ())
+        dates = [date.fromisoformat(t["due"]) for t in tasks]
+        dates += [date.fromisoformat(r["until"]) for r in ended]
+        current = by_id.get(request_id)
+        if current is not None:
+            by_id[request_id] = replace(
+                current,
+                missing=current.missing + tuple(notes),
+                reasons=current.reasons + reasons,
+                processor_tasks=tuple(tasks),
+                retention_ended=tuple(ended),
+            )
+            continue
+        request = requests.get(request_id)
+        first = min(dates)
+        by_id[request_id] = Attention(
+            id=request_id,
+            type=request.type if request else "erasure",
+            status=request.status if request else "unknown",
+            due=first,
+            days_left=(first - today).days,
+            missing=tuple(notes),
+            reasons=reasons,
+            processor_tasks=tuple(tasks),
+            retention_ended=tuple(ended),
+        )
+    return list(by_id.values())
+
+
+def _task_states(session: Session, request_ids: list[str]) -> dict[str, dict[str, str]]:
+    """Per plan hash, the processor-task states the last ``--verify`` recorded."""
+    states: dict[str, dict[str, str]] = {}
+    events = session.execute(
+        select(Event.details)
+        .where(
+            Event.request_id.in_(request_ids),
+            Event.action.in_(("erasure.verified", "erasure.residue")),
+        )
+        .order_by(Event.id)
+    )
+    for (details,) in events:
+        data = details if isinstance(details, dict) else json.loads(details or "{}")
+        tasks = data.get("processor_tasks")
+        if data.get("plan_hash") and isinstance(tasks, dict):
+            states[data["plan_hash"]] = {str(k): str(v) for k, v in tasks.items()}
+    return states
+
+
+def _due_tasks(
+    plans: list[tuple[str, ErasurePlan]],
+    states: dict[str, dict[str, str]],
+    today: date,
+    warn: int,
+) -> list[dict[str, Any]]:
+    tasks = []
+    for plan_hash, plan in plans:
+        for task in plan.processor_tasks:
+            if states.get(plan_hash, {}).get(task.source) == "done":
+                continue
+            left = (task.due - today).days
+            if left > warn:
+                continue
+            tasks.append(
+                {
+                    "source": task.source,
+                    "vendor": task.vendor,
+                    "due": task.due.isoformat(),
+                    "days_left": left,
+                    "status": "late" if left < 0 else "open",
+                }
+            )
+    return tasks
+
+
+def _retention_ended(plans: list[tuple[str, ErasurePlan]], today: date) -> list[dict[str, Any]]:
+    """Kept rows whose ``until`` (the last day they must be kept) lies before today.
+
+    Plans are read oldest first: a later executed plan that deletes or anonymises a row
+    (``--retention-ended``) settles it; a later keep replaces its date.
+    """
+    kept: dict[tuple[str, str, str], tuple[date | None, str]] = {}
+    for _, plan in plans:
+        for action in plan.actions:
+            place = (
+                action.source,
+                action.table,
+                json.dumps(action.key, sort_keys=True, default=str),
+            )
+            if action.action == "keep":
+                kept[place] = (action.until, action.rule or action.reason or "retention")
+            elif action.action in ("delete", "anonymise"):
+                kept.pop(place, None)
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for (source, table, _), (until, rule) in kept.items():
+        if until is None or until >= today:
+            continue
+        group = groups.setdefault(
+            (source, table, rule),
+            {"source": source, "table": table, "rule": rule, "until": until.isoformat(), "rows": 0},
+        )
+        group["rows"] += 1
+        group["until"] = min(group["until"], until.isoformat())
+    return sorted(groups.values(), key=lambda g: (g["until"], g["source"], g["table"]))
+
+
+def _task_note(request_id: str, task: dict[str, Any]) -> str:
+    left = int(task["days_left"])
+    when = f"late by {-left} day{'s' if left != -1 else ''}" if left < 0 else f"due {task['due']}"
+    return (
+        f"processor task {task['source']} ({task['vendor']}) {when}: erase the person there, "
+        f"then dsr erase {request_id} --verify with a newer export"
+    )
+
+
+def _retention_note(request_id: str, group: dict[str, Any]) -> str:
+    return (
+        f"retention ended for {group['rows']} kept row(s) of {group['source']}.{group['table']} "
+        f"({group['rule']}, kept until {group['until']}): confirm no tax audit is open, then "
+        f"dsr erase {request_id} --retention-ended"
+    )
 
 
 def _waiting_days(request: Request, today: date) -> int:

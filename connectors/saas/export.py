@@ -301,6 +301,22 @@ class ExportConnector:
     suffixes: ClassVar[tuple[str, ...]] = (".csv",)
     candidates: ClassVar[str | None] = None  # in a folder or ZIP, only these names are
     # recognised by their columns (None: every file with a suffix above)
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Löschen Sie die Person im System des Anbieters selbst (in der Oberfläche oder "
+            "über die API). Achten Sie darauf, dass sie endgültig gelöscht wird und nicht nur "
+            "archiviert oder in einen Papierkorb verschoben. Laden Sie danach einen neuen "
+            "Export herunter: enthält er die Person nicht mehr, ist die Aufgabe erledigt."
+        ),
+        "en": (
+            "Erase the person in the vendor's own system (in its interface or through its "
+            "API). Make sure the deletion is permanent, not an archive or a recycle bin. Then "
+            "download a new export: once it no longer holds the person, the task is done."
+        ),
+    }
+    """How the vendor erases a person, per language (de, en): the text of the processor
+    task in an erasure plan (Art. 17, Art. 19). dsr cannot change a vendor's export, so
+    staff must do it at the vendor; a vendor module replaces this generic text."""
 
     def __init__(self, name: str, options: BaseModel) -> None:
         self.name = name

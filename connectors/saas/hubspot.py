@@ -86,3 +86,17 @@ class HubSpotConnector(ExportConnector):
     vendor: ClassVar[str] = "HubSpot"
     expected: ClassVar[str] = "a contacts export CSV whose first column is 'Record ID'"
     specs: ClassVar[tuple[TableSpec, ...]] = (CONTACTS, COMPANIES, DEALS, TICKETS)
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "HubSpot: Kontakt öffnen › Aktionen › Löschen › „Diesen Kontakt und alle "
+            "zugehörigen Inhalte dauerhaft löschen“ (DSGVO-Löschung; API: POST "
+            "/crm/v3/objects/contacts/gdpr-delete). Ein wiederherstellbares Löschen legt den "
+            "Kontakt nur 90 Tage in den Papierkorb und ist keine Löschung."
+        ),
+        "en": (
+            'HubSpot: open the contact › Actions › Delete › "Permanently delete this contact '
+            'and all associated content" (GDPR delete; API: POST '
+            "/crm/v3/objects/contacts/gdpr-delete). A restorable delete only moves the contact "
+            "to the recycle bin for 90 days and is not erasure."
+        ),
+    }

@@ -36,3 +36,18 @@ class IntercomConnector(ExportConnector):
     vendor: ClassVar[str] = "Intercom"
     expected: ClassVar[str] = "a people/contacts CSV with an 'Email' column"
     specs: ClassVar[tuple[TableSpec, ...]] = (CONTACTS,)
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Intercom: Personen-Liste › Person auswählen › Löschen (API: DELETE "
+            "/contacts/{id}; Intercom kann 7 Tage lang wiederherstellen, danach sind die Daten "
+            "gelöscht). Sofort und unwiderruflich: POST /user_delete_requests mit "
+            '{"intercom_user_id": …}. Die Konversationen der Person gesondert prüfen und '
+            "löschen."
+        ),
+        "en": (
+            "Intercom: People list › select the person › Delete (API: DELETE /contacts/{id}; "
+            "Intercom can restore for 7 days, then the data is destroyed). At once and for "
+            'good: POST /user_delete_requests with {"intercom_user_id": …}. Review and '
+            "delete the person's conversations separately."
+        ),
+    }

@@ -53,6 +53,18 @@ class JsonConnector(ExportConnector):
     vendor: ClassVar[str] = "JSON"
     expected: ClassVar[str] = ".json, .ndjson or .jsonl files"
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".ndjson", ".jsonl")
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Löschen Sie die Person in dem System, aus dem dieser JSON-Export stammt, "
+            "endgültig (nicht nur archivieren). Legen Sie danach einen neuen Export an dieselbe "
+            "Stelle: enthält er die Person nicht mehr, ist die Aufgabe erledigt."
+        ),
+        "en": (
+            "Erase the person for good in the system this JSON export comes from (not just "
+            "archive them). Then put a new export in the same place: once it no longer holds "
+            "the person, the task is done."
+        ),
+    }
 
     def spec(self, table: str) -> TableSpec:
         field = self.options.id_field  # type: ignore[attr-defined]

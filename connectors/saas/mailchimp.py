@@ -49,3 +49,21 @@ class MailchimpConnector(ExportConnector):
         "or ..._members_export_<id>.csv"
     )
     specs: ClassVar[tuple[TableSpec, ...]] = SPECS
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Mailchimp: in jeder Zielgruppe, in der die Adresse steht: Alle Kontakte › "
+            "Kontakt auswählen › Aktionen › Löschen › „Endgültig löschen“ (API: POST "
+            "/3.0/lists/{list_id}/members/{subscriber_hash}/actions/delete-permanent). "
+            "Archivieren (auch DELETE /3.0/lists/{list_id}/members/{subscriber_hash}) ist "
+            "keine Löschung. Eine endgültig gelöschte Adresse lässt sich nicht wieder "
+            "importieren; die Person kann sich nur selbst neu anmelden."
+        ),
+        "en": (
+            "Mailchimp: in every audience that holds the address: All contacts › select the "
+            'contact › Actions › Delete › "Permanently delete" (API: POST '
+            "/3.0/lists/{list_id}/members/{subscriber_hash}/actions/delete-permanent). "
+            "Archiving (also DELETE /3.0/lists/{list_id}/members/{subscriber_hash}) is not "
+            "erasure. A permanently deleted address cannot be imported again; the person can "
+            "only sign up again themselves."
+        ),
+    }

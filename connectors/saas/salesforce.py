@@ -98,3 +98,18 @@ class SalesforceConnector(ExportConnector):
     expected: ClassVar[str] = "report<ms>.csv, or Contact.csv / Lead.csv from Data Export"
     specs: ClassVar[tuple[TableSpec, ...]] = (CONTACTS, LEADS, ACCOUNTS)
     candidates: ClassVar[str | None] = r"^report"  # a Data Export ZIP holds every object
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Salesforce: Lead und Kontakt der Person löschen, mit den zugehörigen "
+            "Aktivitäten, Fällen und E-Mail-Nachrichten. Gelöschte Datensätze liegen 15 Tage "
+            "im Papierkorb: danach den Papierkorb leeren (emptyRecycleBin()) oder gleich mit "
+            "einem Bulk-API-Auftrag hardDelete löschen. Mit Privacy Center: eine "
+            "Right-to-be-forgotten-Richtlinie ausführen."
+        ),
+        "en": (
+            "Salesforce: delete the person's lead and contact, with their activities, cases "
+            "and e-mail messages. Deleted records stay in the Recycle Bin for 15 days: then "
+            "empty it (emptyRecycleBin()) or delete at once with a Bulk API hardDelete job. "
+            "With Privacy Center: run a right-to-be-forgotten policy."
+        ),
+    }

@@ -38,3 +38,19 @@ class ShopifyConnector(ExportConnector):
     vendor: ClassVar[str] = "Shopify"
     expected: ClassVar[str] = "customers_export.csv with 'Email' and 'Total Orders' columns"
     specs: ClassVar[tuple[TableSpec, ...]] = (CUSTOMERS,)
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Shopify: Kunden öffnen › „Personenbezogene Daten löschen“ (API: GraphQL "
+            "customerRequestDataErasure). Shopify führt die Löschung zeitversetzt aus und "
+            "meldet sie installierten Apps mit dem Webhook customers/redact. „Kunden löschen“ "
+            "(GraphQL customerDelete, REST DELETE /admin/api/<version>/customers/{id}.json) "
+            "geht nur bei Kunden ohne Bestellungen."
+        ),
+        "en": (
+            'Shopify: open the customer › "Erase personal data" (API: GraphQL '
+            "customerRequestDataErasure). Shopify erases later and tells installed apps with "
+            'the customers/redact webhook. "Delete customer" (GraphQL customerDelete, REST '
+            "DELETE /admin/api/<version>/customers/{id}.json) works only for customers "
+            "without orders."
+        ),
+    }

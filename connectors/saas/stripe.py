@@ -41,3 +41,17 @@ class StripeConnector(ExportConnector):
     vendor: ClassVar[str] = "Stripe"
     expected: ClassVar[str] = "unified_customers.csv with 'id', 'Email' and 'Created (UTC)'"
     specs: ClassVar[tuple[TableSpec, ...]] = (CUSTOMERS,)
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Stripe: Kunden im Dashboard öffnen › Menü › Kunden löschen, oder per API "
+            "DELETE /v1/customers/{id}. Das löscht endgültig, kündigt laufende Abonnements "
+            "und entfernt gespeicherte Kartendaten. Zahlungen und Rechnungen bleiben als "
+            "Buchungsbelege bei Stripe."
+        ),
+        "en": (
+            "Stripe: open the customer in the Dashboard › overflow menu › Delete customer, "
+            "or through the API DELETE /v1/customers/{id}. This is permanent, cancels active "
+            "subscriptions and removes stored card details. Payments and invoices stay at "
+            "Stripe as accounting records."
+        ),
+    }

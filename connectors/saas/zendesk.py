@@ -109,6 +109,27 @@ class ZendeskConnector(ExportConnector):
     expected: ClassVar[str] = "users, tickets, ticket_events or comments as .json/.ndjson"
     specs: ClassVar[tuple[TableSpec, ...]] = (USERS, TICKETS, COMMENTS, ORGANIZATIONS)
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".ndjson", ".jsonl")
+    deletion_procedure: ClassVar[dict[str, str]] = {
+        "de": (
+            "Zendesk: zuerst die Tickets der Person löschen (DELETE /api/v2/tickets/{id}, "
+            "dann endgültig DELETE /api/v2/deleted_tickets/{id}) oder ihre Daten in den "
+            "Kommentaren schwärzen (PUT /api/v2/tickets/{ticket_id}/comments/{id}/redact); "
+            "geschlossene Tickets bleiben sonst erhalten. Dann den Benutzer löschen "
+            "(DELETE /api/v2/users/{id}) und endgültig löschen (DELETE "
+            "/api/v2/deleted_users/{id}; in der Oberfläche: Admin Center › Gelöschte "
+            "Benutzer › Endgültig löschen). Ohne diesen Schritt löscht Zendesk erst nach 30 "
+            "Tagen endgültig."
+        ),
+        "en": (
+            "Zendesk: first delete the person's tickets (DELETE /api/v2/tickets/{id}, then "
+            "permanently DELETE /api/v2/deleted_tickets/{id}) or redact their data in the "
+            "comments (PUT /api/v2/tickets/{ticket_id}/comments/{id}/redact); closed tickets "
+            "stay otherwise. Then delete the user (DELETE /api/v2/users/{id}) and permanently "
+            "delete it (DELETE /api/v2/deleted_users/{id}; in the interface: Admin Center › "
+            "Deleted users › Permanently delete). Without that step Zendesk erases for good "
+            "only after 30 days."
+        ),
+    }
 
     def assign(self, entries: list[Entry]) -> list[Part]:
         parts = []

@@ -23,6 +23,7 @@ from dsr.cli import audit as audit_cli
 from dsr.cli import config as config_cli
 from dsr.cli import connectors as connectors_cli
 from dsr.cli import demo as demo_cli
+from dsr.cli import erase as erase_cli
 from dsr.cli import find as find_cli
 from dsr.cli import init as init_cli
 from dsr.cli import inventory as inventory_cli
@@ -88,6 +89,7 @@ app.add_typer(connectors_cli.app, name="connectors")
 app.command("inventory")(inventory_cli.inventory_command)
 app.command("find")(find_cli.find_command)
 app.command("access")(access_cli.access_command)
+app.command("erase")(erase_cli.erase_command)
 app.add_typer(request_cli.app, name="request")
 app.command("overdue")(overdue_cli.overdue_command)
 app.command("report")(report_cli.report_command)

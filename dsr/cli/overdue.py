@@ -11,7 +11,7 @@ from dsr.cli.request import ActorOption
 from dsr.config.load import load_config
 from dsr.ledger import open_ledger
 from dsr.outcome import ExitCode
-from dsr.overdue import housekeeping, needing_attention
+from dsr.overdue import Attention, housekeeping, needing_attention
 from dsr.requests import current_actor
 
 
@@ -20,12 +20,18 @@ def overdue_command(
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """List requests that are overdue or due within deadline.warn_days.
+    """List requests that are overdue or due within deadline.warn_days, erasure
+    processor tasks due or late, and kept data whose retention period has ended.
 
     Made for cron, which mails only what a job prints: prints nothing and exits
     0 when nothing needs attention; otherwise one line per request (id, type,
     due date, days left, what is missing) and exit 1. With --json the document
     is printed always, and the exit code is the same.
+
+    For erasures it also lists processor tasks of executed plans that are still
+    open and due within deadline.warn_days or late, and requests whose kept rows
+    (invoices under § 147 AO ...) have reached the end of their retention period:
+    confirm that no tax audit is open, then run dsr erase ID --retention-ended.
 
     Also pseudonymises the identifiers of requests finished longer than
     requests.pseudonymise_after_days ago (recorded in the audit trail).
@@ -42,10 +48,7 @@ def overdue_command(
         count = len(found)
         lines = [f"{count} request{'s need' if count != 1 else ' needs'} attention:"]
         for item in found:
-            if item.days_left < 0:
-                left = "OVERDUE"
-            else:
-                left = f"{item.days_left} day{'' if item.days_left == 1 else 's'} left"
+            left = _left(item)
             lines.append(
                 f"{item.id}  {item.type:<13}  due {item.due}  {left:<13}  "
                 + "; ".join(item.missing)
@@ -55,3 +58,15 @@ def overdue_command(
             console.print(line, markup=False, highlight=False, soft_wrap=True)
     if found:
         raise typer.Exit(ExitCode.ATTENTION)
+
+
+def _left(item: Attention) -> str:
+    """The state column: the request's own deadline first, then what erasure still needs."""
+    days = f"{item.days_left} day{'' if item.days_left == 1 else 's'} left"
+    if "deadline" in item.reasons:
+        return "OVERDUE" if item.days_left < 0 else days
+    if "retention_ended" in item.reasons:
+        return "RETENTION ENDED"
+    if any(t["status"] == "late" for t in item.processor_tasks):
+        return "TASK LATE"
+    return days

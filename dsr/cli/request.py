@@ -598,3 +598,54 @@ def close_command(
         print_json(_dump(change))
         return
     out().print(f"{change.request.id}: closed ({change.request.outcome})")
+
+
+@app.command("evidence")
+def evidence_command(
+    request_id: IdArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for the bundle. Default: evidence/ID beside dsr.yaml.",
+            show_default=False,
+            metavar="DIR",
+        ),
+    ] = None,
+    actor: ActorOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Write the evidence bundle of a request for a supervisory authority.
+
+    One folder only you can read, with index.md and index.html for people and
+    evidence.json for tools: the request's audit entries with their chain
+    hashes, every erasure plan with its hash, the counts before and after, the
+    processor tasks, the letters sent with their checksums, and the result of
+    `dsr audit verify`. It holds no erased values. Exit code 1 when the audit
+    chain is broken (the bundle is written and says so).
+
+    Example: dsr request evidence 2026-0001 --output /tmp/for-the-authority
+    """
+    from dsr.erasure.evidence import write_evidence
+    from dsr.requests import current_actor
+
+    loaded, ledger = _open(config)
+    with ledger:
+        result = write_evidence(
+            ledger, loaded, request_id, actor=current_actor(actor), output=output
+        )
+    if json_output:
+        print_json(result.as_dict())
+    else:
+        console = out()
+        console.print(f"{result.request}: evidence written to {escape(str(result.folder))}")
+        for path, _ in result.files:
+            console.print(f"  {escape(path.name)}", soft_wrap=True)
+    if not result.chain.get("intact"):
+        warning(
+            f"the audit chain is broken at event {result.chain.get('broken_id')}: "
+            f"{result.chain.get('reason')}"
+        )
+        raise typer.Exit(result.exit_code)

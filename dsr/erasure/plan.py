@@ -1,0 +1,718 @@
+"""`dsr erase ID`: decide, per row and column, what erasure does, before anything changes.
+
+The person is found by the one lookup engine. Then, per source:
+
+- rows a retention rule covers are KEPT until the rule's end (``retention``), with
+  the rows hanging on them (an invoice's lines); an expired rule means erasure;
+- rows of the person that a staying row points at (the customer row of a kept
+  invoice, the order it bills) cannot be deleted without breaking the database:
+  they are ANONYMISED (``integrity``), and what a kept document must show but
+  does not hold itself (the recipient's name when the invoice has no name column)
+  stays in them;
+- mentions of the person in other people's free text are REDACTED; the row stays;
+- every other row of the person is DELETED, children before parents (``order``);
+- in sources dsr cannot change (SaaS exports), each row is a ``processor_task``
+  and the source gets one task: what, how (the vendor's procedure), by when.
+
+Possible matches (weak identifiers only) are left out unless a person confirms
+them with ``--confirm SOURCE.TABLE:KEY``; rows that hang on a confirmed row come
+with it. ``--retention-ended`` plans, without a lookup, the rows the last
+executed plan kept whose period has ended.
+
+The plan holds keys, column names, rules and dates, never values; it is stored
+in the ledger with its hash and an event, and ``plan_render.write_review`` writes
+the file a DPO signs off. The rules about what stays live in ``retention``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dsr.classify.result import TableClassification
+from dsr.config.models import Config, Source
+from dsr.connectors import open_connector
+from dsr.connectors.protocol import Connector, RowKey, Table
+from dsr.erasure import retention
+from dsr.erasure.model import Anonymisation, ErasurePlan, PlanAction
+from dsr.erasure.processors import due_date, processor_tasks, read_only
+from dsr.erasure.retention import Hold, Ident, RowRef, ident
+from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
+from dsr.errors import DsrError, Problem, UsageError
+from dsr.ledger import Ledger, Request
+from dsr.ledger.pseudonymise import is_hashed
+from dsr.lookup import LookupResult, Match, find_people, phone_region
+from dsr.lookup_links import link_text
+from dsr.lookup_person import Person
+from dsr.progress import NullProgress, Progress
+from dsr.requests import current_actor, today_berlin
+
+REDACT_KINDS = ("email", "phone", "name")
+"""Identifier kinds whose values the lookup finds in free text, and so redaction cuts out."""
+
+_POSTCODE = re.compile(r"(plz|postcode|post_code|postal|zip)", re.IGNORECASE)
+_COUNTRY = re.compile(r"(country|land)$", re.IGNORECASE)
+_TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "VARCHAR", "OBJECT", "STR")
+_PSEUDONYM_CATEGORIES = {"contact", "customer_id", "online_id", "government_id", "financial"}
+_SHOWN_CATEGORIES = {"identity", "address"}
+"""What a kept invoice must show of its recipient (§ 14(4) UStG: name and address)."""
+
+
+# -- the request and the person ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """What planning needs of a logged request: no identifier leaves this object."""
+
+    id: str
+    status: str
+    language: str
+    due: date
+    identifiers: tuple[tuple[str, str], ...]
+
+
+def load_request(ledger: Ledger, config: Config, request_id: str) -> ErasureRequest:
+    """The erasure request ``request_id``; UsageError when there is none or it is not one."""
+    with ledger.session(write=False) as session:
+        request = session.get(Request, request_id.strip())
+        if request is None:
+            raise UsageError(
+                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
+            )
+        if request.type != "erasure":
+            raise UsageError(
+                Problem(
+                    f"request {request.id} is a {request.type} request, not erasure",
+                    hint="dsr erase plans erasure requests; log one with "
+                    "dsr request new --type erasure",
+                )
+            )
+        return ErasureRequest(
+            id=request.id,
+            status=request.status,
+            language=request.language or config.language,
+            due=request.due,
+            identifiers=tuple(
+                (i.kind, i.value)
+                for i in sorted(request.identifiers, key=lambda i: i.id)
+                if not is_hashed(i.value)
+            ),
+        )
+
+
+def request_person(config: Config, request: ErasureRequest) -> Person:
+    """The request's identifiers as the lookup engine reads them (as ``dsr access`` does).
+
+    Also for ``--execute`` and ``--verify``: the person is found the same way each time."""
+    values: dict[str, list[str]] = {}
+    for kind, value in request.identifiers:
+        values.setdefault(kind, []).append(value)
+    person = Person.parse(
+        emails=values.get("email", ()),
+        phones=values.get("phone", ()),
+        names=values.get("name", ()),
+        birthdates=values.get("birthdate", ()),
+        postcodes=values.get("postcode", ()),
+        ids=values.get("id", ()),
+        region=phone_region(config),
+        label=f"request {request.id}: ",
+    )
+    if person.empty:
+        raise UsageError(
+            Problem(
+                f"request {request.id} holds no identifier to look up",
+                hint="its identifiers may have been pseudonymised",
+            )
+        )
+    return person
+
+
+# -- --confirm ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """One ``--confirm SOURCE.TABLE:KEY``: a possible match a person has checked."""
+
+    number: int
+    source: str
+    table: str
+    key: dict[str, Any] | None  # None: a single value, for a one-column key
+    value: str | None = None
+
+    def matches(self, match: Match) -> bool:
+        if (match.source, match.table) != (self.source, self.table):
+            return False
+        if self.key is None:
+            return len(match.key) == 1 and link_text(next(iter(match.key.values()))) == self.value
+        return ident(match.table, match.key) == ident(self.table, self.key)
+
+    def __str__(self) -> str:
+        return f"--confirm (number {self.number}) {self.source}.{self.table}"
+
+
+def parse_confirmations(values: Iterable[str], config: Config) -> list[Confirmation]:
+    """``SOURCE.TABLE:{"col": value, ...}`` (the key as ``dsr find --json`` prints it) or
+    ``SOURCE.TABLE:VALUE`` for a one-column key; UsageError names the bad one by number."""
+    found = []
+    hint = 'e.g. --confirm \'shop.customers:{"id": 17}\' or --confirm shop.customers:17'
+    for number, raw in enumerate(values, start=1):
+        text = raw.strip()
+        place, sep, key_text = text.partition(":")
+        source, dot, table = place.partition(".")
+        if not sep or not dot or not source or not table or not key_text.strip():
+            raise UsageError(
+                Problem(f"--confirm (number {number}) is not SOURCE.TABLE:KEY", hint=hint)
+            )
+        if source not in config.sources:
+            raise UsageError(
+                Problem(f"--confirm (number {number}): no source '{source}' in dsr.yaml")
+            )
+        key_text = key_text.strip()
+        if key_text.startswith("{"):
+            try:
+                key = json.loads(key_text)
+            except ValueError:
+                key = None
+            if not isinstance(key, dict) or not key:
+                raise UsageError(
+                    Problem(f"--confirm (number {number}): the key is not a JSON object", hint=hint)
+                )
+            found.append(Confirmation(number, source, table, key))
+        else:
+            found.append(Confirmation(number, source, table, None, key_text))
+    return found
+
+
+# -- what planning returns -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A possible match not in the plan: where it is and why it matched (kinds, no values)."""
+
+    source: str
+    table: str
+    key: dict[str, Any]
+    via: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "table": self.table, "key": self.key, "via": self.via}
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A stored plan and what a person must look at before it is executed.
+
+    ``notes`` are plain sentences without values (rows that cannot be addressed,
+    documents kept without a known end, mentions a name cannot be cut from)."""
+
+    stored: StoredPlan
+    left_out: tuple[LeftOut, ...] = ()
+    notes: tuple[str, ...] = ()
+    documents: tuple[tuple[Path, str], ...] = ()
+
+    @property
+    def attention(self) -> bool:
+        """Whether a person must look: sources not read, possible matches, notes."""
+        plan = self.stored.plan
+        return bool(plan.failed_sources or self.left_out or plan.possible or self.notes)
+
+
+def plan_erasure(
+    config: Config,
+    ledger: Ledger,
+    request_id: str,
+    *,
+    confirm: Sequence[str] = (),
+    retention_ended: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+    actor: str | None = None,
+) -> StoredPlan:
+    """Look the person up, build the plan, store it (state ``planned``) and return it."""
+    return plan_request(
+        config,
+        ledger,
+        request_id,
+        confirm=confirm,
+        retention_ended=retention_ended,
+        today=today,
+        progress=progress,
+        actor=actor,
+    ).stored
+
+
+def plan_request(
+    config: Config,
+    ledger: Ledger,
+    request_id: str,
+    *,
+    confirm: Sequence[str] = (),
+    retention_ended: bool = False,
+    today: date | None = None,
+    progress: Progress | None = None,
+    actor: str | None = None,
+) -> PlanOutcome:
+    """``plan_erasure`` with what the CLI shows besides: possible matches left out, notes."""
+    day = today or today_berlin()
+    request = load_request(ledger, config, request_id)
+    with ledger.session(write=False) as session:
+        current = latest_plan(session, request.id)
+    if current is not None and current.status == "executing":
+        raise UsageError(
+            Problem(
+                f"the erasure of request {request.id} was started and did not finish",
+                hint=f"finish it first: dsr erase {request.id} --execute",
+            )
+        )
+    if retention_ended:
+        if confirm:
+            raise UsageError(Problem("--confirm cannot be combined with --retention-ended"))
+        plan, notes = _retention_ended(config, ledger, request, day)
+        left_out: tuple[LeftOut, ...] = ()
+    else:
+        if request.status != "open":
+            state = "awaits the identity check" if request.status == "awaiting_identity" else (
+                f"is {request.status}"
+            )
+            raise UsageError(
+                Problem(
+                    f"request {request.id} {state}",
+                    hint=f"record it first: dsr request verify {request.id}"
+                    if request.status == "awaiting_identity"
+                    else "for rows kept under a retention rule use --retention-ended",
+                )
+            )
+        confirmations = parse_confirmations(confirm, config)
+        person = request_person(config, request)
+        result = find_people(config, [person], progress=progress or NullProgress())
+        plan, left_out, notes = _build(config, request, person, result, confirmations, day)
+    with ledger.session() as session:
+        stored = save_plan(session, plan, actor=current_actor(actor))
+    return PlanOutcome(stored, left_out, tuple(dict.fromkeys(notes)))
+
+
+# -- building a plan from a lookup ---------------------------------------------------------------
+
+
+def _build(
+    config: Config,
+    request: ErasureRequest,
+    person: Person,
+    result: LookupResult,
+    confirmations: list[Confirmation],
+    today: date,
+) -> tuple[ErasurePlan, tuple[LeftOut, ...], list[str]]:
+    matches = retention.own_matches(result)
+    confirmed: list[Match] = []
+    for confirmation in confirmations:
+        hits = [m for m in matches if confirmation.matches(m)]
+        if not hits:
+            raise UsageError(
+                Problem(
+                    f"{confirmation}: no row with that key was found for request {request.id}",
+                    hint="confirm a possible match the plan lists, with its key as shown",
+                )
+            )
+        confirmed += [m for m in hits if m.match == "possible"]
+    confirmed_ids = {(m.source, ident(m.table, m.key)) for m in confirmed}
+    left_out = tuple(
+        LeftOut(m.source, m.table, _json_key(m.key), m.via)
+        for m in matches
+        if m.match == "possible" and (m.source, ident(m.table, m.key)) not in confirmed_ids
+    )
+    kinds = tuple(
+        k
+        for k, present in zip(
+            REDACT_KINDS, (person.emails, person.phones, person.names), strict=True
+        )
+        if present
+    )
+    due = due_date(request.due, today)
+    actions: list[PlanAction] = []
+    notes: list[str] = []
+    failed = dict(result.failed_sources)
+    for name in result.searched:
+        here = [
+            m
+            for m in matches
+            if m.source == name
+            and (m.match != "possible" or (m.source, ident(m.table, m.key)) in confirmed_ids)
+        ]
+        if not here:
+            continue
+        source = config.sources[name]
+        classes = {c.table: c for c in result.classifications.get(name, [])}
+        planner = _SourcePlan(config, source, classes, kinds, today, due)
+        try:
+            if read_only(source):
+                actions += planner.read_only(here)
+            else:
+                actions += planner.writable(here)
+        except DsrError as exc:  # the source failed now, after the lookup read it
+            failed[name] = "; ".join(str(p) for p in exc.problems)
+            continue
+        except Exception as exc:  # a connector bug must not hide the other sources' plan
+            failed[name] = f"unexpected error ({type(exc).__name__}) while planning"
+            continue
+        notes += planner.notes
+    if any(a.redact for a in actions) and "name" not in kinds:
+        notes.append(
+            "the request holds no name: mentions are redacted by e-mail address and phone "
+            "number only; add the name to the request and plan again to cut it out too"
+        )
+    plan = ErasurePlan(
+        request=request.id,
+        created=today,
+        language=request.language,
+        actions=tuple(_sorted(actions)),
+        processor_tasks=processor_tasks(
+            config, actions, request_due=request.due, today=today, language=request.language
+        ),
+        failed_sources=failed,
+        counts_before=_counts(actions),
+        possible=len(left_out),
+    )
+    return plan, left_out, notes
+
+
+class _SourcePlan:
+    """The actions for one source's rows (see the module docstring for the rules)."""
+
+    def __init__(
+        self,
+        config: Config,
+        source: Source,
+        classes: Mapping[str, TableClassification],
+        kinds: tuple[str, ...],
+        today: date,
+        due: date,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.classes = classes
+        self.kinds = kinds
+        self.today = today
+        self.due = due
+        self.notes: list[str] = []
+
+    # a source dsr cannot change
+
+    def read_only(self, matches: list[Match]) -> list[PlanAction]:
+        """Kept rows stay; every other row is a task for the processor (mentions: redact)."""
+        actions = []
+        for match in matches:
+            hold = self._hold(match.table, match.row)
+            if hold is not None:
+                actions.append(self._keep(match.table, match.key, hold))
+            elif match.match == "mention":
+                actions.append(
+                    self._action(
+                        match.table, match.key, "processor_task",
+                        columns=self._text_columns(match), reason="mention",
+                        until=self.due, redact=self.kinds,
+                    )
+                )
+            else:
+                actions.append(
+                    self._action(
+                        match.table, match.key, "processor_task", reason="processor",
+                        until=self.due,
+                    )
+                )
+        return actions
+
+    # a source dsr changes itself
+
+    def writable(self, matches: list[Match]) -> list[PlanAction]:
+        connector = open_connector(self.source)
+        try:
+            tables = {t.name: t for t in connector.tables()}
+            return self._writable(connector, tables, matches)
+        finally:
+            connector.close()
+
+    def _writable(
+        self, connector: Connector, tables: dict[str, Table], matches: list[Match]
+    ) -> list[PlanAction]:
+        matches = self._addressable(tables, matches)
+        refs = retention.references({n: t for n, t in tables.items() if t.kind != "view"})
+        own: dict[Ident, RowRef] = {}
+        reasons: dict[Ident, str] = {}
+        mentions: dict[Ident, Match] = {}
+        confirmed: list[RowRef] = []
+        for match in matches:
+            row = RowRef(match.table, match.key, match.row)
+            if match.match == "mention":
+                mentions[row.ident] = match
+                continue
+            own[row.ident] = row
+            reasons[row.ident] = "linked_row" if match.match == "linked" else "person_row"
+            if match.match == "possible":
+                confirmed.append(row)
+        # rows hanging on a confirmed row come with it, as the lookup brings them for a direct one
+        frontier = confirmed
+        while frontier:
+            found = retention.children_of(connector, refs, frontier)
+            frontier = [r for i, r in found.items() if i not in own]
+            for row in frontier:
+                own[row.ident] = row
+                reasons[row.ident] = "linked_row"
+                mentions.pop(row.ident, None)
+        # kept by a retention rule, with the rows hanging on them
+        kept: dict[Ident, Hold] = {}
+        for key, row in own.items():
+            hold = self._hold(row.table, row.values)
+            if hold is not None:
+                kept[key] = hold
+        kept = retention.hanging_on(kept, retention.parent_links(own.values(), refs))
+        # rows others point at: held for integrity, as long as the rows holding them
+        deletable = [r for i, r in own.items() if i not in kept]
+        children = retention.children_of(connector, refs, deletable)
+        staying: dict[Ident, Hold] = dict(kept)
+        for key in children:
+            if key not in own:
+                staying[key] = Hold(None)  # another person's row, or one not in the plan
+        rows = {**children, **own}
+        pairs = retention.parent_links(rows.values(), refs)
+        held = retention.held_parents((r.ident for r in deletable), staying, pairs)
+        shown: dict[Ident, set[str]] = {}
+        for child, parent in pairs:
+            if child in kept and parent in held and kept[child].rule is not None:
+                needed = _SHOWN_CATEGORIES - self._categories(rows[child].table)
+                if needed and self._kind(rows[parent].table) in ("person", "address"):
+                    shown.setdefault(parent, set()).update(needed)
+        tables_here = {r.table for r in own.values()} | {m.table for m in mentions.values()}
+        order = retention.table_order(tables_here, refs)
+        actions = []
+        for key, row in own.items():
+            rank = order.get(row.table, 0)
+            if key in kept:
+                actions.append(self._keep(row.table, row.key, kept[key], order=rank))
+            elif key in held:
+                table = tables.get(row.table)
+                how = shown.get(key, set())
+                actions.append(self._integrity(table, row, held[key], how, rank))
+            else:
+                actions.append(
+                    self._action(row.table, row.key, "delete", reason=reasons[key], order=rank)
+                )
+        for key, match in mentions.items():
+            if key in own:
+                continue
+            hold = self._hold(match.table, match.row)
+            if hold is not None:  # a kept document is not altered, not even to cut a mention
+                actions.append(self._keep(match.table, match.key, hold))
+                continue
+            actions.append(
+                self._action(
+                    match.table, match.key, "redact", columns=self._text_columns(match),
+                    reason="mention", redact=self.kinds, order=order.get(match.table, 0),
+                )
+            )
+        return actions
+
+    def _addressable(self, tables: dict[str, Table], matches: list[Match]) -> list[Match]:
+        """Matches whose rows can be changed one by one: not in views (their base tables'
+        rows are planned), not in tables without a primary key (noted for a person)."""
+        kept = []
+        skipped: Counter[str] = Counter()
+        for match in matches:
+            table = tables.get(match.table)
+            if table is not None and table.kind == "view":
+                continue
+            if table is not None and table.kind == "table" and not table.primary_key:
+                skipped[match.table] += 1
+                continue
+            kept.append(match)
+        for name, count in sorted(skipped.items()):
+            self.notes.append(
+                f"source '{self.source.name}', table '{name}' has no primary key: "
+                f"{count} row(s) of the person there must be erased by hand"
+            )
+        return kept
+
+    # the pieces of an action
+
+    def _hold(self, table: str, row: Mapping[str, Any]) -> Hold | None:
+        """The retention hold on a row, None when no rule covers it or its period ended."""
+        rule = retention.rule_for(self.config.retention, self.source.name, table)
+        if rule is None:
+            return None
+        hold = retention.hold_for(rule, row)
+        if hold.until is None:
+            self.notes.append(
+                f"source '{self.source.name}', table '{table}': a row under the rule "
+                f"'{rule.name}' has no readable {rule.date_column or 'date'}; it is kept "
+                "until a person decides"
+            )
+            return hold
+        return hold if hold.until >= self.today else None
+
+    def _keep(self, table: str, key: RowKey, hold: Hold, *, order: int = 0) -> PlanAction:
+        return self._action(
+            table, key, "keep", columns=self._personal(table), reason="retention",
+            until=hold.until, rule=hold.rule, basis=hold.basis, order=order,
+        )
+
+    def _integrity(
+        self, table: Table | None, row: RowRef, hold: Hold, shown: set[str], order: int
+    ) -> PlanAction:
+        how = self._anonymisation(table, row.table, shown) if table is not None else {}
+        action = "anonymise" if how else "keep"
+        return self._action(
+            row.table, row.key, action, columns=tuple(how), reason="integrity",
+            until=hold.until, rule=hold.rule, basis=hold.basis, how=how, order=order,
+        )
+
+    def _anonymisation(self, table: Table, name: str, shown: set[str]) -> dict[str, Anonymisation]:
+        """A method per personal column of a row that must stay: keys and references stay,
+        what a kept document must show stays, a birth date keeps its year, a postcode its
+        region, a column that may be empty is emptied, an identifier that must be filled
+        gets a keyed pseudonym (unique stays unique), other text a fixed mask."""
+        classes = self.classes.get(name)
+        if classes is None:
+            return {}
+        fixed = set(table.primary_key) | {c for fk in table.foreign_keys for c in fk.columns}
+        how: dict[str, Anonymisation] = {}
+        for column in classes.columns:
+            categories = set(column.categories)
+            if not column.personal or column.column in fixed or not categories:
+                continue
+            if categories <= shown:
+                continue
+            if categories == {"address"} and _COUNTRY.search(column.column):
+                continue  # a country names no one
+            info = table.column(column.column)
+            nullable = info.nullable if info is not None else True
+            text = _is_text(info.type if info is not None else "")
+            if "birthdate" in categories and text:
+                how[column.column] = "year"
+            elif "address" in categories and _POSTCODE.search(column.column) and text:
+                how[column.column] = "region"
+            elif nullable:
+                how[column.column] = "null"
+            elif text and (
+                column.lookup in ("email", "phone", "id") or categories & _PSEUDONYM_CATEGORIES
+            ):
+                how[column.column] = "pseudonym"
+            elif text:
+                how[column.column] = "mask"
+            else:
+                how[column.column] = "null"  # the source refuses it at execution, atomically
+                self.notes.append(
+                    f"source '{self.source.name}', table '{name}': column '{column.column}' "
+                    "can be neither emptied nor masked; anonymise it by hand"
+                )
+        return how
+
+    def _action(self, table: str, key: RowKey, action: str, **fields: Any) -> PlanAction:
+        return PlanAction(source=self.source.name, table=table, key=_json_key(key),
+                          action=action, **fields)  # type: ignore[arg-type]
+
+    def _personal(self, table: str) -> tuple[str, ...]:
+        classes = self.classes.get(table)
+        return tuple(c.column for c in classes.columns if c.personal) if classes else ()
+
+    def _categories(self, table: str) -> set[str]:
+        classes = self.classes.get(table)
+        return {cat for c in classes.columns for cat in c.categories} if classes else set()
+
+    def _kind(self, table: str) -> str:
+        classes = self.classes.get(table)
+        return classes.kind if classes else "other"
+
+    def _text_columns(self, match: Match) -> tuple[str, ...]:
+        """The free-text columns of the mentioning row, the one that matched first."""
+        first = match.via.split(" mentions", 1)[0].strip()
+        columns = [first] if first else []
+        classes = self.classes.get(match.table)
+        if classes is not None:
+            columns += [
+                c.column for c in classes.columns
+                if "free_text" in c.categories or c.lookup == "text"
+            ]
+        return tuple(dict.fromkeys(columns))
+
+
+def _is_text(type_name: str) -> bool:
+    """Whether a column's type holds text (files and exports report none: all text)."""
+    upper = type_name.upper()
+    return not upper or any(t in upper for t in _TEXT_TYPES)
+
+
+def _json_key(key: Mapping[str, Any]) -> dict[str, Any]:
+    """A row key as JSON holds it: numbers, text and booleans as they are, others as text."""
+    return {
+        str(k): v if v is None or isinstance(v, bool | int | float | str) else str(v)
+        for k, v in key.items()
+    }
+
+
+def _sorted(actions: Iterable[PlanAction]) -> list[PlanAction]:
+    return sorted(
+        actions,
+        key=lambda a: (a.source, a.order, a.table, json.dumps(a.key, sort_keys=True, default=str)),
+    )
+
+
+def _counts(actions: Iterable[PlanAction]) -> dict[str, int]:
+    return dict(sorted(Counter(f"{a.source}.{a.table}" for a in actions).items()))
+
+
+def _retention_ended(
+    config: Config, ledger: Ledger, request: ErasureRequest, today: date
+) -> tuple[ErasurePlan, list[str]]:
+    """The plan for rows the last executed plan kept whose period has ended (see
+    ``retention.ended_actions``); no lookup, so it works after identifiers are pseudonymised."""
+    with ledger.session(write=False) as session:
+        done = [p for p in all_plans(session, request.id) if p.status in ("executed", "verified")]
+    if not done:
+        raise UsageError(
+            Problem(
+                f"request {request.id} has no executed erasure plan",
+                hint=f"plan and execute it first: dsr erase {request.id}, then --execute",
+            )
+        )
+
+    def cannot_change(name: str) -> bool | None:
+        source = config.sources.get(name)
+        return None if source is None else read_only(source)
+
+    actions, notes = retention.ended_actions(
+        done[-1].plan.actions, today=today, due=due_date(request.due, today),
+        read_only=cannot_change,
+    )
+    plan = ErasurePlan(
+        request=request.id,
+        created=today,
+        language=request.language,
+        actions=tuple(_sorted(actions)),
+        processor_tasks=processor_tasks(
+            config, actions, request_due=request.due, today=today, language=request.language
+        ),
+        counts_before=_counts(actions),
+        retention_ended=True,
+    )
+    return plan, notes
+
+
+__all__ = [
+    "Confirmation",
+    "ErasureRequest",
+    "LeftOut",
+    "PlanOutcome",
+    "load_request",
+    "parse_confirmations",
+    "plan_erasure",
+    "plan_request",
+    "request_person",
+]

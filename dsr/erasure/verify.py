@@ -1,0 +1,855 @@
+"""`dsr erase ID --verify`: look for the person again, everywhere, and confirm only what is true.
+
+After ``--execute``, the same lookup that found the person runs again over every
+source (history, audit and log tables and free text included), and the raw bytes
+of every file-based source are searched for the strong identifiers (a deleted
+SQLite row lives on in free pages and in the ``-wal`` file; see
+``residue_bytes``). Whatever is still there and is not a row the plan keeps is
+*residue*: it is listed, the command exits 1, and no letter goes out. A kept row
+is residue only in the person columns it was not kept for: a kept invoice keeps
+name and address, not the e-mail address.
+
+Sources the person's data lives in at a processor (SaaS exports) are not
+residue: they are the processor tasks, ``done`` once a newer export no longer
+holds the person, ``open`` until then, ``late`` past their due date.
+
+Without residue the plan becomes ``verified``, the evidence (plan hash, counts
+before and after, task states; never a value) goes into the audit chain, the
+confirmation letter is written in the request's language, recorded with its
+checksum, and the request is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import phonenumbers
+from sqlalchemy.engine import make_url
+
+from dsr.access_letter import pdf_from_html
+from dsr.classify.result import TableClassification
+from dsr.config.models import Config, Source
+from dsr.connectors import open_connector
+from dsr.connectors.protocol import Lookup
+from dsr.erasure.letter import LetterFacts, LetterTask, confirmation_context, file_stem
+from dsr.erasure.model import ErasurePlan, PlanAction
+from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
+from dsr.erasure.store import StoredPlan, latest_plan, set_status
+from dsr.errors import Problem, UsageError
+from dsr.ledger import Document, Ledger, Request, append_event
+from dsr.ledger.pseudonymise import is_hashed
+from dsr.lookup import Match, find_people, phone_region
+from dsr.lookup_person import Person
+from dsr.outcome import ExitCode
+from dsr.progress import NullProgress, Progress
+from dsr.render.templates import render
+from dsr.render.writers import private_dir, write_private
+from dsr.requests import ACTIVE, close, today_berlin
+
+FORMATS = ("html", "pdf", "md")
+VERIFIABLE = ("executed", "verified")
+
+ResidueKind = Literal["row", "kept_columns", "mention", "bytes", "source_failed"]
+"""``row``: a row of the person the plan did not keep; ``kept_columns``: a kept row still
+holds person columns it was not kept for; ``mention``: free text still names the person
+(a redaction failed); ``bytes``: an identifier's bytes in a file of a source;
+``source_failed``: a source could not be read, so nothing can be confirmed for it."""
+
+FILE_TYPES = ("csv", "xlsx", "ods", "parquet")
+_FILE_SUFFIXES = {
+    "csv": (".csv", ".txt", ".tsv"),
+    "xlsx": (".xlsx", ".xlsm"),
+    "ods": (".ods",),
+    "parquet": (".parquet", ".pq"),
+}
+_NOT_PERSONAL = frozenset({"customer_id"})
+"""Categories that do not make a leftover column residue on a kept row: internal ids
+and foreign keys tie the kept document together and are not the person's details."""
+MIN_NEEDLE = 6
+"""Shorter identifiers (``shop:12``) are not byte-searched: they occur everywhere."""
+
+
+@dataclass(frozen=True)
+class Residue:
+    """One thing left behind, named by place and kind, never by value."""
+
+    kind: ResidueKind
+    source: str
+    table: str | None = None
+    key: dict[str, Any] | None = None
+    columns: tuple[str, ...] = ()
+    file: str | None = None
+    member: str | None = None
+    identifier: str | None = None  # the identifier's kind for byte residue: email, phone, ...
+    index: int | None = None  # which of the person's identifiers of that kind
+    count: int = 1
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "table": self.table,
+            "key": self.key,
+            "columns": list(self.columns),
+            "file": self.file,
+            "member": self.member,
+            "identifier": self.identifier,
+            "index": self.index,
+            "count": self.count,
+            "detail": self.detail,
+            "text": self.describe(),
+        }
+
+    def describe(self) -> str:
+        """One line for a terminal: where, and what is left."""
+        if self.kind == "bytes":
+            place = self.file or ""
+            if self.member:
+                place += f" [{self.member}]"
+            return (
+                f"{self.source}: {place}: {self.identifier} #{(self.index or 0) + 1} "
+                f"found {self.count}x as raw bytes"
+            )
+        if self.kind == "source_failed":
+            return f"{self.source}: could not be read ({self.detail})"
+        key = ", ".join(f"{k}={v}" for k, v in (self.key or {}).items())
+        where = f"{self.source}.{self.table} {key}".rstrip()
+        if self.kind == "kept_columns":
+            return f"{where}: kept row still holds {', '.join(self.columns)}"
+        if self.kind == "mention":
+            return f"{where}: {self.detail or 'free text'} still mentions the person"
+        return f"{where}: still there ({self.detail})"
+
+
+@dataclass(frozen=True)
+class TaskCheck:
+    """A processor task as ``--verify`` found it."""
+
+    source: str
+    vendor: str
+    status: Literal["done", "open", "late"]
+    due: date
+    rows_before: int
+    rows_now: int | None  # None: the export could not be read this time
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "vendor": self.vendor,
+            "due": self.due.isoformat(),
+            "rows_before": self.rows_before,
+            "rows_now": self.rows_now,
+        }
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file the confirmation wrote: its kind for the ledger, where, and its checksum."""
+
+    kind: str
+    path: Path
+    sha256: str
+
+
+@dataclass
+class VerifyResult:
+    """What ``--verify`` found and did; ``as_dict`` is design.md's ``erase --verify`` JSON."""
+
+    request: str
+    plan_hash: str
+    residue: list[Residue]
+    processor_tasks: list[TaskCheck]
+    counts_before: dict[str, int]
+    counts_after: dict[str, int]
+    searched: list[str]
+    possible: int = 0
+    retention_ended: bool = False
+    outcome: str | None = None
+    folder: Path | None = None
+    documents: list[Written] = field(default_factory=list)
+    closed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return not self.residue
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 when a person must act: residue, or a processor task past its due date."""
+        if self.residue or any(t.status == "late" for t in self.processor_tasks):
+            return ExitCode.ATTENTION
+        return ExitCode.OK
+
+    def as_dict(self) -> dict[str, Any]:
+        confirmation = None
+        if self.verified and self.folder is not None:
+            confirmation = {
+                "outcome": self.outcome,
+                "folder": str(self.folder),
+                "documents": [{"path": str(d.path), "sha256": d.sha256} for d in self.documents],
+            }
+        return {
+            "request": self.request,
+            "residue": [r.as_dict() for r in self.residue],
+            "processor_tasks": [t.as_dict() for t in self.processor_tasks],
+            "confirmation": confirmation,
+            "verified": self.verified,
+            "plan_hash": self.plan_hash,
+            "counts_before": dict(sorted(self.counts_before.items())),
+            "counts_after": dict(sorted(self.counts_after.items())),
+            "searched": self.searched,
+            "possible": self.possible,
+            "retention_ended": self.retention_ended,
+            "closed": self.closed,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    stored: StoredPlan
+    person: Person | None  # None: identifiers gone; a retention-ended plan is checked by keys
+    facts: LetterFacts
+    status: str
+
+
+def verify_erasure(
+    config: Config,
+    ledger: Ledger,
+    request_id: str,
+    *,
+    actor: str,
+    output: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    progress: Progress | None = None,
+) -> VerifyResult:
+    """Check an executed plan (see the module docstring) and confirm it when nothing is left.
+
+    Raises UsageError (exit 2) when the request has no plan, the plan was not
+    executed yet, ``formats`` names an unknown format, or the request's
+    identifiers are gone (pseudonymised), so the person cannot be looked up again.
+    The one exception is a ``--retention-ended`` plan, made years later when the
+    identifiers are usually pseudonymised: its rows are checked by their keys.
+    """
+    chosen = _formats(formats)
+    progress = progress or NullProgress()
+    loaded = _load(ledger, config, request_id.strip())
+    plan = loaded.stored.plan
+    if loaded.person is None:
+        result = _verify_by_keys(config, loaded, progress)
+        classifications: Mapping[str, Sequence[TableClassification]] = {}
+    else:
+        lookup = find_people(config, [loaded.person], progress=progress)
+        classifications = lookup.classifications
+        matches = [m for m in lookup.matches if m.person == 0]
+        task_sources = {t.source for t in plan.processor_tasks}
+        residue = _row_residue(plan, matches, lookup.classifications, task_sources)
+        residue += [
+            Residue("source_failed", name, detail=reason)
+            for name, reason in sorted(lookup.failed_sources.items())
+            if name not in task_sources
+        ]
+        broken = set(lookup.failed_sources) | task_sources
+        residue += _byte_residue(config, plan, loaded.person, matches, broken, progress)
+        result = VerifyResult(
+            request=loaded.facts.id,
+            plan_hash=loaded.stored.plan_hash,
+            residue=residue,
+            processor_tasks=_tasks(plan, matches, lookup.searched, lookup.failed_sources),
+            counts_before=dict(plan.counts_before),
+            counts_after=_counts(matches),
+            searched=sorted(lookup.searched),
+            possible=sum(1 for m in matches if m.match == "possible"),
+            retention_ended=plan.retention_ended,
+        )
+    if result.residue:
+        _record_residue(ledger, loaded.stored, result, actor)
+        return result
+    if not plan.retention_ended:
+        # A plan for rows whose retention ended needs no new letter: the person was
+        # told in the first confirmation that kept records are erased when their time ends.
+        folder = output if output is not None else config.base_dir / "answers" / result.request
+        _write_letter(config, loaded, result, classifications, folder, chosen)
+    _record_verified(ledger, loaded.stored, result, actor)
+    if loaded.status in ACTIVE and not plan.retention_ended:
+        change = close(ledger, config, result.request, outcome="answered", actor=actor)
+        result.closed = True
+        result.warnings.extend(change.warnings)
+    return result
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    wrong = [f for f in chosen if f not in FORMATS]
+    if wrong or not chosen:
+        raise UsageError(
+            Problem(
+                f"--format: unknown format {', '.join(wrong) or '(none)'}",
+                hint="use html, pdf, md, e.g. --format html,pdf",
+            )
+        )
+    return chosen
+
+
+def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
+    """The request, its latest plan (executed or verified) and the person to look for."""
+    with ledger.session(write=False) as session:
+        request = session.get(Request, request_id)
+        if request is None:
+            raise UsageError(
+                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
+            )
+        stored = latest_plan(session, request.id)
+        if stored is None:
+            raise UsageError(
+                Problem(
+                    f"request {request.id} has no erasure plan",
+                    hint=f"make one with dsr erase {request.id}, then run --execute first",
+                )
+            )
+        if stored.status not in VERIFIABLE:
+            raise UsageError(
+                Problem(
+                    f"the erasure plan of request {request.id} is {stored.status}, not executed",
+                    hint=f"run --execute first: dsr erase {request.id} --execute",
+                )
+            )
+        values: dict[str, list[str]] = {}
+        name = None
+        for identifier in sorted(request.identifiers, key=lambda i: i.id):
+            if is_hashed(identifier.value):
+                continue
+            values.setdefault(identifier.kind, []).append(identifier.value)
+            if identifier.kind == "name" and name is None:
+                name = identifier.value
+        language = request.language or config.language
+        facts = LetterFacts(
+            id=request.id,
+            language=language if language in ("de", "en") else "de",
+            received=request.received,
+            answered=max(today_berlin(), request.received),
+            person_name=name,
+        )
+        status = request.status
+    person = Person.parse(
+        emails=values.get("email", ()),
+        phones=values.get("phone", ()),
+        names=values.get("name", ()),
+        birthdates=values.get("birthdate", ()),
+        postcodes=values.get("postcode", ()),
+        ids=values.get("id", ()),
+        region=phone_region(config),
+        label=f"request {facts.id}: ",
+    )
+    if not person.strong:
+        if stored.plan.retention_ended:
+            return _Loaded(stored, None, facts, status)
+        raise UsageError(
+            Problem(
+                f"request {facts.id} holds no e-mail, phone or id to look the person up again "
+                "(pseudonymised, or never given)",
+                hint="a name alone finds only possible matches; add an identifier to the request",
+            )
+        )
+    return _Loaded(stored, person, facts, status)
+
+
+# -- residue in rows ----------------------------------------------------------------------
+
+
+def _ident(key: Mapping[str, Any]) -> str:
+    return json.dumps(dict(sorted(key.items())), sort_keys=True, default=str)
+
+
+def _kept_columns(plan: ErasurePlan) -> dict[tuple[str, str, str], frozenset[str] | None]:
+    """Per kept row, the columns it keeps (None: the whole row)."""
+    kept: dict[tuple[str, str, str], frozenset[str] | None] = {}
+    for action in plan.kept():
+        place = (action.source, action.table, _ident(action.key))
+        if not action.columns or (place in kept and kept[place] is None):
+            kept[place] = None
+        else:
+            kept[place] = (kept.get(place) or frozenset()) | frozenset(action.columns)
+    return kept
+
+
+def _person_columns(
+    classes: Mapping[str, Sequence[TableClassification]],
+) -> dict[tuple[str, str], set[str]]:
+    """Columns that hold a person's details, per (source, table)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for source, tables in classes.items():
+        for table in tables:
+            for column in table.columns:
+                detail = set(column.categories) - _NOT_PERSONAL
+                if column.lookup in ("email", "phone", "name", "text") or (
+                    column.personal and detail
+                ):
+                    found.setdefault((source, table.table), set()).add(column.column)
+    return found
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {}) and not (isinstance(value, str) and not value.strip())
+
+
+def _row_residue(
+    plan: ErasurePlan,
+    matches: Sequence[Match],
+    classes: Mapping[str, Sequence[TableClassification]],
+    task_sources: set[str],
+) -> list[Residue]:
+    """Rows of the person still found, minus kept rows used only for what they are kept."""
+    kept = _kept_columns(plan)
+    personal = _person_columns(classes)
+    found: list[Residue] = []
+    for match in matches:
+        if match.match == "possible" or match.source in task_sources:
+            continue
+        place = (match.source, match.table, _ident(match.key))
+        key = dict(match.key)
+        if place in kept:
+            keeps = kept[place]
+            if keeps is None:
+                continue
+            left = sorted(
+                c
+                for c in personal.get((match.source, match.table), ())
+                if c not in keeps and c not in key and _filled(match.row.get(c))
+            )
+            if left:
+                found.append(Residue("kept_columns", match.source, match.table, key, tuple(left)))
+            continue
+        kind: ResidueKind = "mention" if match.match == "mention" else "row"
+        found.append(Residue(kind, match.source, match.table, key, detail=match.via))
+    return found
+
+
+def _counts(matches: Iterable[Match]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for match in matches:
+        if match.match != "possible":
+            name = f"{match.source}.{match.table}"
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _tasks(
+    plan: ErasurePlan,
+    matches: Sequence[Match],
+    searched: Iterable[str],
+    failed: Mapping[str, str],
+) -> list[TaskCheck]:
+    """Each processor task: done when its export was read and no longer holds the person."""
+    read_ok = set(searched) - set(failed)
+    today = today_berlin()
+    rows: dict[str, int] = {}
+    for match in matches:
+        if match.match != "possible":
+            rows[match.source] = rows.get(match.source, 0) + 1
+    checks = []
+    for task in plan.processor_tasks:
+        now = rows.get(task.source, 0) if task.source in read_ok else None
+        status: Literal["done", "open", "late"]
+        if now == 0:
+            status = "done"
+        elif today > task.due:
+            status = "late"
+        else:
+            status = "open"
+        checks.append(
+            TaskCheck(task.source, task.vendor, status, task.due, sum(task.rows.values()), now)
+        )
+    return checks
+
+
+# -- by keys, when the person can no longer be looked up -----------------------------------
+
+
+def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> VerifyResult:
+    """A retention-ended plan without the person's identifiers: every row the plan deleted
+    must be gone and every column it emptied must be empty, read back by primary key.
+
+    Rows keyed by their place in a file, and masked, generalised or redacted values,
+    cannot be checked without the values; they are counted in ``warnings``."""
+    plan = loaded.stored.plan
+    residue: list[Residue] = []
+    counts: dict[str, int] = {}
+    unchecked = 0
+    changing = [a for a in plan.actions if a.action in ("delete", "anonymise", "redact")]
+    by_source: dict[str, list[PlanAction]] = {}
+    for action in changing:
+        by_source.setdefault(action.source, []).append(action)
+    searched: list[str] = []
+    progress.begin("Reading back the erased rows", total=len(by_source))
+    try:
+        for name, actions in sorted(by_source.items()):
+            progress.advance()
+            source = config.sources.get(name)
+            if source is None or source.error:
+                reason = "not in dsr.yaml any more" if source is None else str(source.error)
+                residue.append(Residue("source_failed", name, detail=reason))
+                continue
+            checkable = [a for a in actions if _checkable(a)]
+            unchecked += len(actions) - len(checkable)
+            if not checkable:
+                continue
+            try:
+                rows = _fetch(source, checkable)
+            except Exception as exc:  # one source failing must not hide the others
+                residue.append(
+                    Residue(
+                        "source_failed", name, detail=f"could not be read ({type(exc).__name__})"
+                    )
+                )
+                continue
+            searched.append(name)
+            for action in checkable:
+                row = rows.get((action.table, _ident(action.key)))
+                if row is None:
+                    continue
+                counts[f"{name}.{action.table}"] = counts.get(f"{name}.{action.table}", 0) + 1
+                if action.action == "delete":
+                    residue.append(
+                        Residue("row", name, action.table, dict(action.key), detail="not deleted")
+                    )
+                    continue
+                left = tuple(c for c in _emptied(action) if _filled(row.get(c)))
+                if left:
+                    residue.append(
+                        Residue("row", name, action.table, dict(action.key), left,
+                                detail="columns not emptied")
+                    )  # fmt: skip
+    finally:
+        progress.end()
+    result = VerifyResult(
+        request=loaded.facts.id,
+        plan_hash=loaded.stored.plan_hash,
+        residue=residue,
+        processor_tasks=_tasks(plan, [], [], {}),
+        counts_before=dict(plan.counts_before),
+        counts_after=counts,
+        searched=searched,
+        retention_ended=plan.retention_ended,
+    )
+    if unchecked:
+        result.warnings.append(
+            f"{unchecked} action(s) could not be read back without the person's identifiers "
+            "(rows in files, masked or redacted values)"
+        )
+    return result
+
+
+def _emptied(action: PlanAction) -> tuple[str, ...]:
+    """The columns an anonymise action set to null (the only ones checkable without values)."""
+    if action.action != "anonymise":
+        return ()
+    return tuple(c for c in action.columns if action.how.get(c, "null") == "null")
+
+
+def _checkable(action: PlanAction) -> bool:
+    if len(action.key) != 1 or "file" in action.key:
+        return False
+    return action.action == "delete" or bool(_emptied(action))
+
+
+# -- residue in bytes ---------------------------------------------------------------------
+
+
+def source_files(source: Source) -> list[Path]:
+    """The files a file-based source keeps its data in (a SQLite database for ``sql``)."""
+    options = source.options
+    if source.type == "sql":
+        url = make_url(str(getattr(options, "url", "")))
+        database = url.database or ""
+        if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+            return []
+        if database.startswith("file:"):
+            database = database[5:].split("?", 1)[0]
+        path = Path(database)
+        return [path] if path.is_file() else []
+    if source.type not in FILE_TYPES:
+        return []
+    root = getattr(options, "path", None)
+    if root is None:
+        return []
+    root = Path(root)
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    suffixes = _FILE_SUFFIXES[source.type]
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in suffixes
+        and not any(part.startswith((".", "~$")) for part in p.relative_to(root).parts)
+    )
+
+
+def _phone_forms(number: str) -> list[str]:
+    """A phone number as files store it without separators: E.164 and national digits."""
+    forms = [number]
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return forms
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    digits = "".join(c for c in national if c.isdigit())
+    if digits:
+        forms.append(digits)
+    return forms
+
+
+def needles_for(person: Person) -> list[Needle]:
+    """The identifiers worth a byte search: e-mails, phone numbers, ids and full names.
+
+    Short ids and one-word names are left out: their bytes occur by chance everywhere,
+    and a residue report that is always wrong teaches people to ignore it.
+    """
+    needles = [Needle("email", i, mail) for i, mail in enumerate(person.emails)]
+    for index, number in enumerate(person.phones):
+        needles += [Needle("phone", index, form) for form in _phone_forms(number)]
+    for index, (_, value) in enumerate(person.ids):
+        if len(value) >= MIN_NEEDLE:
+            needles.append(Needle("id", index, value))
+    for index, name in enumerate(person.names):
+        if len(name.split()) >= 2 and len(name) >= MIN_NEEDLE:
+            needles.append(Needle("name", index, name))
+    return [n for n in needles if len(n.value) >= MIN_NEEDLE]
+
+
+def _byte_residue(
+    config: Config,
+    plan: ErasurePlan,
+    person: Person,
+    matches: Sequence[Match],
+    skip: set[str],
+    progress: Progress,
+) -> list[Residue]:
+    """Identifier bytes in the files of file-based sources, except values a kept row holds."""
+    needles = needles_for(person)
+    if not needles:
+        return []
+    work: list[tuple[str, list[Path], list[Needle]]] = []
+    for name, source in config.sources.items():
+        if name in skip or source.error:
+            continue
+        files = source_files(source)
+        if not files:
+            continue
+        kept_values, complete = _kept_values(source, plan, matches)
+        chosen = [
+            n
+            for n in needles
+            if not any(n.value.casefold() in value for value in kept_values)
+            and (n.kind != "name" or complete)
+        ]
+        if chosen:
+            work.append((name, files, chosen))
+    found: list[Residue] = []
+    if not work:
+        return found
+    progress.begin("Searching files for leftovers", total=sum(len(f) for _, f, _ in work))
+    try:
+        for name, files, chosen in work:
+            try:
+                hits = search_bytes(files, chosen, advance=progress.advance)
+            except OSError as exc:
+                found.append(
+                    Residue(
+                        "source_failed",
+                        name,
+                        detail=f"could not search its files ({type(exc).__name__})",
+                    )
+                )
+                continue
+            found += [_byte(name, hit) for hit in hits]
+    finally:
+        progress.end()
+    return found
+
+
+def _byte(source: str, hit: ByteResidue) -> Residue:
+    return Residue(
+        "bytes",
+        source,
+        file=str(hit.path),
+        member=hit.member,
+        identifier=hit.kind,
+        index=hit.index,
+        count=hit.count,
+        detail="as " + ", ".join(hit.forms),
+    )
+
+
+def _kept_values(
+    source: Source, plan: ErasurePlan, matches: Sequence[Match]
+) -> tuple[list[str], bool]:
+    """The kept rows' values in this source (casefolded), and whether every kept row was read.
+
+    Kept rows the lookup did not reach (an invoice whose customer is gone) are read
+    by their primary key; rows keyed by place in a file cannot be, and then names are
+    not searched in that source at all (we cannot tell a kept name from a leftover).
+    """
+    kept = [a for a in plan.kept() if a.source == source.name]
+    if not kept:
+        return [], True
+    seen: dict[tuple[str, str], dict[str, Any]] = {
+        (m.table, _ident(m.key)): m.row for m in matches if m.source == source.name
+    }
+    values: list[str] = []
+    missing: list[PlanAction] = []
+    for action in kept:
+        row = seen.get((action.table, _ident(action.key)))
+        if row is None:
+            missing.append(action)
+        else:
+            values += _row_values(row, action)
+    complete = True
+    fetchable = [a for a in missing if len(a.key) == 1 and "file" not in a.key]
+    if len(fetchable) < len(missing):
+        complete = False
+    if fetchable:
+        try:
+            rows = _fetch(source, fetchable)
+        except Exception:  # a read failure only costs precision: then no names
+            return values, False
+        for action in fetchable:
+            row = rows.get((action.table, _ident(action.key)))
+            if row is None:
+                complete = False  # the kept row is gone: nothing of it to exclude
+                continue
+            values += _row_values(row, action)
+    return values, complete
+
+
+def _row_values(row: Mapping[str, Any], action: PlanAction) -> list[str]:
+    columns = action.columns or tuple(row)
+    return [str(row[c]).casefold() for c in columns if c in row and _filled(row[c])]
+
+
+def _fetch(source: Source, actions: Sequence[PlanAction]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Kept rows by their one-column primary key, one batched find per table."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for action in actions:
+        [(column, value)] = action.key.items()
+        wanted.setdefault((action.table, column), set()).add(str(value))
+    connector = open_connector(source)
+    try:
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        lookups = [Lookup(t, c, frozenset(v), "exact") for (t, c), v in wanted.items()]
+        for hit in connector.find(lookups):
+            rows[hit.table, _ident(hit.key)] = dict(hit.row)
+        return rows
+    finally:
+        connector.close()
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def _write_letter(
+    config: Config,
+    loaded: _Loaded,
+    result: VerifyResult,
+    classes: Mapping[str, Sequence[TableClassification]],
+    folder: Path,
+    formats: tuple[str, ...],
+) -> None:
+    facts = loaded.facts
+    plan = loaded.stored.plan
+    tasks = [LetterTask(t.source, t.vendor, t.status, t.due) for t in result.processor_tasks]
+    context = confirmation_context(config, facts, plan, tasks, classes)
+    language = facts.language
+    stem = file_stem(facts.id, language)
+    private_dir(folder)
+    html = render(
+        "erasure_confirmation.html.j2", context, language=language, user_dir=config.templates
+    )
+    files: list[tuple[str, Path, bytes]] = []
+    if "md" in formats:
+        text = render(
+            "erasure_confirmation.md.j2", context, language=language, user_dir=config.templates
+        )
+        files.append(("erasure_confirmation_md", folder / f"{stem}.md", text.encode("utf-8")))
+    if "html" in formats:
+        files.append(("erasure_confirmation_html", folder / f"{stem}.html", html.encode("utf-8")))
+    if "pdf" in formats:
+        files.append(("erasure_confirmation_pdf", folder / f"{stem}.pdf", pdf_from_html(html)))
+    for kind, path, payload in files:
+        write_private(path, payload)
+        result.documents.append(Written(kind, path, hashlib.sha256(payload).hexdigest()))
+    result.outcome = str(context["outcome"])
+    result.folder = folder
+
+
+def _task_states(result: VerifyResult) -> dict[str, str]:
+    return {t.source: t.status for t in result.processor_tasks}
+
+
+def _record_verified(ledger: Ledger, stored: StoredPlan, result: VerifyResult, actor: str) -> None:
+    """The evidence, in one transaction: documents, the plan's new state and its event."""
+    with ledger.session() as session:
+        for item in result.documents:
+            session.add(
+                Document(
+                    request_id=result.request,
+                    kind=item.kind,
+                    path=str(item.path),
+                    sha256=item.sha256,
+                )
+            )
+        set_status(
+            session,
+            stored.id,
+            "verified",
+            actor=actor,
+            action="erasure.verified",
+            details={
+                "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "counts_before": dict(sorted(result.counts_before.items())),
+                "counts_after": dict(sorted(result.counts_after.items())),
+                "residue": 0,
+                "processor_tasks": _task_states(result),
+                "possible": result.possible,
+                "outcome": result.outcome,
+                "documents": [item.sha256 for item in result.documents],
+                "retention_ended": result.retention_ended,
+            },
+        )
+
+
+def _record_residue(ledger: Ledger, stored: StoredPlan, result: VerifyResult, actor: str) -> None:
+    """That something was left, where (sources and kinds) and how much, never what."""
+    kinds: dict[str, int] = {}
+    for item in result.residue:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    with ledger.session() as session:
+        append_event(
+            session,
+            actor=actor,
+            action="erasure.residue",
+            request_id=result.request,
+            details={
+                "plan_hash": stored.plan_hash,
+                "residue": len(result.residue),
+                "kinds": dict(sorted(kinds.items())),
+                "sources": sorted({r.source for r in result.residue}),
+                "counts_after": dict(sorted(result.counts_after.items())),
+                "processor_tasks": _task_states(result),
+            },
+        )
