@@ -7,7 +7,9 @@ temporary file in the same folder (same file system, so the rename is atomic),
 flushes it to disk, gives it the original's permission bits and only then
 renames it over the original, and flushes the folder so the rename itself
 survives a power cut. Until the rename the original is untouched; on any error
-the temporary files are removed.
+the temporary files are removed. A temporary file left by a run that was killed
+before its rename is a copy of the data (the very rows an erasure was removing),
+so the next rewrite of the same file deletes it first.
 
 A source of several files is rewritten in two steps: every new file is written
 and synced first, then all are renamed. A failure while writing changes no file.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterator, Sequence
@@ -33,6 +36,17 @@ def temporary_path(target: Path) -> Path:
     return target.with_name(f".{target.stem}{TEMP_MARK}{secrets.token_hex(4)}{target.suffix}")
 
 
+def stale_temporaries(target: Path) -> list[Path]:
+    """Temporary files of ``target`` that an earlier, interrupted rewrite left behind."""
+    pattern = re.compile(
+        re.escape(f".{target.stem}{TEMP_MARK}") + "[0-9a-f]{8}" + re.escape(target.suffix)
+    )
+    try:
+        return [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return []
+
+
 @contextlib.contextmanager
 def replacing(targets: Sequence[Path], *, source: str | None = None) -> Iterator[list[Path]]:
     """Temporary paths for ``targets`` (same order); on a clean exit each replaces its target.
@@ -41,6 +55,8 @@ def replacing(targets: Sequence[Path], *, source: str | None = None) -> Iterator
     (as a file name, for libraries that save by name). Raises SourceError when
     a file cannot be written or replaced; the originals are then unchanged.
     """
+    for target in targets:
+        _discard(stale_temporaries(target))
     temps = [temporary_path(target) for target in targets]
     try:
         yield temps
