@@ -11,6 +11,7 @@ loose engine comparison (accent-insensitive collations) never makes a false hit.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -21,9 +22,13 @@ import sqlalchemy as sa
 
 from dsr.connectors.protocol import ErasureAction, MatchMode
 from dsr.connectors.sqlschema import ColumnInfo, TableInfo
+from dsr.connectors.textmatch import Contains
 
 CHUNK = 500
 """Values per ``IN`` list (or ``LIKE`` alternatives) in one statement."""
+
+MANY_ADDRESSES = 20
+"""More e-mail addresses than this in one ``contains`` lookup are matched in Python."""
 
 SEPARATORS = (" ", "-", "/", "(", ")", ".", "+")
 """Characters dropped from stored phone numbers before comparing their digits."""
@@ -76,10 +81,14 @@ def condition(
 
         # A batch of e-mail addresses is hundreds of LIKEs per row; a text without an "@"
         # (most notes) is ruled out by one, as engines stop an AND at its first false term.
+        # Past a few dozen addresses, the engine only selects texts with an "@" and
+        # matched_values finds which addresses they hold, at the cost of the text.
         addresses = [v for v in values if "@" in v]
         others = [v for v in values if "@" not in v]
         parts = [likes(others)] if others else []
-        if addresses:
+        if len(addresses) > MANY_ADDRESSES:
+            parts.append(text.like("%@%"))
+        elif addresses:
             parts.append(sa.and_(text.like("%@%"), likes(addresses)))
         return sa.or_(*parts)
     raise ValueError(f"unknown match mode {match!r}")
@@ -110,9 +119,14 @@ def matched_values(match: MatchMode, stored: Any, values: frozenset[str]) -> lis
             text = text.replace(separator, "")
         return sorted({text[i:] for i in range(len(text))} & values)
     if match == "contains":
-        lowered = text.lower()
-        return sorted(v for v in values if v in lowered)
+        return _contains(values)(text)
     return []
+
+
+@functools.lru_cache(maxsize=16)
+def _contains(values: frozenset[str]) -> Contains:
+    """One compiled mention test per batch (a query's rows all test the same values)."""
+    return Contains(values)
 
 
 def delete_order(actions: Sequence[ErasureAction], tables: dict[str, TableInfo]) -> list[str]:

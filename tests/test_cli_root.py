@@ -11,7 +11,7 @@ import pytest
 from typer.main import get_command
 
 import dsr
-from dsr.cli.app import app
+from dsr.cli.app import register
 from tests.helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ def all_commands() -> list[list[str]]:
         else:
             paths.append(prefix)
 
-    walk(get_command(app), [])
+    walk(get_command(register()), [])
     return paths
 
 
@@ -67,6 +67,19 @@ def test_commands_that_exist_today() -> None:
         "request verify",
         "sources check",
     ]
+
+
+def test_a_command_loads_only_its_own_modules() -> None:
+    """`dsr find` starts without the erasure engine, WeasyPrint or Faker: on a large file
+    every second of start-up is part of what the user waits for."""
+    code = (
+        "import sys; from dsr.cli.app import main; main(['find', '--help']); "
+        "print(sorted(m for m in ('dsr.erasure.plan', 'dsr.access', 'weasyprint', 'faker',"
+        " 'dsr.demo') if m in sys.modules))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout
+    assert shown.strip().splitlines()[-1] == "[]"
 
 
 def test_unknown_command_and_option_exit_2() -> None:

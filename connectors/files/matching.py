@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dsr.connectors.protocol import Lookup
+from dsr.connectors.textmatch import Contains
 
 Matcher = Callable[[str], list[str]]
 """Takes a stored value as text; returns the lookup values it matches (usually none)."""
@@ -47,23 +48,7 @@ def matcher(lookup: Lookup) -> Matcher:
             return [found[-n:] for n in lengths if n <= len(found) and found[-n:] in values]
 
         return digits
-    needles = sorted(v.lower() for v in values)
-    # A batch of a thousand e-mail addresses would otherwise be a thousand substring
-    # tests per cell; a cell without an "@" cannot contain any of them.
-    addresses = [n for n in needles if "@" in n]
-    others = [n for n in needles if "@" not in n]
-
-    def contains(text: str) -> list[str]:
-        if not text:
-            return []
-        lowered = text.lower()
-        found = [needle for needle in others if needle in lowered]
-        if addresses and "@" in lowered:
-            found += [needle for needle in addresses if needle in lowered]
-            found.sort()
-        return found
-
-    return contains
+    return Contains(values)
 
 
 def as_text(value: Any) -> str:

@@ -167,7 +167,7 @@ class ParquetConnector(FileTables):
         for lookup in active:
             expression, values = _match_expression(lookup)
             matches.append(expression)
-            parameters.append(values)
+            parameters.extend(values)
         parameters.append(str(file.path))  # parameters follow the text: lookups, then the file
         sql = (
             "SELECT * FROM (SELECT file_row_number, * EXCLUDE (file_row_number), "
@@ -287,11 +287,9 @@ class ParquetConnector(FileTables):
             self._db = None
 
 
-def _match_expression(lookup: Lookup) -> tuple[str, list[str]]:
-    """A DuckDB expression giving the list of the lookup's values a row matches.
-
-    The expression has one parameter: the lookup's values as a list.
-    """
+def _match_expression(lookup: Lookup) -> tuple[str, list[list[str]]]:
+    """A DuckDB expression giving the list of the lookup's values a row matches, and its
+    parameters (each a list of values)."""
     text = f"CAST({_quote(lookup.column)} AS VARCHAR)"
     values = sorted(v for v in lookup.values if v)
     if lookup.match in ("exact", "casefold"):
@@ -301,15 +299,21 @@ def _match_expression(lookup: Lookup) -> tuple[str, list[str]]:
         return (
             f"CASE WHEN list_contains(CAST(? AS VARCHAR[]), {prepared}) "
             f"THEN [{prepared}] ELSE CAST([] AS VARCHAR[]) END",
-            values,
+            [values],
         )
     if lookup.match == "digits":
         digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
         return (
             f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: ends_with({digits}, x)), [])",
-            values,
+            [values],
         )
+    # A batch of e-mail addresses would be a thousand substring tests per row; a text
+    # without an "@" (most of them) is ruled out by one.
+    found = f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: contains(lower({text}), x)), [])"
+    addresses = [v for v in values if "@" in v]
+    others = [v for v in values if "@" not in v]
     return (
-        f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: contains(lower({text}), x)), [])",
-        values,
+        f"list_concat({found}, CASE WHEN contains({text}, '@') THEN {found} "
+        "ELSE CAST([] AS VARCHAR[]) END)",
+        [others, addresses],
     )

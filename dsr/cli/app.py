@@ -8,6 +8,7 @@ Typer or Click is allowed to exit with it.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -18,19 +19,6 @@ import typer
 from typer.main import get_command
 
 from dsr import __version__
-from dsr.cli import access as access_cli
-from dsr.cli import audit as audit_cli
-from dsr.cli import config as config_cli
-from dsr.cli import connectors as connectors_cli
-from dsr.cli import demo as demo_cli
-from dsr.cli import erase as erase_cli
-from dsr.cli import find as find_cli
-from dsr.cli import init as init_cli
-from dsr.cli import inventory as inventory_cli
-from dsr.cli import overdue as overdue_cli
-from dsr.cli import report as report_cli
-from dsr.cli import request as request_cli
-from dsr.cli import sources as sources_cli
 from dsr.cli.console import debug_enabled, set_debug
 from dsr.cli.output import error, hint
 from dsr.errors import DsrError
@@ -81,29 +69,63 @@ def root(
     set_debug(debug)
 
 
-app.command("init")(init_cli.init_command)
-app.add_typer(config_cli.app, name="config")
-app.command("demo")(demo_cli.demo_command)
-app.add_typer(sources_cli.app, name="sources")
-app.add_typer(connectors_cli.app, name="connectors")
-app.command("inventory")(inventory_cli.inventory_command)
-app.command("find")(find_cli.find_command)
-app.command("access")(access_cli.access_command)
-app.command("erase")(erase_cli.erase_command)
-app.add_typer(request_cli.app, name="request")
-app.command("overdue")(overdue_cli.overdue_command)
-app.command("report")(report_cli.report_command)
-app.add_typer(audit_cli.app, name="audit")
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "init_command"),
+    "config": ("config", "app"),
+    "demo": ("demo", "demo_command"),
+    "sources": ("sources", "app"),
+    "connectors": ("connectors", "app"),
+    "inventory": ("inventory", "inventory_command"),
+    "find": ("find", "find_command"),
+    "access": ("access", "access_command"),
+    "erase": ("erase", "erase_command"),
+    "request": ("request", "app"),
+    "overdue": ("overdue", "overdue_command"),
+    "report": ("report", "report_command"),
+    "audit": ("audit", "app"),
+}
+"""Each command: its module in dsr.cli and the function (or sub-app) there, in help order.
+
+A command's module, and the core it imports, is loaded only when that command runs
+(or for the full list in ``dsr --help``): `dsr find` need not import the erasure engine,
+WeasyPrint or Faker, and on a large file every second of start-up counts."""
+
+_registered: set[str] = set()
+
+
+def register(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
+    """Add these commands to ``app`` (once each), in the order of COMMANDS."""
+    for name in COMMANDS:
+        if name in names and name not in _registered:
+            module_name, attribute = COMMANDS[name]
+            target = getattr(importlib.import_module(f"dsr.cli.{module_name}"), attribute)
+            if isinstance(target, typer.Typer):
+                app.add_typer(target, name=name)
+            else:
+                app.command(name)(target)
+            _registered.add(name)
+    return app
+
+
+def _wanted(args: Sequence[str]) -> list[str]:
+    """The command a command line runs; every command for help or anything unexpected."""
+    words = [a for a in args if not a.startswith("-")]
+    if not words or words[0] not in COMMANDS:
+        return list(COMMANDS)
+    before = args[: list(args).index(words[0])]
+    if {"-h", "--help", "--version"} & set(before):
+        return list(COMMANDS)
+    return [words[0]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script passes it to the shell)."""
     set_debug(os.environ.get("DSR_DEBUG", "") not in ("", "0", "false"))
+    args = list(argv) if argv is not None else sys.argv[1:]
+    register(_wanted(args))
     command = get_command(app)
     try:
-        result = command.main(
-            args=list(argv) if argv is not None else None, prog_name="dsr", standalone_mode=False
-        )
+        result = command.main(args=args, prog_name="dsr", standalone_mode=False)
     except DsrError as exc:
         for problem in exc.problems:
             error(str(problem))

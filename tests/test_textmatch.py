@@ -1,0 +1,27 @@
+"""The mention test for a batch equals the plain substring test it replaces."""
+
+from __future__ import annotations
+
+import random
+
+from dsr.connectors.textmatch import Contains
+
+
+def test_contains_equals_the_substring_test_on_random_texts() -> None:
+    rng = random.Random(11)
+    parts = ["anna", "a.b", "x", "mueller", "müller", "@", "@@", "example.com", "ex.de", " ",
+             ",", "Anna.B", "MÜLLER", "4567", "\n"]
+    needles = {"anna@example.com", "a.b@ex.de", "x@x", "müller@example.com", "4567",
+               "anna mueller", "@@", "b@ex", "weird@two@ats"}
+    test = Contains(needles)
+    for _ in range(5000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 12)))
+        expected = sorted(n for n in needles if n in text.lower())
+        assert test(text) == expected, text
+
+
+def test_a_thousand_addresses_cost_the_length_of_the_text() -> None:
+    needles = {f"person.{i}@example.com" for i in range(1000)}
+    test = Contains(needles)
+    text = "Bitte auch an Person.417@Example.com und person.9@example.community schreiben"
+    assert test(text) == ["person.417@example.com", "person.9@example.com"]
