@@ -311,7 +311,7 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
             build_sqlite(folder, args.rows)
         sql_urls.append(("sqlite", f"sqlite:///{database}"))
     if args.postgres_url:
-        sys.path.insert(0, str(ROOT))
+        sys.path.append(str(ROOT))  # for tests.pg; dsr itself comes from the installed package
         from tests import pg
 
         admin = args.postgres_url
