@@ -158,7 +158,6 @@ def best(times: int, command: Sequence[str | Path], cwd: Path | None = None) -> 
 
 def in_process(url: str, one: str, many: list[str]) -> tuple[float, float]:
     """Median ms of ``connector.find`` for one e-mail and for the batch (query only)."""
-    sys.path.insert(0, str(ROOT))
     from dsr.connectors.protocol import Lookup
     from dsr.connectors.sql import SqlConnector, SqlOptions
 
