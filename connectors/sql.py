@@ -339,7 +339,19 @@ class SqlConnector:
         for lookup in group:
             if lookup.column not in info.columns:
                 raise self._error(f"table '{table}' has no column '{lookup.column}'")
-        pieces = [(lookup, sqlquery.chunks(lookup.values)) for lookup in group]
+        server = conn.dialect.name != "sqlite"
+        pieces = [
+            (
+                lookup,
+                sqlquery.chunks(
+                    lookup.values,
+                    sqlquery.SERVER_CHUNK
+                    if server and lookup.match in ("exact", "casefold")
+                    else sqlquery.CHUNK,
+                ),
+            )
+            for lookup in group
+        ]
         seen: set[tuple[Any, ...]] = set()
         streaming = conn.execution_options(stream_results=True, yield_per=500)
         for round_ in range(max((len(c) for _, c in pieces), default=0)):

@@ -27,6 +27,11 @@ from dsr.connectors.textmatch import Contains
 CHUNK = 500
 """Values per ``IN`` list (or ``LIKE`` alternatives) in one statement."""
 
+SERVER_CHUNK = 5000
+"""Values per ``IN`` list on a database server: one round trip for a batch of 1,000
+(SQLite keeps CHUNK, below its older 999-variable limit; ``LIKE`` alternatives keep
+CHUNK everywhere, as each is a level of the statement's expression tree)."""
+
 MANY_ADDRESSES = 20
 """More e-mail addresses than this in one ``contains`` lookup are matched in Python."""
 
