@@ -28,11 +28,11 @@ from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup import LookupResult, Match, find_people, phone_region
 from dsr.lookup_person import Person
 from dsr.progress import Progress
+from dsr.render.letters import LETTER_FORMATS, letter_formats
 from dsr.render.templates import render
 from dsr.render.writers import private_dir, write_private
 from dsr.requests import close, current_actor, list_requests, today_berlin
 
-FORMATS = ("html", "pdf", "md")
 ACCESS_TYPES = ("access", "portability")
 _NAMES = {
     "de": {"letter": "auskunft", "data": "daten", "note": "interne-notiz"},
@@ -76,7 +76,7 @@ def answer_access(
     request_id: str,
     *,
     output: Path | None = None,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = LETTER_FORMATS,
     progress: Progress | None = None,
 ) -> AccessResult:
     """Answer one access or portability request (see module docstring)."""
@@ -96,12 +96,12 @@ def answer_requests(
     request_ids: Sequence[str],
     *,
     output: Path | None = None,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = LETTER_FORMATS,
     progress: Progress | None = None,
 ) -> list[AccessResult]:
     """Answer several requests with one batched lookup. With several requests, ``output``
     is a parent folder and each answer goes into ``output/<id>``."""
-    chosen = _formats(formats)
+    chosen = letter_formats(formats)
     loaded = [_load(ledger, config, rid) for rid in request_ids]
     result = find_people(config, [item.person for item in loaded], progress=progress)
     classes = _classify(config, result)
@@ -113,17 +113,6 @@ def answer_requests(
             folder = output if len(loaded) == 1 else output / item.facts.id
         answers.append(_answer(ledger, config, item, index, result, classes, folder, chosen))
     return answers
-
-
-def _formats(formats: Sequence[str]) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
-    wrong = [f for f in chosen if f not in FORMATS]
-    if wrong or not chosen:
-        raise UsageError(
-            Problem(f"--format: unknown format {', '.join(wrong) or '(none)'}",
-                    hint="use html, pdf, md, e.g. --format html,pdf")
-        )
-    return chosen
 
 
 def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
@@ -165,15 +154,8 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
             paused_days=request.paused_days or 0,
             person_name=name,
         )
-    person = Person.parse(
-        emails=values.get("email", ()),
-        phones=values.get("phone", ()),
-        names=values.get("name", ()),
-        birthdates=values.get("birthdate", ()),
-        postcodes=values.get("postcode", ()),
-        ids=values.get("id", ()),
-        region=phone_region(config),
-        label=f"request {facts.id}: ",
+    person = Person.from_identifiers(
+        values, region=phone_region(config), label=f"request {facts.id}: "
     )
     if person.empty:
         raise UsageError(Problem(f"request {facts.id} holds no identifier to look up"))

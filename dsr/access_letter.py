@@ -23,6 +23,7 @@ from dsr.config.models import Config, RetentionRule
 from dsr.deadline_names import long_date
 from dsr.errors import DsrError, Problem
 from dsr.inventory.record import rule_applies
+from dsr.render.letters import sender
 
 _NO_PERIOD = {
     "de": "keine feste Frist festgelegt: solange der Zweck besteht (z. B. solange Vertrag, "
@@ -110,18 +111,10 @@ def letter_context(
     names = list(dict.fromkeys(t.source for t in copy.tables))
     sources = [config.sources[n] for n in names if n in config.sources]
     controller = config.controller
-    dpo = controller.dpo
     return {
         "request_id": facts.id,
         "person_name": facts.person_name,
-        "controller": {
-            "name": controller.name,
-            "address": controller.address,
-            "email": controller.email,
-            "phone": controller.phone,
-            "website": controller.website,
-        },
-        "dpo": {"name": dpo.name, "email": dpo.email, "phone": dpo.phone} if dpo else None,
+        **sender(config),
         "found": copy.found,
         "received": long_date(facts.received, language),
         "answered": long_date(facts.answered, language),

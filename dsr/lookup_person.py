@@ -7,7 +7,7 @@ personal data the error would leak into logs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +42,24 @@ class Person:
     @property
     def empty(self) -> bool:
         return not (self.strong or self.names or self.birthdates or self.postcodes)
+
+    @classmethod
+    def from_identifiers(
+        cls, values: Mapping[str, Sequence[str]], *, region: str, label: str = ""
+    ) -> Person:
+        """A person from a request's identifiers by kind (``email``, ``phone``, ``name``,
+        ``birthdate``, ``postcode``, ``id``): how access, erasure and its verification all
+        find the same person."""
+        return cls.parse(
+            emails=values.get("email", ()),
+            phones=values.get("phone", ()),
+            names=values.get("name", ()),
+            birthdates=values.get("birthdate", ()),
+            postcodes=values.get("postcode", ()),
+            ids=values.get("id", ()),
+            region=region,
+            label=label,
+        )
 
     @classmethod
     def parse(

@@ -26,6 +26,7 @@ from dsr.classify.taxonomy import CATEGORIES
 from dsr.config.models import Config
 from dsr.deadline_names import long_date
 from dsr.erasure.model import ErasurePlan, PlanAction
+from dsr.render.letters import sender
 
 Outcome = Literal["erased", "partial", "refused", "none"]
 """``erased``: everything found is erased (or handed to processors); ``partial``: some
@@ -276,21 +277,13 @@ def confirmation_context(
     """The variables both languages' templates use (tests/test_docs.py checks they match)."""
     language = facts.language
     controller = config.controller
-    dpo = controller.dpo
     processors, recipients = _recipients(config, plan)
     task_rows = _tasks(config, tasks, language)
     told = {row["name"] for row in task_rows}
     return {
         "request_id": facts.id,
         "person_name": facts.person_name,
-        "controller": {
-            "name": controller.name,
-            "address": controller.address,
-            "email": controller.email,
-            "phone": controller.phone,
-            "website": controller.website,
-        },
-        "dpo": {"name": dpo.name, "email": dpo.email, "phone": dpo.phone} if dpo else None,
+        **sender(config),
         "authority": controller.supervisory_authority,
         "received": long_date(facts.received, language),
         "answered": long_date(facts.answered, language),

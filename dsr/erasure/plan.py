@@ -114,15 +114,8 @@ def request_person(config: Config, request: ErasureRequest) -> Person:
     values: dict[str, list[str]] = {}
     for kind, value in request.identifiers:
         values.setdefault(kind, []).append(value)
-    person = Person.parse(
-        emails=values.get("email", ()),
-        phones=values.get("phone", ()),
-        names=values.get("name", ()),
-        birthdates=values.get("birthdate", ()),
-        postcodes=values.get("postcode", ()),
-        ids=values.get("id", ()),
-        region=phone_region(config),
-        label=f"request {request.id}: ",
+    person = Person.from_identifiers(
+        values, region=phone_region(config), label=f"request {request.id}: "
     )
     if person.empty:
         raise UsageError(

@@ -48,11 +48,11 @@ from dsr.lookup import Match, find_people, phone_region
 from dsr.lookup_person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
+from dsr.render.letters import LETTER_FORMATS, letter_formats
 from dsr.render.templates import render
 from dsr.render.writers import private_dir, write_private
 from dsr.requests import ACTIVE, close, today_berlin
 
-FORMATS = ("html", "pdf", "md")
 VERIFIABLE = ("executed", "verified")
 
 ResidueKind = Literal["row", "kept_columns", "mention", "bytes", "source_failed"]
@@ -229,7 +229,7 @@ def verify_erasure(
     *,
     actor: str,
     output: Path | None = None,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = LETTER_FORMATS,
     progress: Progress | None = None,
 ) -> VerifyResult:
     """Check an executed plan (see the module docstring) and confirm it when nothing is left.
@@ -240,7 +240,7 @@ def verify_erasure(
     The one exception is a ``--retention-ended`` plan, made years later when the
     identifiers are usually pseudonymised: its rows are checked by their keys.
     """
-    chosen = _formats(formats)
+    chosen = letter_formats(formats)
     progress = progress or NullProgress()
     loaded = _load(ledger, config, request_id.strip())
     plan = loaded.stored.plan
@@ -290,19 +290,6 @@ def verify_erasure(
 # -- loading ------------------------------------------------------------------------------
 
 
-def _formats(formats: Sequence[str]) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
-    wrong = [f for f in chosen if f not in FORMATS]
-    if wrong or not chosen:
-        raise UsageError(
-            Problem(
-                f"--format: unknown format {', '.join(wrong) or '(none)'}",
-                hint="use html, pdf, md, e.g. --format html,pdf",
-            )
-        )
-    return chosen
-
-
 def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
     """The request, its latest plan (executed or verified) and the person to look for."""
     with ledger.session(write=False) as session:
@@ -343,15 +330,8 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
             person_name=name,
         )
         status = request.status
-    person = Person.parse(
-        emails=values.get("email", ()),
-        phones=values.get("phone", ()),
-        names=values.get("name", ()),
-        birthdates=values.get("birthdate", ()),
-        postcodes=values.get("postcode", ()),
-        ids=values.get("id", ()),
-        region=phone_region(config),
-        label=f"request {facts.id}: ",
+    person = Person.from_identifiers(
+        values, region=phone_region(config), label=f"request {facts.id}: "
     )
     if not person.strong:
         if stored.plan.retention_ended:
