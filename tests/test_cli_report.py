@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from dsr.ledger import Request, append_event, open_ledger
-from dsr.report import build_report, chart_layout
+from dsr.report import BERLIN, build_report, chart_layout
 from tests.helpers import run
 from tests.test_cli_inventory import _chromium, _headless
 
@@ -213,7 +213,9 @@ def test_terminal_summary(company: Path) -> None:
     assert "count as late once their deadline has passed" in out
     table = out[: out.index("2024-01-01 to 2024-04-30:")]
     assert all(len(line.rstrip()) <= 80 for line in table.splitlines())  # fits a terminal
-    written = company / "reports" / f"requests-{date.today().isoformat()}-de.html"
+    # the report is named by the day in Berlin, which is not the UTC day around midnight
+    today = datetime.now(BERLIN).date()
+    written = company / "reports" / f"requests-{today.isoformat()}-de.html"
     assert f"wrote {written}" in out.replace("\n", "")
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     assert stat.S_IMODE((company / "reports").stat().st_mode) == 0o700
