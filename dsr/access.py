@@ -13,6 +13,7 @@ sent as if it were complete.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -186,7 +187,11 @@ def _answer(
     language = facts.language
     names = _NAMES[language]
     mine = [m for m in result.matches if m.person == index]
-    copy = build_copy(_with_found_names(item.person, mine, classes), mine, language)
+    person = _with_found_names(item.person, mine, classes)
+    if facts.person_name is None and person.names:
+        # Logged by e-mail alone: greet them by the name their own rows give.
+        facts = replace(facts, person_name=person.names[0])
+    copy = build_copy(person, mine, language)
     info = column_info(config, copy, classes, language)
     private_dir(folder)
     files: list[tuple[str, Path, bytes]] = []
@@ -227,21 +232,24 @@ def _with_found_names(
     person: Person, matches: list[Match], classes: dict[str, list[TableClassification]]
 ) -> Person:
     """The person with the names their own rows give: a request logged by e-mail alone
-    must still keep the person's own name unredacted in the passages that mention them."""
+    must still keep the person's own name unredacted in the passages that mention them,
+    and the letter greets them by it. The spelling most rows agree on comes first, one
+    with umlauts before its ASCII stand-in ("Jürgen" before "Juergen")."""
     columns = {
         (source, table.table): [c.column for c in table.columns if c.lookup == "name"]
         for source, tables in classes.items()
         for table in tables
     }
-    names = list(person.names)
+    found: Counter[str] = Counter()
     for match in matches:
         if match.match != "direct":
             continue
-        parts = [str(match.row[c]) for c in columns.get((match.source, match.table), [])
+        parts = [str(match.row[c]).strip() for c in columns.get((match.source, match.table), [])
                  if match.row.get(c)]
         if parts:
-            names.append(" ".join(parts))
-    return replace(person, names=tuple(dict.fromkeys(names)))
+            found[" ".join(parts)] += 1
+    ranked = sorted(found, key=lambda n: (-found[n], n.isascii(), n))
+    return replace(person, names=tuple(dict.fromkeys([*person.names, *ranked])))
 
 
 def _record(

@@ -23,7 +23,7 @@ from dsr.config.models import Config, RetentionRule
 from dsr.deadline_names import long_date
 from dsr.errors import DsrError, Problem
 from dsr.inventory.record import rule_applies
-from dsr.render.letters import sender
+from dsr.render.letters import sender, table_label
 
 _NO_PERIOD = {
     "de": "keine feste Frist festgelegt: solange der Zweck besteht (z. B. solange Vertrag, "
@@ -130,16 +130,7 @@ def letter_context(
         ],
         "categories": _categories(copy, info, language),
         "recipients": _recipients(sources),
-        "storage": [
-            {
-                "system": f"{t.source} / {t.table}",
-                "rules": [
-                    {"years": r.years, "basis": r.basis, "until": _until(r, t.rows, language)}
-                    for r in _rules(config, t.source, t.table)
-                ],
-            }
-            for t in copy.tables
-        ],
+        "storage": _storage(config, copy, language),
         "authority": controller.supervisory_authority,
         "origins": [
             {"system": s.description or s.name, "processor": s.processor.name}
@@ -151,6 +142,35 @@ def letter_context(
         "data": _data(copy, info),
         "data_file": data_file,
     }
+
+
+def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, Any]]:
+    """Storage periods (lit. d) per system: each table under a retention rule on its own
+    line with its end date; the tables without one together, in one sentence."""
+    entries: list[dict[str, Any]] = []
+    plain: dict[str, list[str]] = {}
+    for table in copy.tables:
+        entry = config.sources.get(table.source)
+        system = (entry.description or table.source) if entry else table.source
+        label = table_label(table.table, language)
+        rules = _rules(config, table.source, table.table)
+        if not rules:
+            plain.setdefault(system, [])
+            if label not in plain[system]:
+                plain[system].append(label)
+            continue
+        entries.append({
+            "system": f"{system}: {label}",
+            "rules": [
+                {"years": r.years, "basis": r.basis, "until": _until(r, table.rows, language)}
+                for r in rules
+            ],
+        })
+    entries += [
+        {"system": f"{system}: {', '.join(labels)}", "rules": []}
+        for system, labels in plain.items()
+    ]
+    return entries
 
 
 def _categories(

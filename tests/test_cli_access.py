@@ -72,6 +72,12 @@ def test_access_answer_for_juergen(demo: Path) -> None:
     assert "ja, wir verarbeiten Daten über Sie" in letter
     assert "LfDI BW" in letter and "Art. 21" in letter and "10. November 2026" in letter
     assert "K-100012" in letter
+    # logged by e-mail alone, greeted by the name his rows agree on, umlauts and all
+    assert "Guten Tag Jürgen Müller," in letter
+    # storage periods per system: invoices with their rule and end date, the rest together
+    periods = letter.split("(lit. d)")[1].split("##")[0]
+    assert "Rechnungen: 8 Jahre ab Ende des Kalenderjahres" in periods
+    assert periods.count("Online-Shop") == 2 and "; \n" not in periods and "shop /" not in periods
     html = (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
     assert "<table>" in html and "ja, wir verarbeiten Daten über Sie" in html
 

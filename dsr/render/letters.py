@@ -44,3 +44,39 @@ def sender(config: Config) -> dict[str, Any]:
         },
         "dpo": {"name": dpo.name, "email": dpo.email, "phone": dpo.phone} if dpo else None,
     }
+
+
+_TABLE_WORDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("history", "audit", "verlauf", "changelog", "protokoll", "_log", "logs"),
+     "Änderungsverlauf und Protokolle",
+     "change history and logs"),
+    (("invoice_line", "invoice_item", "rechnungsposition"), "Rechnungspositionen",
+     "invoice lines"),
+    (("invoice", "rechnung", "credit_note", "gutschrift"), "Rechnungen", "invoices"),
+    (("order_line", "order_item", "orderline", "bestellposition"), "Bestellpositionen",
+     "order lines"),
+    (("order", "bestellung"), "Bestellungen", "orders"),
+    (("address", "adresse", "anschrift"), "Adressen", "addresses"),
+    (("session", "login", "sitzung"), "Anmeldungen und Sitzungen", "logins and sessions"),
+    (("note", "notiz", "comment", "kommentar"), "Notizen und Kommentare", "notes and comments"),
+    (("ticket", "anfrage", "support"), "Anfragen an den Kundenservice",
+     "customer service requests"),
+    (("newsletter", "subscri", "abonnent", "audience"), "Newsletter", "newsletter"),
+    (("signup", "anmeldung", "registration", "event"), "Anmeldungen", "sign-ups"),
+    (("payment", "zahlung", "charge"), "Zahlungen", "payments"),
+    (("customer", "kunde", "user", "benutzer", "account", "konto", "contact", "kontakt",
+      "member", "lead", "people", "person"), "Kundenkonto und Kontaktdaten",
+     "customer account and contact details"),
+)  # fmt: skip
+"""Plain words for the tables people know by what they hold, tried in order (the first
+keyword found in the lower-case table name wins); others are shown by their name."""
+
+
+def table_label(table: str, language: str) -> str:
+    """What a table holds, in words a person understands: ``customer_history`` →
+    'Änderungsverlauf und Protokolle'; an unknown table keeps its name, quoted."""
+    lowered = table.lower().replace("-", "_").replace(" ", "_")
+    for words, german, english in _TABLE_WORDS:
+        if any(word in lowered for word in words):
+            return german if language == "de" else english
+    return f"„{table}“" if language == "de" else f'"{table}"'
