@@ -341,16 +341,7 @@ class SqlConnector:
                 raise self._error(f"table '{table}' has no column '{lookup.column}'")
         server = conn.dialect.name != "sqlite"
         pieces = [
-            (
-                lookup,
-                sqlquery.chunks(
-                    lookup.values,
-                    sqlquery.SERVER_CHUNK
-                    if server and lookup.match in ("exact", "casefold")
-                    else sqlquery.CHUNK,
-                ),
-            )
-            for lookup in group
+            (lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in group
         ]
         seen: set[tuple[Any, ...]] = set()
         streaming = conn.execution_options(stream_results=True, yield_per=500)

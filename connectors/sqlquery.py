@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dsr.connectors.protocol import ErasureAction, MatchMode
+from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode
 from dsr.connectors.sqlschema import ColumnInfo, TableInfo
 from dsr.connectors.textmatch import Contains
 
@@ -44,6 +44,23 @@ _INTEGER = re.compile(r"-?[0-9]+")
 def chunks(values: Iterable[str], size: int = CHUNK) -> list[list[str]]:
     ordered = sorted(values)
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def lookup_chunks(lookup: Lookup, *, server: bool) -> list[list[str]]:
+    """A lookup's values split into the chunks its statements carry.
+
+    ``IN`` lists go in one statement on a server (SERVER_CHUNK). A ``contains`` lookup
+    with many addresses sends them all with its first chunk: the statement only asks
+    for texts with an "@" (see ``condition``), so a second chunk would scan again.
+    """
+    if lookup.match in ("exact", "casefold"):
+        return chunks(lookup.values, SERVER_CHUNK if server else CHUNK)
+    if lookup.match == "contains":
+        addresses = sorted(v for v in lookup.values if "@" in v)
+        if len(addresses) > MANY_ADDRESSES:
+            others = chunks((v for v in lookup.values if "@" not in v), CHUNK) or [[]]
+            return [others[0] + addresses, *others[1:]]
+    return chunks(lookup.values, CHUNK)
 
 
 def _as_text(column: sa.ColumnElement[Any], info: ColumnInfo) -> sa.ColumnElement[Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from dsr.connectors.protocol import Lookup
+from dsr.connectors.sqlquery import lookup_chunks
 from dsr.connectors.textmatch import Contains
 
 
@@ -25,3 +27,16 @@ def test_a_thousand_addresses_cost_the_length_of_the_text() -> None:
     test = Contains(needles)
     text = "Bitte auch an Person.417@Example.com und person.9@example.community schreiben"
     assert test(text) == ["person.417@example.com", "person.9@example.com"]
+
+
+def test_a_sql_mention_search_for_many_addresses_scans_once() -> None:
+    """1,000 addresses would be two chunks of 500; as the statement only asks for texts with
+    an "@", they travel together and the table is read once."""
+    values = frozenset({f"p{i}@example.com" for i in range(1000)} | {"jürgen müller"})
+    (chunk,) = lookup_chunks(Lookup("t", "note", values, "contains"), server=False)
+    assert set(chunk) == values
+    few = frozenset({f"p{i}@example.com" for i in range(5)})
+    assert lookup_chunks(Lookup("t", "note", few, "contains"), server=False) == [sorted(few)]
+    emails = frozenset(f"p{i}@example.com" for i in range(1000))
+    assert len(lookup_chunks(Lookup("t", "email", emails, "casefold"), server=False)) == 2
+    assert len(lookup_chunks(Lookup("t", "email", emails, "casefold"), server=True)) == 1
