@@ -12,7 +12,6 @@ sent as if it were complete.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -20,19 +19,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dsr.access_copy import PersonCopy, build_copy, build_zip
-from dsr.access_letter import RequestFacts, column_info, letter_context, pdf_from_html
+from dsr.access_letter import RequestFacts, column_info, letter_context
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
-from dsr.ledger import Document, Ledger, Request, append_event
+from dsr.ledger import Document, Ledger, append_event
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup import LookupResult, Match, find_people, phone_region
 from dsr.lookup_person import Person
 from dsr.progress import Progress
-from dsr.render.letters import LETTER_FORMATS, letter_formats
-from dsr.render.templates import render
-from dsr.render.writers import private_dir, write_private
-from dsr.requests import close, current_actor, list_requests, today_berlin
+from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
+from dsr.render.writers import private_dir, write_documents
+from dsr.requests import close, current_actor, get_request, list_requests, today_berlin
 
 ACCESS_TYPES = ("access", "portability")
 _NAMES = {
@@ -119,14 +117,10 @@ def answer_requests(
 def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
     """The request's facts and the person, refusing requests that cannot be answered yet."""
     with ledger.session(write=False) as session:
-        request = session.get(Request, request_id.strip())
-        if request is None:
-            raise UsageError(
-                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
-            )
+        request = get_request(session, request_id)
         if request.type not in ACCESS_TYPES:
             raise UsageError(
-                Problem(f"request {request.id} is a {request.type} request, not access",
+                Problem(f"request {request.id} is of type {request.type}, not access",
                         hint="dsr access answers access and portability requests")
             )
         if request.status == "awaiting_identity":
@@ -197,15 +191,10 @@ def _answer(
     files: list[tuple[str, Path, bytes]] = []
     data_name = f"{names['data']}-{facts.id}.zip"
     context = letter_context(config, facts, copy, info, data_file=data_name)
-    stem = f"{names['letter']}-{facts.id}"
-    html = render("access_letter.html.j2", context, language=language, user_dir=config.templates)
-    if "md" in formats:
-        text = render("access_letter.md.j2", context, language=language, user_dir=config.templates)
-        files.append(("access_letter_md", folder / f"{stem}.md", text.encode("utf-8")))
-    if "html" in formats:
-        files.append(("access_letter_html", folder / f"{stem}.html", html.encode("utf-8")))
-    if "pdf" in formats:
-        files.append(("access_letter_pdf", folder / f"{stem}.pdf", pdf_from_html(html)))
+    files += letter_files(
+        "access_letter", context, config=config, language=language, formats=formats,
+        folder=folder, stem=f"{names['letter']}-{facts.id}",
+    )
     files.append(("access_data", folder / data_name, build_zip(copy, info)))
     note = _staff_note(facts.id, copy, result)
     if note:
@@ -218,9 +207,8 @@ def _answer(
         found=copy.found,
         possible=len(copy.possible),
     )
-    for _, path, payload in files:
-        write_private(path, payload)
-        answer.documents.append((path, hashlib.sha256(payload).hexdigest()))
+    digests = write_documents(files)
+    answer.documents += [(path, sha) for (_, path, _), sha in zip(files, digests, strict=True)]
     _record(ledger, facts.id, files, answer)
     if answer.complete:
         close(ledger, config, facts.id, outcome="answered" if copy.found else "no-data")

@@ -21,7 +21,6 @@ from dsr.classify.text import special_kinds
 from dsr.config.gaps import EEA
 from dsr.config.models import Config, RetentionRule
 from dsr.deadline_names import long_date
-from dsr.errors import DsrError, Problem
 from dsr.inventory.record import rule_applies
 from dsr.render.letters import sender, table_label
 
@@ -251,17 +250,3 @@ def _cell(value: Any) -> str:
         return ""
     text = str(value)
     return text if len(text) <= 500 else text[:500] + " …"
-
-
-def pdf_from_html(html: str) -> bytes:
-    """Print the HTML letter to PDF with WeasyPrint."""
-    try:
-        from weasyprint import HTML
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise DsrError(
-            Problem(
-                "PDF needs WeasyPrint, which is not installed",
-                hint="pip install 'weasyprint>=60', or use --format html,md",
-            )
-        ) from exc
-    return bytes(HTML(string=html).write_pdf())

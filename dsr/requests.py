@@ -481,7 +481,8 @@ def new_request(
     return Change(info, earlier_requests=tuple(earlier))
 
 
-def _load(session: Session, request_id: str) -> Request:
+def get_request(session: Session, request_id: str) -> Request:
+    """The request ``request_id``; UsageError (exit 2) naming it when the ledger has none."""
     request = session.get(Request, request_id.strip())
     if request is None:
         raise UsageError(
@@ -538,7 +539,7 @@ def verify_identity(
     moment = at or datetime.now(UTC)
     warnings: list[str] = []
     with ledger.session() as session:
-        request = _load(session, request_id)
+        request = get_request(session, request_id)
         _active(request, "verify identity")
         day = _not_before_receipt(request, moment)
         added = 0
@@ -597,7 +598,7 @@ def await_identity(
     settings = config.deadline
     warnings: list[str] = []
     with ledger.session() as session:
-        request = _load(session, request_id)
+        request = get_request(session, request_id)
         if request.status == "awaiting_identity":
             raise UsageError(
                 Problem(
@@ -717,7 +718,7 @@ def extend(
     moment = at or datetime.now(UTC)
     warnings: list[str] = []
     with ledger.session() as session:
-        request = _load(session, request_id)
+        request = get_request(session, request_id)
         _active(request, "extend")
         if request.extended_until is not None:
             raise UsageError(
@@ -821,7 +822,7 @@ def reject(
     moment = at or datetime.now(UTC)
     warnings: list[str] = []
     with ledger.session() as session:
-        request = _load(session, request_id)
+        request = get_request(session, request_id)
         _active(request, "reject")
         day = _not_before_receipt(request, moment)
         limit = first_month(request, config).due
@@ -873,7 +874,7 @@ def close(
     moment = at or datetime.now(UTC)
     warnings: list[str] = []
     with ledger.session() as session:
-        request = _load(session, request_id)
+        request = get_request(session, request_id)
         _active(request, "close")
         day = _not_before_receipt(request, moment)
         late = day > request.due and request.status == "open"
@@ -923,7 +924,7 @@ def list_requests(
 def show_request(ledger: Ledger, config: Config, request_id: str) -> RequestDetail:
     """One request with its identifiers, deadline explanation, events and documents."""
     with ledger.session(write=False) as session:
-        request = _load(session, request_id)
+        request = get_request(session, request_id)
         identifiers = [
             (i.kind, "(pseudonymised)" if is_hashed(i.value) else i.value)
             for i in sorted(request.identifiers, key=lambda i: i.id)

@@ -32,14 +32,14 @@ from sqlalchemy.orm import Session
 from dsr.config.models import Config
 from dsr.erasure.model import ErasurePlan
 from dsr.erasure.store import StoredPlan, all_plans
-from dsr.errors import Problem, UsageError
 from dsr.ledger import Event, Ledger, Request, append_event, check_chain
 from dsr.ledger.chain import CHAIN_HEAD_KEY, ChainHead
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.ledger.schema import LedgerMeta
 from dsr.outcome import ExitCode
 from dsr.render.templates import render
-from dsr.render.writers import private_dir, write_private
+from dsr.render.writers import private_dir, write_documents
+from dsr.requests import get_request
 
 EVIDENCE_FORMAT = 1
 WITHHELD = "[withheld]"
@@ -105,9 +105,8 @@ def write_evidence(
         ),
     ]
     result = EvidenceResult(request=rid, folder=folder, chain=bundle["audit_chain"])
-    for path, payload in payloads:
-        write_private(path, payload)
-        result.files.append((path, hashlib.sha256(payload).hexdigest()))
+    digests = write_documents([("evidence", path, payload) for path, payload in payloads])
+    result.files += [(path, sha) for (path, _), sha in zip(payloads, digests, strict=True)]
     with ledger.session() as session:
         append_event(
             session,
@@ -128,11 +127,7 @@ def write_evidence(
 
 
 def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[str, Any], list[str]]:
-    request = session.get(Request, request_id)
-    if request is None:
-        raise UsageError(
-            Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
-        )
+    request = get_request(session, request_id)
     secrets = _secrets(request)
     events = list(
         session.scalars(select(Event).where(Event.request_id == request.id).order_by(Event.id))

@@ -55,12 +55,13 @@ from dsr.erasure.plan import ErasureRequest, request_person
 from dsr.erasure.retention import own_matches, rows_left_by_updates
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import DsrError, Problem, UsageError, Where
-from dsr.ledger import Ledger, Plan, Request
+from dsr.ledger import Ledger, Plan
 from dsr.ledger.pseudonymise import ensure_key, is_hashed, key_path
 from dsr.lookup import LookupResult, find_people
 from dsr.lookup_person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
+from dsr.requests import get_request
 
 CRASH_VARIABLE = "DSR_TEST_CRASH"
 """Test-only: ``POINT:SOURCE`` where the executor kills its own process (module docstring)."""
@@ -229,11 +230,7 @@ class _Loaded:
 
 def _load(ledger: Ledger, request_id: str, plan_hash: str | None) -> _Loaded:
     with ledger.session(write=False) as session:
-        request = session.get(Request, request_id.strip())
-        if request is None:
-            raise UsageError(
-                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
-            )
+        request = get_request(session, request_id)
         if request.status == "awaiting_identity":
             raise UsageError(
                 Problem(

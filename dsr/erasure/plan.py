@@ -45,13 +45,13 @@ from dsr.erasure.processors import due_date, processor_tasks, read_only
 from dsr.erasure.retention import Hold, Ident, RowRef, ident
 from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
 from dsr.errors import DsrError, Problem, UsageError
-from dsr.ledger import Ledger, Request
+from dsr.ledger import Ledger
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup import LookupResult, Match, find_people, phone_region
 from dsr.lookup_links import link_text
 from dsr.lookup_person import Person
 from dsr.progress import NullProgress, Progress
-from dsr.requests import current_actor, today_berlin
+from dsr.requests import current_actor, get_request, today_berlin
 
 REDACT_KINDS = ("email", "phone", "name")
 """Identifier kinds whose values the lookup finds in free text, and so redaction cuts out."""
@@ -81,15 +81,11 @@ class ErasureRequest:
 def load_request(ledger: Ledger, config: Config, request_id: str) -> ErasureRequest:
     """The erasure request ``request_id``; UsageError when there is none or it is not one."""
     with ledger.session(write=False) as session:
-        request = session.get(Request, request_id.strip())
-        if request is None:
-            raise UsageError(
-                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
-            )
+        request = get_request(session, request_id)
         if request.type != "erasure":
             raise UsageError(
                 Problem(
-                    f"request {request.id} is a {request.type} request, not erasure",
+                    f"request {request.id} is of type {request.type}, not erasure",
                     hint="dsr erase plans erasure requests; log one with "
                     "dsr request new --type erasure",
                 )

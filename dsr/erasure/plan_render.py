@@ -12,7 +12,6 @@ Rich-free on purpose: the terminal tree is drawn by ``dsr.cli.erase``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import replace
@@ -23,7 +22,7 @@ from dsr.config.models import Config
 from dsr.erasure.model import PlanAction
 from dsr.erasure.store import StoredPlan
 from dsr.ledger import Document, Ledger, append_event
-from dsr.render.writers import private_dir, write_private
+from dsr.render.writers import private_dir, write_documents
 from dsr.requests import current_actor
 
 if TYPE_CHECKING:
@@ -377,10 +376,8 @@ def write_review(
             json.dumps(review_document(outcome), ensure_ascii=False, indent=2).encode("utf-8"),
         ),
     ]
-    documents = []
-    for _, path, payload in files:
-        write_private(path, payload)
-        documents.append((path, hashlib.sha256(payload).hexdigest()))
+    digests = write_documents(files)
+    documents = [(path, sha) for (_, path, _), sha in zip(files, digests, strict=True)]
     request = outcome.stored.plan.request
     with ledger.session() as session:
         for (kind, path, _), (_, digest) in zip(files, documents, strict=True):

@@ -21,7 +21,6 @@ checksum, and the request is closed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from typing import Any, Literal
 import phonenumbers
 from sqlalchemy.engine import make_url
 
-from dsr.access_letter import pdf_from_html
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
@@ -42,16 +40,15 @@ from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import Problem, UsageError
-from dsr.ledger import Document, Ledger, Request, append_event
+from dsr.ledger import Document, Ledger, append_event
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup import Match, find_people, phone_region
 from dsr.lookup_person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
-from dsr.render.letters import LETTER_FORMATS, letter_formats
-from dsr.render.templates import render
-from dsr.render.writers import private_dir, write_private
-from dsr.requests import ACTIVE, close, today_berlin
+from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
+from dsr.render.writers import private_dir, write_documents
+from dsr.requests import ACTIVE, close, get_request, today_berlin
 
 VERIFIABLE = ("executed", "verified")
 
@@ -293,11 +290,7 @@ def verify_erasure(
 def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
     """The request, its latest plan (executed or verified) and the person to look for."""
     with ledger.session(write=False) as session:
-        request = session.get(Request, request_id)
-        if request is None:
-            raise UsageError(
-                Problem(f"no request {request_id} in the ledger", hint="see dsr request list")
-            )
+        request = get_request(session, request_id)
         stored = latest_plan(session, request.id)
         if stored is None:
             raise UsageError(
@@ -757,22 +750,14 @@ def _write_letter(
     language = facts.language
     stem = file_stem(facts.id, language)
     private_dir(folder)
-    html = render(
-        "erasure_confirmation.html.j2", context, language=language, user_dir=config.templates
+    files = letter_files(
+        "erasure_confirmation", context, config=config, language=language, formats=formats,
+        folder=folder, stem=stem,
     )
-    files: list[tuple[str, Path, bytes]] = []
-    if "md" in formats:
-        text = render(
-            "erasure_confirmation.md.j2", context, language=language, user_dir=config.templates
-        )
-        files.append(("erasure_confirmation_md", folder / f"{stem}.md", text.encode("utf-8")))
-    if "html" in formats:
-        files.append(("erasure_confirmation_html", folder / f"{stem}.html", html.encode("utf-8")))
-    if "pdf" in formats:
-        files.append(("erasure_confirmation_pdf", folder / f"{stem}.pdf", pdf_from_html(html)))
-    for kind, path, payload in files:
-        write_private(path, payload)
-        result.documents.append(Written(kind, path, hashlib.sha256(payload).hexdigest()))
+    digests = write_documents(files)
+    result.documents += [
+        Written(kind, path, digest) for (kind, path, _), digest in zip(files, digests, strict=True)
+    ]
     result.outcome = str(context["outcome"])
     result.folder = folder
 

@@ -7,11 +7,13 @@ controller's details reads the same in every letter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from dsr.config.models import Config
-from dsr.errors import Problem, UsageError
+from dsr.errors import DsrError, Problem, UsageError
+from dsr.render.templates import render
 
 LETTER_FORMATS = ("html", "pdf", "md")
 
@@ -28,6 +30,44 @@ def letter_formats(formats: Sequence[str]) -> tuple[str, ...]:
             )
         )
     return chosen
+
+
+def letter_files(
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    config: Config,
+    language: str,
+    formats: Sequence[str],
+    folder: Path,
+    stem: str,
+) -> list[tuple[str, Path, bytes]]:
+    """The letter ``name`` (``access_letter``, ``erasure_confirmation``) in each chosen
+    format, as (document kind, path, bytes): the PDF is printed from the HTML letter."""
+    files: list[tuple[str, Path, bytes]] = []
+    html = render(f"{name}.html.j2", context, language=language, user_dir=config.templates)
+    if "md" in formats:
+        text = render(f"{name}.md.j2", context, language=language, user_dir=config.templates)
+        files.append((f"{name}_md", folder / f"{stem}.md", text.encode("utf-8")))
+    if "html" in formats:
+        files.append((f"{name}_html", folder / f"{stem}.html", html.encode("utf-8")))
+    if "pdf" in formats:
+        files.append((f"{name}_pdf", folder / f"{stem}.pdf", pdf_from_html(html)))
+    return files
+
+
+def pdf_from_html(html: str) -> bytes:
+    """Print the HTML letter to PDF with WeasyPrint."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise DsrError(
+            Problem(
+                "PDF needs WeasyPrint, which is not installed",
+                hint="pip install 'weasyprint>=60', or use --format html,md",
+            )
+        ) from exc
+    return bytes(HTML(string=html).write_pdf())
 
 
 def sender(config: Config) -> dict[str, Any]:

@@ -7,8 +7,10 @@ over the target, so a crash leaves either the old file or the new one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
@@ -30,6 +32,16 @@ def private_dir(path: Path) -> Path:
         folder.mkdir(mode=PRIVATE_DIR)
         folder.chmod(PRIVATE_DIR)
     return path
+
+
+def write_documents(files: Sequence[tuple[str, Path, bytes]]) -> list[str]:
+    """Write each (kind, path, bytes) owner-only; their SHA-256 digests, in order, for the
+    ledger's Document rows and the JSON a script checks them against."""
+    digests = []
+    for _kind, path, payload in files:
+        write_private(path, payload)
+        digests.append(hashlib.sha256(payload).hexdigest())
+    return digests
 
 
 def write_private(path: Path, data: bytes | str, encoding: str = "utf-8") -> Path:
