@@ -135,8 +135,8 @@ def test_mention_is_redacted_for_petra(demo: Path) -> None:
 
 
 def test_redaction_of_other_people_in_a_passage() -> None:
-    from dsr.access_copy import redact
-    from dsr.lookup_person import Person
+    from dsr.access.copy import redact
+    from dsr.lookup.person import Person
 
     petra = Person.parse(emails=["petra.klein@example.org"], names=["Petra Klein"])
     text, count = redact(

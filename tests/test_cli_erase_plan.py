@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from dsr.demo import build_demo
-from dsr.requests import today_berlin
+from dsr.requests.lifecycle import today_berlin
 from tests import pg
 from tests.helpers import Result, run
 from tests.shared_data import CHINOOK_SQLITE, load_chinook_into_postgres

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from dsr.ledger import Request, append_event, open_ledger
-from dsr.report import BERLIN, build_report, chart_layout
+from dsr.requests.report import BERLIN, build_report, chart_layout
 from tests.helpers import run
 from tests.test_cli_inventory import _chromium, _headless
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from dsr.demo import build_demo
-from dsr.requests import today_berlin
+from dsr.requests.lifecycle import today_berlin
 from tests.helpers import Result, run
 
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from dsr.config.models import Deadline
-from dsr.deadline_names import GERMAN_STATES, format_day, region_name
-from dsr.deadlines import (
+from dsr.requests.deadline_names import GERMAN_STATES, format_day, region_name
+from dsr.requests.deadlines import (
     DeadlineResult,
     add_months,
     compute_deadline,

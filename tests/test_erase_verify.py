@@ -31,7 +31,7 @@ from dsr.erasure.verify import VerifyResult, verify_erasure
 from dsr.errors import UsageError
 from dsr.ledger import Document, open_ledger
 from dsr.outcome import ExitCode
-from dsr.requests import today_berlin
+from dsr.requests.lifecycle import today_berlin
 from tests.helpers import Result, run
 
 EMAIL = "juergen.weissgerber@example.com"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dsr.erasure.model import PlanAction
-from dsr.requests import today_berlin
+from dsr.requests.lifecycle import today_berlin
 from tests.test_erase_verify import (
     build_company,
     dsr,

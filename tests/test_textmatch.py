@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from dsr.connectors.protocol import Lookup
-from dsr.connectors.sqlquery import lookup_chunks
+from dsr.connectors.sql.query import lookup_chunks
 from dsr.connectors.textmatch import Contains
 
 

@@ -1,6 +1,6 @@
 """`dsr access ID`: write the Art. 15 answer (letter and data copy) for a logged request.
 
-The CLI only parses, calls ``dsr.access`` and prints where the files are; it
+The CLI only parses, calls ``dsr.access.answer`` and prints where the files are; it
 never prints row contents, because a terminal is often shared or recorded.
 """
 
@@ -21,7 +21,7 @@ from dsr.ledger import open_ledger
 from dsr.outcome import ExitCode
 
 if TYPE_CHECKING:  # imported when a command runs: `dsr --help` stays quick
-    from dsr.access import AccessResult
+    from dsr.access.answer import AccessResult
 
 
 def access_command(
@@ -68,7 +68,7 @@ def access_command(
     if all_open == (request_id is not None):
         raise UsageError(Problem("give one request ID or --all-open", hint="dsr access 2026-0001"))
     loaded = load_config(config, strict=False)
-    from dsr.access import answer_requests, open_access_requests
+    from dsr.access.answer import answer_requests, open_access_requests
 
     with open_ledger(loaded.ledger) as ledger:
         ids = open_access_requests(ledger) if all_open else [str(request_id)]

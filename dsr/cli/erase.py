@@ -28,7 +28,7 @@ from dsr.erasure.plan_render import KINDS, key_text, review_document, write_revi
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger, open_ledger
 from dsr.outcome import ExitCode
-from dsr.requests import current_actor
+from dsr.requests.lifecycle import current_actor
 
 _SHOWN_KEYS = 3
 

@@ -22,8 +22,8 @@ from dsr.cli.output import error, print_json, warning
 from dsr.config.load import load_config
 from dsr.connectors.files.csvread import detect_format, read_records
 from dsr.errors import Problem, UsageError, Where
-from dsr.lookup import LookupResult, Match, Reference, find_people, phone_region
-from dsr.lookup_person import Person
+from dsr.lookup.engine import LookupResult, Match, Reference, find_people, phone_region
+from dsr.lookup.person import Person
 from dsr.outcome import ExitCode
 
 _BATCH_COLUMNS = ("email", "phone", "name", "birthdate", "postcode", "id", "iban")

@@ -11,8 +11,8 @@ from dsr.cli.request import ActorOption
 from dsr.config.load import load_config
 from dsr.ledger import open_ledger
 from dsr.outcome import ExitCode
-from dsr.overdue import Attention, housekeeping, needing_attention
-from dsr.requests import current_actor
+from dsr.requests.overdue import Attention, housekeeping, needing_attention
+from dsr.requests.lifecycle import current_actor
 
 
 def overdue_command(

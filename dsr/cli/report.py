@@ -95,7 +95,7 @@ def report_command(
     lang = language or loaded.language
     if lang not in ("de", "en"):
         raise UsageError(Problem(f"unknown language '{lang}'", hint="use de or en"))
-    from dsr.report import BERLIN, build_report, render_report_html, report_from_requests
+    from dsr.requests.report import BERLIN, build_report, render_report_html, report_from_requests
 
     today = datetime.now(BERLIN).date()
 

@@ -15,11 +15,11 @@ from dsr.cli.options import ConfigOption, JsonOption
 from dsr.cli.output import hint, print_json, warning
 from dsr.config.load import load_config
 from dsr.config.models import Config
-from dsr.deadlines import explain
+from dsr.requests.deadlines import explain
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger, open_ledger
-from dsr.overdue import effective_due
-from dsr.requests import (
+from dsr.requests.overdue import effective_due
+from dsr.requests.lifecycle import (
     ACTIVE,
     CHANNELS,
     LANGUAGES,
@@ -628,8 +628,8 @@ def evidence_command(
 
     Example: dsr request evidence 2026-0001 --output /tmp/for-the-authority
     """
-    from dsr.erasure.evidence import write_evidence
-    from dsr.requests import current_actor
+    from dsr.requests.evidence import write_evidence
+    from dsr.requests.lifecycle import current_actor
 
     loaded, ledger = _open(config)
     with ledger:

@@ -57,11 +57,11 @@ from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import DsrError, Problem, UsageError, Where
 from dsr.ledger import Ledger, Plan
 from dsr.ledger.pseudonymise import ensure_key, is_hashed, key_path
-from dsr.lookup import LookupResult, find_people
-from dsr.lookup_person import Person
+from dsr.lookup.engine import LookupResult, find_people
+from dsr.lookup.person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
-from dsr.requests import get_request
+from dsr.requests.lifecycle import get_request
 
 CRASH_VARIABLE = "DSR_TEST_CRASH"
 """Test-only: ``POINT:SOURCE`` where the executor kills its own process (module docstring)."""

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from dsr.access_letter import short_label
+from dsr.access.letter import short_label
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES
 from dsr.config.models import Config
-from dsr.deadline_names import long_date
+from dsr.requests.deadline_names import long_date
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.render.letters import sender, table_label
 

@@ -47,11 +47,11 @@ from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
 from dsr.errors import DsrError, Problem, UsageError
 from dsr.ledger import Ledger
 from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup import LookupResult, Match, find_people, phone_region
-from dsr.lookup_links import link_text
-from dsr.lookup_person import Person
+from dsr.lookup.engine import LookupResult, Match, find_people, phone_region
+from dsr.lookup.links import link_text
+from dsr.lookup.person import Person
 from dsr.progress import NullProgress, Progress
-from dsr.requests import current_actor, get_request, today_berlin
+from dsr.requests.lifecycle import current_actor, get_request, today_berlin
 
 REDACT_KINDS = ("email", "phone", "name")
 """Identifier kinds whose values the lookup finds in free text, and so redaction cuts out."""

@@ -23,7 +23,7 @@ from dsr.erasure.model import PlanAction
 from dsr.erasure.store import StoredPlan
 from dsr.ledger import Document, Ledger, append_event
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests import current_actor
+from dsr.requests.lifecycle import current_actor
 
 if TYPE_CHECKING:
     from dsr.erasure.plan import PlanOutcome

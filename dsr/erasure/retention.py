@@ -31,8 +31,8 @@ from typing import Any
 from dsr.config.models import RetentionRule
 from dsr.connectors.protocol import Connector, Lookup, RowKey, Table
 from dsr.erasure.model import PlanAction
-from dsr.lookup import LookupResult, Match
-from dsr.lookup_links import link_text
+from dsr.lookup.engine import LookupResult, Match
+from dsr.lookup.links import link_text
 
 Ident = tuple[str, str]
 """A row inside one source: (table, canonical key text)."""

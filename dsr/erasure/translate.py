@@ -33,7 +33,7 @@ from dsr.connectors.protocol import Connector, ErasureAction, Lookup, RowKey
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.errors import Problem, SourceError, Where
 from dsr.ledger.pseudonymise import HASH_PREFIX, keyed_hash
-from dsr.lookup import Match
+from dsr.lookup.engine import Match
 
 CHANGING = ("delete", "anonymise", "redact")
 """Plan actions that change a source; ``keep`` and ``processor_task`` change nothing here."""

@@ -42,13 +42,13 @@ from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Document, Ledger, append_event
 from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup import Match, find_people, phone_region
-from dsr.lookup_person import Person
+from dsr.lookup.engine import Match, find_people, phone_region
+from dsr.lookup.person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
 from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests import ACTIVE, close, get_request, today_berlin
+from dsr.requests.lifecycle import ACTIVE, close, get_request, today_berlin
 
 VERIFIABLE = ("executed", "verified")
 

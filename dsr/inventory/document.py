@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dsr.config.models import Config
-from dsr.deadlines import BERLIN
+from dsr.requests.deadlines import BERLIN
 from dsr.inventory.findings import KINDS, find_findings
 from dsr.inventory.record import build_activities, build_controller
 from dsr.inventory.scan import SourceScan

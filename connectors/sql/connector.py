@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from dsr.config.fields import DatabaseUrl, mask_url
-from dsr.connectors import sqlquery
+from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.capabilities import Capabilities, Support
 from dsr.connectors.protocol import (
     ApplyResult,
@@ -36,7 +36,7 @@ from dsr.connectors.protocol import (
     MatchMode,
     Table,
 )
-from dsr.connectors.sqlschema import (
+from dsr.connectors.sql.schema import (
     ESTIMATE_ABOVE,
     TableInfo,
     count_rows,

@@ -36,9 +36,9 @@ from dsr.connectors import PluginLoadError, open_connector
 from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table
 from dsr.errors import DsrError
 from dsr.identifiers import normalise_name, phone_digits, same_phone
-from dsr.lookup_infer import Edge, inferred_edges
-from dsr.lookup_links import Wanted, follow_links, link_text
-from dsr.lookup_person import Person
+from dsr.lookup.infer import Edge, inferred_edges
+from dsr.lookup.links import Wanted, follow_links, link_text
+from dsr.lookup.person import Person
 from dsr.progress import NullProgress, Progress
 from dsr.sources import select_sources
 

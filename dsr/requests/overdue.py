@@ -33,11 +33,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.config.models import Config
-from dsr.deadlines import compute_deadline
+from dsr.requests.deadlines import compute_deadline
 from dsr.erasure.model import ErasurePlan
 from dsr.ledger import Document, Event, Ledger, Plan, Request
 from dsr.ledger.pseudonymise import PseudonymiseResult, key_path, pseudonymise, scrub_sqlite
-from dsr.requests import ACTIVE, RequestInfo, first_month, today_berlin
+from dsr.requests.lifecycle import ACTIVE, RequestInfo, first_month, today_berlin
 
 _OWN_LETTERS = ("extension_letter", "rejection_letter")
 

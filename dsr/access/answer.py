@@ -18,19 +18,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dsr.access_copy import PersonCopy, build_copy, build_zip
-from dsr.access_letter import RequestFacts, column_info, letter_context
+from dsr.access.copy import PersonCopy, build_copy, build_zip
+from dsr.access.letter import RequestFacts, column_info, letter_context
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Document, Ledger, append_event
 from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup import LookupResult, Match, find_people, phone_region
-from dsr.lookup_person import Person
+from dsr.lookup.engine import LookupResult, Match, find_people, phone_region
+from dsr.lookup.person import Person
 from dsr.progress import Progress
 from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests import close, current_actor, get_request, list_requests, today_berlin
+from dsr.requests.lifecycle import close, current_actor, get_request, list_requests, today_berlin
 
 ACCESS_TYPES = ("access", "portability")
 _NAMES = {

@@ -39,7 +39,7 @@ from dsr.ledger.schema import LedgerMeta
 from dsr.outcome import ExitCode
 from dsr.render.templates import render
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests import get_request
+from dsr.requests.lifecycle import get_request
 
 EVIDENCE_FORMAT = 1
 WITHHELD = "[withheld]"

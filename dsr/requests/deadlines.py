@@ -34,7 +34,7 @@ import holidays
 from dateutil.easter import easter
 
 from dsr.config.models import Deadline
-from dsr.deadline_names import (
+from dsr.requests.deadline_names import (
     HOLIDAY_LANGUAGE,
     MONTHS,
     check_language,

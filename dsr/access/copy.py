@@ -27,8 +27,8 @@ from typing import Any
 
 from dsr.classify.values import first_names
 from dsr.identifiers import normalise_name, phone_digits
-from dsr.lookup import Match
-from dsr.lookup_person import Person
+from dsr.lookup.engine import Match
+from dsr.lookup.person import Person
 
 REDACTED = {"de": "[geschwärzt]", "en": "[redacted]"}
 _FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # identical input gives an identical ZIP

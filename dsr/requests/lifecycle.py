@@ -8,7 +8,7 @@ person's identifiers live only in ``request_identifiers`` (pseudonymised later,
 see ``dsr.ledger.pseudonymise``), letters only in their owner-only files.
 
 Staff often record things a day late, so every verb takes ``at``: when it
-happened. Deadlines follow ``dsr.deadlines`` (law.md section 2): the identity
+happened. Deadlines follow ``dsr.requests.deadlines`` (law.md section 2): the identity
 question suspends the clock (the days are added back when the answer comes), an
 extension is possible only while the first month runs, and a refusal is due
 within the first month whatever pause there was (Art. 12(4)).
@@ -30,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dsr.config.models import Config
-from dsr.deadline_names import long_date
-from dsr.deadlines import DeadlineResult, compute_deadline, receipt_day, working_days_between
+from dsr.requests.deadline_names import long_date
+from dsr.requests.deadlines import DeadlineResult, compute_deadline, receipt_day, working_days_between
 from dsr.errors import Problem, UsageError, Where, did_you_mean
 from dsr.identifiers import normalise_email, normalise_id, normalise_name, normalise_phone
 from dsr.ledger import (

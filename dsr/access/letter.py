@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dsr.access_copy import ColumnInfo, PersonCopy
+from dsr.access.copy import ColumnInfo, PersonCopy
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES, category_label
 from dsr.classify.text import special_kinds
 from dsr.config.gaps import EEA
 from dsr.config.models import Config, RetentionRule
-from dsr.deadline_names import long_date
+from dsr.requests.deadline_names import long_date
 from dsr.inventory.record import rule_applies
 from dsr.render.letters import sender, table_label
 

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode
-from dsr.connectors.sqlschema import ColumnInfo, TableInfo
+from dsr.connectors.sql.schema import ColumnInfo, TableInfo
 from dsr.connectors.textmatch import Contains
 
 CHUNK = 500
