@@ -17,10 +17,9 @@ import os
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from dsr.config.models import Source
     from dsr.connectors.protocol import Connector
 
 ENTRY_POINT_GROUP = "dsr.connectors"
@@ -171,7 +170,28 @@ def list_connectors() -> list[ConnectorInfo]:
     return infos
 
 
-def open_connector(source: Source) -> Connector:
+class SourceEntry(Protocol):
+    """What the registry needs of a validated source (``dsr.config.models.Source``).
+
+    Spelled out here so that connectors do not depend on the config models: the
+    layering rule (connectors/ruff.toml) lets them import only the protocol,
+    ``dsr.errors`` and the config field types.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def options(self) -> Any: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
+def open_connector(source: SourceEntry) -> Connector:
     """A connector for a validated source from dsr.yaml (nothing is read yet)."""
     if source.error:
         raise PluginLoadError(source.error)
@@ -191,6 +211,7 @@ __all__ = [
     "PLUGINS_VARIABLE",
     "ConnectorInfo",
     "PluginLoadError",
+    "SourceEntry",
     "connector_class",
     "known_type_names",
     "list_connectors",
