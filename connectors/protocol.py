@@ -25,19 +25,24 @@ from dsr.errors import SourceError
 RowKey = dict[str, Any]
 """A row's identity: its primary key as an object (``{"InvoiceId": 98}``), or for
 files its place (``{"file": "signups.csv", "row": 12}``, with ``"sheet"`` for
-workbooks; ``row`` is the row number a spreadsheet program shows, header = 1)."""
+workbooks; ``row`` is the row number a spreadsheet program shows, header = 1).
+Two keys name the same row when ``dsr.connectors.rows.row_id`` says so: key values
+compare as text, so ``17``, ``"17"`` and ``17.0`` are one row, ``" 17 "`` another."""
 
 IdentifierKind = Literal["email", "phone", "name", "id", "text"]
 """What a column identifies a person by; ``text`` is free text that may mention anyone."""
 
 MatchMode = Literal["exact", "casefold", "digits", "contains"]
-"""How a lookup compares a stored value with a normalised identifier:
+"""How a lookup compares a stored value with a normalised identifier. The stored
+value is compared as the text a person reads (``17.0`` reads ``17``), surrounding
+blanks included; ``dsr.connectors.rows.matcher`` is the one definition, which
+every connector uses or, comparing in SQL, agrees with:
 
 - ``exact``: equal as text (customer numbers, vendor ids);
-- ``casefold``: equal ignoring case and surrounding blanks (e-mail addresses);
-- ``digits``: the value's digits, all other characters dropped, end with the
-  identifier (phone numbers in any format: the identifier is the national
-  significant number, the core re-checks candidates with phonenumbers);
+- ``casefold``: equal ignoring case (e-mail addresses);
+- ``digits``: the value's ASCII digits, all other characters dropped, end with the
+  identifier (phone numbers in any format: ``0171_2345678`` and ``+49 171 2345678``
+  both end with ``1712345678``; the core re-checks candidates with phonenumbers);
 - ``contains``: the value contains the identifier, ignoring case (mentions in notes).
 """
 
@@ -104,7 +109,8 @@ class ErasureAction:
 
     ``delete`` removes the row; ``null`` empties ``columns``; ``mask`` overwrites
     ``columns`` with ``mask``; ``redact`` replaces each of ``substrings`` inside
-    ``columns`` (case-insensitively) with ``mask``.
+    ``columns`` (case-insensitively) with ``mask``. Cells that hold nothing stay as
+    they are (``dsr.connectors.rows.changes`` is the one definition).
     """
 
     table: str
@@ -135,6 +141,12 @@ class Connector(Protocol):
     dsr constructs a connector as ``cls(name, options)`` with the source's name
     and its validated ``Options``; the constructor must not connect or read yet,
     so that listing connectors and checking dsr.yaml stay cheap.
+
+    One more method is optional, so connectors written before it keep working:
+    ``read(table, keys)`` yields ``(key, row)`` for the rows the keys name
+    (``dsr.connectors.rows.ReadsRows``). dsr calls it through
+    ``dsr.connectors.rows.read_rows``, which falls back to an ``exact`` lookup on the
+    key's first column when a connector has no ``read``.
     """
 
     type_name: ClassVar[str]
@@ -143,6 +155,10 @@ class Connector(Protocol):
     summary: ClassVar[str]
 
     name: str  # the source's name in dsr.yaml, for messages
+
+    def __init__(self, name: str, options: BaseModel) -> None:
+        """Keep the source's name and its validated ``Options``; connect or read nothing."""
+        ...
 
     def tables(self) -> list[Table]:
         """Every table with columns, keys, links and a row count (exact where cheap)."""

@@ -3,9 +3,14 @@
 A connector's test module subclasses ``ConnectorContract`` and provides one
 fixture, ``subject``, that builds a real source (a file, a database) holding a
 few people and returns a ``Subject`` describing it. The suite then checks the
-protocol: listing, sampling, a batched find in one call, every erase action the
-connector declares (and the refusal of every one it does not), atomicity, and
-that a re-run after success changes nothing. Plugins import it the same way:
+protocol: listing, sampling, a batched find in one call, the match modes as
+``dsr.connectors.rows`` defines them (``exact`` keeps case; ``digits`` finds
+0171_2345678, 0171 2345678 and +49 171 2345678; the id 17 stored as 17, "17" or
+17.0 but not " 17 "), reading rows by key in any spelling of the key, every erase
+action the connector declares (and the refusal of every one it does not), that
+nulling or masking an empty cell leaves it empty, atomicity, and that a re-run
+after success changes nothing. Cases whose data a subject does not provide, or
+that a connector's capabilities exclude, are skipped. Plugins import it the same way:
 
     from dsr.connectors.testing import ConnectorContract, Subject
 
@@ -21,7 +26,7 @@ Importing this module needs pytest; dsr itself never imports it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -36,9 +41,33 @@ from dsr.connectors.protocol import (
     RowKey,
     UnsupportedAction,
 )
+from dsr.connectors.rows import CannotRead, is_empty, read_rows, row_id
 from dsr.errors import SourceError
 
 ERASE_ACTIONS = ("delete", "null", "mask", "redact")
+
+PHONE_DIGITS = "1712345678"
+"""The national significant number of +49 171 2345678: what a ``digits`` lookup for it asks."""
+
+PHONE_FORMS = ("0171_2345678", "0171 2345678", "+49 171 2345678")
+"""The same number as people store it; a subject stores each in its ``phone_column``."""
+
+ID = "17"
+"""The id the suite looks up with ``exact``."""
+
+ID_FORMS: dict[str, Any] = {
+    "int": 17,
+    "text": "17",
+    "float": 17.0,
+    "padded": " 17 ",
+    "longer": "170",
+}
+"""Ways a source may hold an id, by name. A subject stores those its source can hold (a CSV
+holds only text: ``text``, ``padded``, ``longer``; a typed source also ``int`` and ``float``)."""
+
+ID_MATCHES = frozenset({"int", "text", "float"})
+"""The forms an ``exact`` lookup for ``ID`` finds: the number 17 written as a person reads it.
+``" 17 "`` and ``"170"`` are other values (see ``dsr.connectors.rows``)."""
 
 
 @dataclass
@@ -50,7 +79,8 @@ class Subject:
     of them in mixed case. ``mention`` is a word that stands inside
     ``text_column`` of the row with key ``mention_key`` (for redaction and
     ``contains`` lookups). ``reopen`` returns a new connector over the same data,
-    so the suite sees what was really written.
+    so the suite sees what was really written. The remaining fields are optional;
+    cases whose data a subject does not hold are skipped.
     """
 
     connector: Connector
@@ -61,6 +91,16 @@ class Subject:
     text_column: str | None = None
     mention: str | None = None
     mention_key: RowKey | None = None
+    phone_column: str | None = None
+    phones: dict[str, RowKey] = field(default_factory=dict)
+    """Each of ``PHONE_FORMS`` -> the key of a row holding it in ``phone_column`` (other
+    rows may hold the same number; none may hold 0171 2345679)."""
+    ids: dict[str, tuple[str, RowKey]] = field(default_factory=dict)
+    """Names of ``ID_FORMS`` -> (column, key of the row holding that form in the column).
+    No other row may hold 17 in those columns."""
+    empty_cells: list[tuple[str, RowKey]] = field(default_factory=list)
+    """(column, key) of text cells that hold nothing (NULL, or an empty string), for the
+    rule that nulling or masking an empty cell leaves it empty."""
 
 
 def _find_emails(connector: Connector, subject: Subject, emails: set[str]) -> list[Hit]:
@@ -70,6 +110,35 @@ def _find_emails(connector: Connector, subject: Subject, emails: set[str]) -> li
 
 def _keys(hits: list[Hit]) -> list[RowKey]:
     return [hit.key for hit in hits]
+
+
+Ident = tuple[tuple[str, str | None], ...]
+
+
+def _ident(key: RowKey) -> Ident:
+    """A key's identity within the subject's table (``rows.row_id`` without the table)."""
+    return row_id("", key)[1]
+
+
+def _read(connector: Connector, subject: Subject, keys: list[RowKey]) -> dict[Ident, Any]:
+    """``rows.read_rows`` keyed by ``_ident``; skips the test for a connector that cannot read
+    its keys (a plugin without ``read`` whose keys are places in a file)."""
+    try:
+        found = read_rows(connector, subject.table, keys)
+    except CannotRead as exc:
+        pytest.skip(f"connector cannot read rows by key: {exc}")
+    return {ident[1]: row for ident, row in found.items()}
+
+
+def _spellings(key: RowKey) -> list[RowKey]:
+    """The same key with each whole number spelled as text and as a float: one row."""
+    texts: RowKey = {}
+    floats: RowKey = {}
+    for column, value in key.items():
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        texts[column] = str(value) if whole else value
+        floats[column] = float(value) if whole else value
+    return [texts, floats]
 
 
 class ConnectorContract:
@@ -132,7 +201,83 @@ class ConnectorContract:
         )
         assert _keys(list(subject.connector.find([lookup]))) == [subject.mention_key]
 
+    def test_exact_matches_the_stored_text_and_its_case(self, subject: Subject) -> None:
+        hits = _find_emails(subject.connector, subject, set(subject.people))
+        stored = {hit.value: str(hit.row[subject.email_column]) for hit in hits}
+        mixed = [email for email, text in stored.items() if text != text.lower()]
+        assert mixed, "store at least one person's e-mail address in mixed case"
+        for email, text in stored.items():
+            lookup = Lookup(subject.table, subject.email_column, frozenset({text}), "exact")
+            found = list(subject.connector.find([lookup]))
+            assert [(h.key, h.value) for h in found] == [(subject.people[email], text)]
+        for email in mixed:
+            lookup = Lookup(subject.table, subject.email_column, frozenset({email}), "exact")
+            assert list(subject.connector.find([lookup])) == [], "exact must not ignore case"
+
+    def test_digits_find_a_phone_number_in_every_format(self, subject: Subject) -> None:
+        if subject.phone_column is None:
+            pytest.skip("subject has no phone column")
+        assert set(subject.phones) == set(PHONE_FORMS), f"store each of {PHONE_FORMS}"
+        lookup = Lookup(subject.table, subject.phone_column, frozenset({PHONE_DIGITS}), "digits")
+        hits = list(subject.connector.find([lookup]))
+        assert {h.value for h in hits} == {PHONE_DIGITS}
+        found = set(map(_ident, _keys(hits)))
+        missed = [form for form, key in subject.phones.items() if _ident(key) not in found]
+        assert not missed, f"digits {PHONE_DIGITS} did not find {missed}"
+        other = Lookup(subject.table, subject.phone_column, frozenset({"1712345679"}), "digits")
+        assert list(subject.connector.find([other])) == [], "the last digit differs"
+
+    def test_exact_finds_an_id_stored_as_number_or_text_but_not_padded(
+        self, subject: Subject
+    ) -> None:
+        if not subject.ids:
+            pytest.skip("subject stores no ids")
+        assert set(subject.ids) <= set(ID_FORMS), f"name the forms after {sorted(ID_FORMS)}"
+        columns = sorted({column for column, _key in subject.ids.values()})
+        for column in columns:
+            lookup = Lookup(subject.table, column, frozenset({ID}), "exact")
+            hits = list(subject.connector.find([lookup]))
+            expected = [
+                key for form, (where, key) in subject.ids.items()
+                if where == column and form in ID_MATCHES
+            ]
+            assert sorted(map(_ident, _keys(hits))) == sorted(map(_ident, expected)), column
+            assert {h.value for h in hits} <= {ID}
+
+    def test_read_gives_the_rows_a_key_names_in_any_spelling(self, subject: Subject) -> None:
+        keys = list(subject.people.values())
+        found = _read(subject.connector, subject, keys)
+        assert set(found) == {_ident(k) for k in keys}
+        stored = {_ident(h.key): h.row for h in _find_emails(
+            subject.connector, subject, set(subject.people)
+        )}
+        for ident, row in found.items():
+            assert row[subject.email_column] == stored[ident][subject.email_column]
+        for key in keys:
+            for spelling in _spellings(key):
+                again = _read(subject.connector, subject, [spelling])
+                assert list(again) == [_ident(key)], f"{spelling} names the row {key}"
+        absent = {column: f"{value}999" for column, value in keys[0].items()}
+        assert _read(subject.connector, subject, [absent]) == {}
+
     # -- erasing ---------------------------------------------------------------------
+
+    @pytest.mark.parametrize("kind", ["null", "mask"])
+    def test_an_empty_cell_stays_empty(self, subject: Subject, kind: str) -> None:
+        if not type(subject.connector).capabilities.supports(kind):
+            pytest.skip(f"connector does not support {kind}")
+        if not subject.empty_cells:
+            pytest.skip("subject names no empty cell")
+        actions = [
+            ErasureAction(subject.table, key, kind, (column,), "***")  # type: ignore[arg-type]
+            for column, key in subject.empty_cells
+        ]
+        result = subject.connector.apply(actions)
+        assert (result.applied, result.unchanged) == (0, len(actions))
+        after = _read(subject.reopen(), subject, [key for _column, key in subject.empty_cells])
+        for column, key in subject.empty_cells:
+            value = after[_ident(key)][column]
+            assert is_empty(value), f"{kind} wrote {value!r} into an empty cell"
 
     @pytest.mark.parametrize("kind", ERASE_ACTIONS)
     def test_undeclared_actions_are_refused_and_change_nothing(
@@ -177,6 +322,8 @@ class ConnectorContract:
             assert _find_emails(after, subject, {target_email}) == []
         others = set(emails[1:])
         assert {h.value for h in _find_emails(after, subject, others)} == others
+        if kind == "delete":
+            assert _read(after, subject, [key]) == {}, "a deleted row must not be read"
 
         again = subject.reopen().apply([action])
         assert (again.applied, again.unchanged) == (0, 1)

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 import phonenumbers
+from stdnum import iban
+from stdnum.exceptions import ValidationError
+
+from dsr.clock import today_berlin
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MIN_PHONE_DIGITS = 6
 _SPACES = re.compile(r"\s+")
+_ISO_DAY = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
+_GERMAN_DAY = re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$")
 _TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe"})
 
 
@@ -71,3 +78,41 @@ def normalise_name(value: str) -> str:
 def normalise_id(value: str) -> str:
     """An id as text: blanks and a leading Excel-safety apostrophe removed."""
     return value.strip().lstrip("'").strip()
+
+
+def normalise_birthdate(value: str, today: date | None = None) -> str | None:
+    """ISO ``YYYY-MM-DD`` from ``YYYY-MM-DD``, ``DD.MM.YYYY`` or ``D.M.YYYY``; None if it is
+    no such date or lies after ``today`` (default: today in Berlin).
+
+    Only these forms: ``01/02/1980`` is the 1st of February in Germany and the 2nd
+    of January in the US, and a wrong birth date finds the wrong person.
+    """
+    text = value.strip()
+    match = _ISO_DAY.match(text) or _GERMAN_DAY.match(text)
+    if match is None:
+        return None
+    try:
+        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+    if day > (today or today_berlin()):
+        return None
+    return day.isoformat()
+
+
+def normalise_postcode(value: str) -> str | None:
+    """A postcode without blanks, upper case (``sw1a 1aa`` = ``SW1A1AA``); None if empty.
+
+    Not validated: dsr serves German controllers whose customers live anywhere.
+    """
+    text = "".join(value.split()).upper()
+    return text or None
+
+
+def normalise_iban(value: str) -> str | None:
+    """The compact, upper-case IBAN (python-stdnum), checksum and country length verified;
+    None if it is not a valid IBAN. Stored IBANs are compared in this form."""
+    try:
+        return str(iban.validate(value))
+    except ValidationError:
+        return None

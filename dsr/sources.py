@@ -1,16 +1,27 @@
-"""Connecting to every source once and saying what is there: `dsr sources check`.
+"""Connecting to every source once and saying what is there: `dsr sources check`; and
+the one runner every command uses to work through the sources one at a time.
 
-Each source is checked on its own: one that cannot be reached is reported with
+Each source is worked on by itself: one that cannot be reached is reported with
 its reason and the others go on, so one broken export never hides the state of
-the rest. Lookup columns (e-mail, phone, customer ids) without an index are
-named, because every access and erasure request will scan them.
+the rest. ``run_source`` and ``for_each_source`` are that rule in one place, with
+one wording of the failure (``SourceFailure``) for `sources check`, `inventory`,
+`find`, `access` and erasure alike. The wording never carries a value read from
+a source nor a password: connectors already mask their URLs, and the runner
+blanks the source's own secrets once more before the text leaves it.
+
+Lookup columns (e-mail, phone, customer ids) without an index are named, because
+every access and erasure request will scan them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from dsr.classify.names import identifier_kind
 from dsr.config.models import Config, Source
@@ -18,6 +29,139 @@ from dsr.connectors import PluginLoadError, open_connector
 from dsr.connectors.protocol import MatchMode, Table
 from dsr.errors import DsrError, Problem, UsageError, did_you_mean
 from dsr.progress import NullProgress, Progress
+
+T = TypeVar("T")
+
+UNEXPECTED = "unexpected error ({kind}); run with --debug for details"
+"""A connector bug: only the exception's type, since its text may quote a row."""
+
+_SECRET_OPTIONS = ("password", "passwd", "secret", "token", "api_key", "apikey")
+_MASK = "***"
+
+
+# -- one source failing -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    """A source a command could not use, and why, in words fit for a terminal and a log.
+
+    ``exception`` is kept only for an unexpected error (a bug), so ``--debug`` can
+    show its traceback; its text is never part of ``reason``."""
+
+    source: str
+    reason: str
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return failure_text(self.source, self.reason)
+
+
+def failure_text(source: str, reason: str) -> str:
+    """The one line every command prints for a source that failed."""
+    return f"source '{source}' failed: {reason}"
+
+
+def failure_of(source: Source, exc: BaseException) -> SourceFailure:
+    """The failure ``exc`` means for ``source``: a DsrError's problems (the source's name
+    left out, the line names it already), a plugin's load error, or for anything else
+    only the exception's type."""
+    kept: BaseException | None = None
+    if isinstance(exc, DsrError):
+        reason = "; ".join(_without_source(p, source.name) for p in exc.problems)
+    elif isinstance(exc, PluginLoadError):
+        reason = str(exc)
+    else:  # a connector bug must not hide the other sources, nor leak what it read
+        reason = UNEXPECTED.format(kind=type(exc).__name__)
+        kept = exc
+    for secret in _secrets(source):
+        reason = reason.replace(secret, _MASK)
+    return SourceFailure(source.name, reason or type(exc).__name__, kept)
+
+
+@dataclass(frozen=True)
+class SourceRun(Generic[T]):
+    """What one source's work gave: its value, or the failure; and how long it took."""
+
+    source: Source
+    value: T | None = None
+    failure: SourceFailure | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def run_source(source: Source, work: Callable[[Source], T]) -> SourceRun[T]:
+    """Run ``work(source)``; whatever goes wrong becomes the run's failure, never an
+    exception, so the caller goes on with the next source."""
+    started = time.perf_counter()
+    try:
+        value = work(source)
+    except Exception as exc:  # isolating one source from the others is the point
+        return SourceRun(source, failure=failure_of(source, exc),
+                         seconds=time.perf_counter() - started)
+    return SourceRun(source, value=value, seconds=time.perf_counter() - started)
+
+
+def for_each_source(
+    sources: Iterable[Source],
+    work: Callable[[Source], T],
+    *,
+    progress: Progress | None = None,
+    title: str | None = None,
+) -> Iterator[SourceRun[T]]:
+    """``run_source`` for each source in turn; with ``title``, one progress step per source."""
+    chosen = list(sources)
+    progress = progress or NullProgress()
+    if title is not None:
+        progress.begin(title, total=len(chosen))
+    try:
+        for source in chosen:
+            yield run_source(source, work)
+            if title is not None:
+                progress.advance()
+    finally:
+        if title is not None:
+            progress.end()
+
+
+def _secrets(source: Source) -> list[str]:
+    """The source's passwords and tokens as configured, to blank out of any message."""
+    options = source.options
+    if options is None:
+        return []
+    values = options.model_dump() if hasattr(options, "model_dump") else vars(options)
+    found: list[str] = []
+    for name, value in values.items():
+        if not isinstance(value, str) or not value:
+            continue
+        if name == "url" or name.endswith("_url"):
+            try:
+                password = make_url(value).password
+            except (ArgumentError, ValueError):
+                password = None
+            if password:
+                found.append(str(password))
+        elif any(word in name.lower() for word in _SECRET_OPTIONS) and len(value) >= 4:
+            found.append(value)
+    return sorted(set(found), key=len, reverse=True)
+
+
+def _without_source(problem: Problem, source: str) -> str:
+    """The line names the source already; keep the rest of the problem's place."""
+    where = problem.where
+    if where.source == source:
+        problem = Problem(
+            problem.message,
+            type(where)(file=where.file, line=where.line, key=where.key),
+            problem.hint,
+        )
+    return str(problem)
+
+
+# -- dsr sources check --------------------------------------------------------------------
 
 
 @dataclass
@@ -62,6 +206,13 @@ class SourceReport:
             "problems": self.problems,
         }
 
+    @property
+    def failure(self) -> SourceFailure | None:
+        """Why the source could not be checked, as every command words it."""
+        if self.ok:
+            return None
+        return SourceFailure(self.name, self.error or "", self.exception)
+
 
 def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
     """The sources named (all when none are), in dsr.yaml's order; unknown names are errors."""
@@ -80,54 +231,48 @@ def check_sources(
     config: Config, names: Sequence[str] = (), progress: Progress | None = None
 ) -> list[SourceReport]:
     """Connect to each selected source and list its tables; failures are reported, not raised."""
-    progress = progress or NullProgress()
-    sources = select_sources(config, names)
-    progress.begin("Checking sources", total=len(sources))
-    reports = []
-    for source in sources:
-        reports.append(check_source(source))
-        progress.advance()
-    progress.end()
-    return reports
+    runs = for_each_source(
+        select_sources(config, names), _inspect, progress=progress, title="Checking sources"
+    )
+    return [_report(run) for run in runs]
 
 
 def check_source(source: Source) -> SourceReport:
-    report = SourceReport(source.name, source.type, ok=False)
+    """One source's report (see ``check_sources``)."""
+    return _report(run_source(source, _inspect))
+
+
+def check_document(reports: Sequence[SourceReport]) -> dict[str, Any]:
+    """The JSON document of design.md (`sources check`)."""
+    return {"sources": [r.as_dict() for r in reports]}
+
+
+def _inspect(source: Source) -> tuple[list[TableReport], list[str]]:
+    connector = open_connector(source)
     try:
-        connector = open_connector(source)
-        try:
-            tables = [_table_report(t, connector) for t in connector.tables()]
-            report.problems = [
-                _without_source(p, source.name) if isinstance(p, Problem) else str(p)
-                for p in getattr(connector, "problems", [])
-            ]
-        finally:
-            connector.close()
-    except DsrError as exc:
-        report.error = "; ".join(_without_source(p, source.name) for p in exc.problems)
-        return report
-    except PluginLoadError as exc:
-        report.error = str(exc)
-        return report
-    except Exception as exc:  # a connector bug must not hide the other sources
-        report.error = f"unexpected error ({type(exc).__name__}); run with --debug for details"
-        report.exception = exc
-        return report
-    report.ok = True
-    report.tables = tables
-    return report
+        tables = [_table_report(t, connector) for t in connector.tables()]
+        problems = [
+            _without_source(p, source.name) if isinstance(p, Problem) else str(p)
+            for p in getattr(connector, "problems", [])
+        ]
+    finally:
+        connector.close()
+    return tables, problems
 
 
-def _without_source(problem: Problem, source: str) -> str:
-    """The report already names the source; keep the rest of the problem's place."""
-    where = problem.where
-    if where.source == source:
-        problem = Problem(
-            problem.message,
-            type(where)(file=where.file, line=where.line, key=where.key),
-            problem.hint,
+def _report(run: SourceRun[tuple[list[TableReport], list[str]]]) -> SourceReport:
+    source = run.source
+    if run.failure is not None or run.value is None:
+        failure = run.failure
+        return SourceReport(
+            source.name,
+            source.type,
+            ok=False,
+            error=failure.reason if failure else None,
+            exception=failure.exception if failure else None,
         )
-    return str(problem)
+    tables, problems = run.value
+    return SourceReport(source.name, source.type, ok=True, tables=tables, problems=problems)
 
 
 def _table_report(table: Table, connector: Any) -> TableReport:

@@ -1,23 +1,116 @@
-"""Shared fixtures: a real PostgreSQL for tests marked ``postgres``.
+"""Shared fixtures: the demo company, real PostgreSQL and MariaDB servers, the real sample data.
 
-``postgres_url`` (session) is the admin URL of a server found or started by
-``tests/pg.py``; ``postgres_db`` (function) is a fresh, empty database on it,
-dropped after the test. Without PostgreSQL, such tests skip with the reason;
-under ``CI=true`` they fail instead, so CI never passes by skipping them.
+The demo company (``dsr demo``, 40 customers, seed 42) is built once per
+session into ``demo_template``, which no test changes; ``demo`` is a fresh copy
+of it for one test and ``module_demo`` one copy shared by a module's
+module-scoped fixtures (they build on it once, e.g. run ``dsr inventory``).
+
+``postgres_url`` / ``mariadb_url`` (session) are the admin URLs of a server
+found or started by ``tests/pg.py`` / ``tests/mariadb.py``; ``postgres_db`` /
+``mariadb_db`` (function) a fresh, empty database on it, dropped after the test.
+
+Tests marked ``shared_data``, and fixtures requesting ``shared_data``, need the
+real third-party databases (``tests/shared_data.py``).
+
+Whatever is missing (a server, the sample data), the tests that need it skip
+with the reason; under ``CI=true`` they fail instead, so CI never passes by
+skipping them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-from tests import pg
+from tests import mariadb, pg, shared_data
+from tests.helpers import run
+
+DEMO_CUSTOMERS = 40
 
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """Skip the test for want of ``reason``; under CI fail it, so nothing passes by skipping."""
+    if _in_ci():
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+# --- the demo company ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company built once for the session through the CLI. Never change it: copy it."""
+    folder = tmp_path_factory.mktemp("demo-template") / "beispiel-gmbh"
+    run("demo", folder, "--customers", str(DEMO_CUSTOMERS), exit=0)
+    return folder
+
+
+def _copy_demo(template: Path, folder: Path) -> Path:
+    # copytree keeps the owner-only modes the demo writes; dsr.yaml names its files relatively.
+    shutil.copytree(template, folder)
+    return folder
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo company (no ledger yet) that this test may change."""
+    return _copy_demo(demo_template, tmp_path / "company")
+
+
+@pytest.fixture(scope="module")
+def module_demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the demo company for a module's module-scoped fixtures to build on."""
+    return _copy_demo(demo_template, tmp_path_factory.mktemp("module-demo") / "company")
+
+
+# --- the real sample databases ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def shared_data_folder() -> Path:
+    """The folder of the real sample databases; skips (fails under CI) when it is not there.
+
+    A test that requests it, directly or through another fixture, is also marked
+    ``shared_data`` at collection, so it skips before any fixture runs and
+    ``-m "not shared_data"`` leaves it out. The check here covers a fixture asked
+    for at run time (``request.getfixturevalue``), which collection cannot see.
+    """
+    reason = shared_data.missing()
+    if reason:
+        _unavailable(reason)
+    return shared_data.SHARED_DATA
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``shared_data`` what needs the sample data through a fixture, not a decorator."""
+    for item in items:
+        if "shared_data_folder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``shared_data`` runs only when the real sample databases are there.
+
+    Checked before any fixture is set up, so no server is started for a test that cannot run.
+    """
+    if item.get_closest_marker("shared_data"):
+        reason = shared_data.missing()
+        if reason:
+            _unavailable(reason)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +120,7 @@ def postgres_server() -> Iterator[pg.Postgres]:
         with pg.find_postgres() as server:
             yield server
     except pg.PostgresUnavailable as exc:
-        reason = f"no PostgreSQL for tests: {exc}"
-        if _in_ci():
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        _unavailable(f"no PostgreSQL for tests: {exc}")
 
 
 @pytest.fixture(scope="session")
@@ -50,20 +140,6 @@ def postgres_db(postgres_url: str) -> Iterator[str]:
 
 
 # --- MariaDB -------------------------------------------------------------------------------
-# Fixtures for tests marked ``mariadb``: ``mariadb_url`` (session) is the admin URL of a
-# server found or started by ``tests/mariadb.py``; ``mariadb_db`` (function) is a fresh,
-# empty database on it, dropped after the test. Without MariaDB such tests skip with the
-# reason; under ``CI=true`` they fail instead.
-
-from tests import mariadb  # noqa: E402
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "mariadb: needs a MariaDB/MySQL server "
-        "(started by tests/conftest.py when none is reachable)",
-    )
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +149,7 @@ def mariadb_server() -> Iterator[mariadb.MariaDB]:
         with mariadb.find_mariadb() as server:
             yield server
     except mariadb.MariaDBUnavailable as exc:
-        reason = f"no MariaDB for tests: {exc}"
-        if _in_ci():
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        _unavailable(f"no MariaDB for tests: {exc}")
 
 
 @pytest.fixture(scope="session")

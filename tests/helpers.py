@@ -3,7 +3,8 @@
 ``run`` calls ``dsr.cli.app.main`` in-process, exactly as the console script
 does, with stdout and stderr captured apart. When ``--json`` is among the
 arguments, stdout must be one JSON document and is parsed. On an unexpected
-exit code the assertion shows both streams.
+exit code the assertion shows both streams. ``dsr`` is ``run`` against the
+company in a folder (its ``dsr.yaml``), expecting success unless told.
 """
 
 from __future__ import annotations
@@ -67,3 +68,8 @@ def run(
     if "--json" in argv and result.stdout.strip():
         result.json = json.loads(result.stdout)
     return result
+
+
+def dsr(folder: Path, *args: str | Path, exit: int = 0) -> Result:
+    """Run ``dsr ARGS --config FOLDER/dsr.yaml`` and assert that it exits with ``exit``."""
+    return run(*args, "--config", folder / "dsr.yaml", exit=exit)

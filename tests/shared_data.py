@@ -1,7 +1,11 @@
 """The real third-party databases in ../shared/data, and how tests load them into servers.
 
-CI clones the repository with shared/ beside it; DSR_SHARED_DATA points
-elsewhere when needed. Tests copy a file before changing it.
+They are not in this repository (their licences and size), so a test that needs
+them is marked ``shared_data`` or requests the ``shared_data`` fixture
+(tests/conftest.py). The data is looked for in ``$DSR_SHARED_DATA`` if set,
+else in ``../shared/data`` beside the repository. When it is not there such
+tests skip, saying where it was looked for; under ``CI=true`` they fail, so CI
+never passes by skipping them. Tests copy a file before changing it.
 """
 
 from __future__ import annotations
@@ -11,8 +15,35 @@ import re
 from pathlib import Path
 
 _BESIDE_REPOSITORY = Path(__file__).resolve().parents[2] / "shared" / "data"
-SHARED_DATA = Path(os.environ.get("DSR_SHARED_DATA", _BESIDE_REPOSITORY))
+SHARED_DATA = Path(os.environ.get("DSR_SHARED_DATA") or _BESIDE_REPOSITORY)
 CHINOOK_SQLITE = SHARED_DATA / "chinook" / "chinook.sqlite"
+
+# Every file of the folder some test reads: a folder with one of them missing is
+# reported as such up front, not as a FileNotFoundError in the middle of a test.
+FILES = (
+    "chinook/chinook.sqlite",
+    "chinook/chinook_postgresql.sql",
+    "northwind/northwind.sqlite",
+    "sakila/sakila.sqlite",
+    "sql-murder-mystery/sql-murder-mystery.sqlite",
+)
+
+
+def missing() -> str | None:
+    """Why the tests cannot use the data (one line naming where it was looked for), or None."""
+    where = f"$DSR_SHARED_DATA={SHARED_DATA}" if os.environ.get("DSR_SHARED_DATA") else SHARED_DATA
+    if not SHARED_DATA.is_dir():
+        return (
+            f"real sample databases not found at {where}; "
+            "set DSR_SHARED_DATA to the folder holding chinook/, northwind/, ..."
+        )
+    absent = [name for name in FILES if not (SHARED_DATA / name).is_file()]
+    if absent:
+        return (
+            f"real sample databases incomplete at {where}: missing {', '.join(absent)}; "
+            "set DSR_SHARED_DATA to a complete copy"
+        )
+    return None
 
 
 def load_chinook_into_postgres(libpq_url: str) -> None:

@@ -379,7 +379,7 @@ def test_a_sampling_failure_leaves_names_to_decide(tmp_path: Path) -> None:
 # -- Chinook, with no configuration at all ----------------------------------------------------
 
 
-@pytest.mark.skipif(not CHINOOK_SQLITE.exists(), reason="../shared/data is not beside the repo")
+@pytest.mark.shared_data
 def test_chinook_classifies_without_any_configuration(tmp_path: Path) -> None:
     url = f"sqlite:///{CHINOOK_SQLITE}"
     tables = classify(write_config(tmp_path, f"  chinook: {{type: sql, url: '{url}'}}\n"))

@@ -7,34 +7,12 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 import sqlite3
 import stat
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from dsr.demo import build_demo
-from tests.helpers import Result, run
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    build_demo(folder, customers=40)
-    return folder
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "company"
-    shutil.copytree(demo_template, folder)
-    return folder
-
-
-def dsr(folder: Path, *args: str, exit: int = 0) -> Result:
-    return run(*args, "--config", folder / "dsr.yaml", exit=exit)
+from tests.helpers import dsr
 
 
 def new(folder: Path, email: str, *extra: str) -> str:

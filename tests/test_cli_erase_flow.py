@@ -20,16 +20,11 @@ from typing import Any
 
 import pytest
 
-from dsr.demo import build_demo
-from tests.helpers import Result, run
+from tests.helpers import dsr
 from tests.shared_data import CHINOOK_SQLITE
 
 RECEIVED = "2026-11-10"
 KATHARINA = ("katharina.weiss@example.com", "k.weiss@example.net")
-
-
-def dsr(folder: Path, *args: str, exit: int = 0) -> Result:
-    return run(*args, "--config", folder / "dsr.yaml", exit=exit)
 
 
 def erase_all_the_way(folder: Path, *identifiers: str, language: str = "de") -> dict[str, Any]:
@@ -77,9 +72,9 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder = tmp_path_factory.mktemp("flow") / "company"
-    build_demo(folder, customers=40)
+def demo(module_demo: Path) -> Iterator[Demo]:
+    """The demo company after Katharina's and Petra's erasures (overrides conftest's demo)."""
+    folder = module_demo
     katharina = erase_all_the_way(folder, "--email", KATHARINA[0], "--name", "Katharina Weiß")
     petra = erase_all_the_way(folder, "--email", "petra.klein@example.org",
                               "--name", "Petra Klein")
@@ -178,6 +173,7 @@ def test_the_terminal_shows_what_verify_found(demo: Demo) -> None:
 # -- Chinook --------------------------------------------------------------------------------------
 
 
+@pytest.mark.shared_data
 def test_chinook_customer_2_every_other_row_untouched(tmp_path: Path) -> None:
     db_path = tmp_path / "chinook.sqlite"
     shutil.copy(CHINOOK_SQLITE, db_path)

@@ -19,10 +19,9 @@ from typing import Any
 
 import pytest
 
-from dsr.demo import build_demo
 from dsr.requests.lifecycle import today_berlin
 from tests import pg
-from tests.helpers import Result, run
+from tests.helpers import Result, dsr
 from tests.shared_data import CHINOOK_SQLITE, load_chinook_into_postgres
 
 DESIGN_KEYS = {"source", "table", "key", "action", "columns", "reason", "until"}
@@ -30,10 +29,6 @@ ACTIONS = {"delete", "anonymise", "keep", "redact", "processor_task"}
 BASIS = "§ 147 Abs. 1 Nr. 4 AO, § 257 Abs. 1 Nr. 4 HGB, § 14b UStG"
 RECEIVED = "2026-11-10"
 DUE = date(2026, 12, 10)  # one month after RECEIVED (Art. 12(3))
-
-
-def dsr(folder: Path, *args: str, exit: int = 0) -> Result:
-    return run(*args, "--config", folder / "dsr.yaml", exit=exit)
 
 
 def new_request(folder: Path, *identifiers: str, kind: str = "erasure") -> str:
@@ -132,9 +127,8 @@ class Planned:
 
 
 @pytest.fixture(scope="module")
-def planned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planned]:
-    folder = tmp_path_factory.mktemp("erase") / "company"
-    build_demo(folder, customers=40)
+def planned(module_demo: Path) -> Iterator[Planned]:
+    folder = module_demo
     data = {name: fingerprint(folder / name) for name in ("data", "exports")}
     ids = {
         "katharina": new_request(
@@ -535,7 +529,7 @@ def chinook_config(folder: Path, url: str, *, invoice: str, retention: bool = Tr
 
 
 @pytest.fixture
-def chinook(tmp_path: Path) -> Path:
+def chinook(tmp_path: Path, shared_data_folder: Path) -> Path:
     shutil.copy(CHINOOK_SQLITE, tmp_path / "chinook.sqlite")
     return tmp_path
 
@@ -607,6 +601,7 @@ def test_chinook_employee_keeps_the_customers_they_support(chinook: Path) -> Non
 
 
 @pytest.mark.postgres
+@pytest.mark.shared_data
 def test_chinook_plan_on_postgresql(tmp_path: Path, postgres_db: str) -> None:
     load_chinook_into_postgres(pg.libpq_url(postgres_db))
     chinook_config(tmp_path, postgres_db, invoice="invoice")

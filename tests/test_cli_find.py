@@ -12,20 +12,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from dsr.demo import build_demo
 from tests.helpers import run
 from tests.shared_data import CHINOOK_SQLITE
 
 JUERGEN = "juergen.mueller@example.com"
 PETRA = "petra.klein@example.org"
 LENA = "lena.vogel@example.net"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("find") / "beispiel"
-    build_demo(folder, customers=40)
-    return folder
 
 
 def find(demo: Path, *args: str, exit: int = 0) -> dict[str, Any]:
@@ -152,16 +144,17 @@ def test_usage_errors_name_the_option_not_the_value(demo: Path) -> None:
     result = run("find", "--email", "not-an-address", exit=2, cwd=demo)
     assert "--email" in result.stderr and "not-an-address" not in result.stderr
     run("find", "--id", "shop", exit=2, cwd=demo)
-    run("find", "--birthdate", "23.05.1978", "--name", "X Y", exit=2, cwd=demo)
+    # DD.MM.YYYY is a birth date (as in `request new`); 23/05/1978 is ambiguous and refused.
+    result = run("find", "--birthdate", "23/05/1978", "--name", "X Y", exit=2, cwd=demo)
+    assert "--birthdate" in result.stderr and "23/05/1978" not in result.stderr
 
 
 def test_help_has_an_example() -> None:
     assert "Example: dsr find" in run("find", "--help", exit=0).stdout
 
 
+@pytest.mark.shared_data
 def test_chinook_customer_2_without_her_support_rep(tmp_path: Path) -> None:
-    if not CHINOOK_SQLITE.is_file():
-        pytest.skip("Chinook is not in the shared data")
     database = tmp_path / "chinook.sqlite"
     shutil.copyfile(CHINOOK_SQLITE, database)
     (tmp_path / "dsr.yaml").write_text(

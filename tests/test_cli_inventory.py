@@ -24,7 +24,6 @@ from openpyxl import load_workbook
 from dsr.classify.result import ColumnClassification, TableClassification
 from dsr.config.load import load_config
 from dsr.connectors import open_connector
-from dsr.demo import build_demo
 from dsr.inventory.document import build_document
 from dsr.inventory.people import person_tables, read_people
 from dsr.inventory.render import render_text, write_inventory
@@ -177,24 +176,17 @@ def scan_by_hand(config: Any) -> list[SourceScan]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("inventory") / "beispiel"
-    build_demo(folder, customers=60)
-    return folder
+def hand_scans(module_demo: Path) -> list[SourceScan]:
+    return scan_by_hand(load_config(module_demo / "dsr.yaml", strict=False))
 
 
 @pytest.fixture(scope="module")
-def hand_scans(demo: Path) -> list[SourceScan]:
-    return scan_by_hand(load_config(demo / "dsr.yaml", strict=False))
-
-
-@pytest.fixture(scope="module")
-def cli_run(demo: Path) -> dict[str, Any]:
+def cli_run(module_demo: Path) -> dict[str, Any]:
     """`dsr inventory` on the demo, once per language, into one folder; the JSON documents."""
-    out = demo / "inventory"
+    out = module_demo / "inventory"
     documents = {}
     for language in ("de", "en"):
-        result = run("inventory", "--language", language, "--json", exit=0, cwd=demo)
+        result = run("inventory", "--language", language, "--json", exit=0, cwd=module_demo)
         documents[language] = result.json
         assert result.stderr.count("wrote ") == 4, result.stderr
     documents["folder"] = out

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from dsr.clock import today_berlin
 from dsr.ledger import Request, append_event, open_ledger
-from dsr.requests.report import BERLIN, build_report, chart_layout
+from dsr.requests.report import build_report, chart_layout
 from tests.helpers import run
 from tests.test_cli_inventory import _chromium, _headless
 
@@ -214,7 +215,7 @@ def test_terminal_summary(company: Path) -> None:
     table = out[: out.index("2024-01-01 to 2024-04-30:")]
     assert all(len(line.rstrip()) <= 80 for line in table.splitlines())  # fits a terminal
     # the report is named by the day in Berlin, which is not the UTC day around midnight
-    today = datetime.now(BERLIN).date()
+    today = today_berlin()
     written = company / "reports" / f"requests-{today.isoformat()}-de.html"
     assert f"wrote {written}" in out.replace("\n", "")
     assert stat.S_IMODE(written.stat().st_mode) == 0o600

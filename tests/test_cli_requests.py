@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import stat
 import subprocess
@@ -23,28 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from dsr.demo import build_demo
 from dsr.requests.lifecycle import today_berlin
-from tests.helpers import Result, run
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    build_demo(folder, customers=20)
-    return folder
-
-
-@pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the demo company with no ledger yet."""
-    folder = tmp_path / "company"
-    shutil.copytree(demo_template, folder)
-    return folder
-
-
-def dsr(folder: Path, *args: str, exit: int = 0) -> Result:
-    return run(*args, "--config", folder / "dsr.yaml", exit=exit)
+from tests.helpers import Result, dsr, run
 
 
 def new(folder: Path, *args: str, exit: int = 0) -> Result:

@@ -8,17 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dsr.demo import build_demo
 from tests import pg
 from tests.helpers import run
 from tests.shared_data import SHARED_DATA, load_chinook_into_postgres
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "beispiel"
-    build_demo(folder, customers=40)
-    return folder
 
 
 def sqlite_counts(path: Path) -> dict[str, int]:
@@ -64,6 +56,7 @@ def config_for(folder: Path, sources: str) -> Path:
     return path
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize(
     "database",
     [
@@ -84,6 +77,7 @@ def test_real_sqlite_databases_every_table_with_exact_rows(tmp_path: Path, datab
     assert all(t["rows_exact"] for t in tables.values())
 
 
+@pytest.mark.shared_data
 def test_chinook_in_postgresql(tmp_path: Path, postgres_db: str) -> None:
     load_chinook_into_postgres(pg.libpq_url(postgres_db))
     config = config_for(tmp_path, f"  chinook: {{type: sql, url: '{postgres_db}'}}\n")

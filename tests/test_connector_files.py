@@ -34,7 +34,8 @@ from dsr.connectors.files.spreadsheet import (
     find_header,
 )
 from dsr.connectors.protocol import ErasureAction, Lookup
-from dsr.connectors.testing import ConnectorContract, Subject
+from dsr.connectors.rows import matches
+from dsr.connectors.testing import ID_FORMS, PHONE_FORMS, ConnectorContract, Subject
 from dsr.errors import SourceError
 
 HEADER = ["E-Mail", "Name", "Telefon", "Bemerkung"]
@@ -57,6 +58,26 @@ def _people_keys(key: Any) -> dict[str, dict[str, Any]]:
     return {row[0].lower(): key(i) for i, row in enumerate(PEOPLE)}
 
 
+CONTRACT_HEADER = [*HEADER, "Kundennr"]
+"""The conformance suite's table: the people, then rows holding its phone and id forms."""
+TEXT_IDS = ("text", "padded", "longer")
+"""The id forms a CSV can hold (every cell is text)."""
+TYPED_IDS = ("int", "text", "float", "padded", "longer")
+"""The id forms a workbook or Parquet file can hold."""
+
+
+def contract_rows(id_forms: tuple[str, ...]) -> list[list[Any]]:
+    """PEOPLE with an empty Kundennr, then one row per phone form and per id form.
+
+    Row ``len(PEOPLE) + i`` (0-based) holds ``PHONE_FORMS[i]``, the rows after them the
+    id forms in the order given; ``contract_subject`` keys them the same way.
+    """
+    rows: list[list[Any]] = [[*person, ""] for person in PEOPLE]
+    rows += [["", f"Telefon {i + 1}", phone, "", ""] for i, phone in enumerate(PHONE_FORMS)]
+    rows += [["", f"Kunde {form}", "", "", ID_FORMS[form]] for form in id_forms]
+    return rows
+
+
 def _subject(connector: Any, reopen: Any, table: str, key: Any) -> Subject:
     return Subject(
         connector=connector,
@@ -68,6 +89,21 @@ def _subject(connector: Any, reopen: Any, table: str, key: Any) -> Subject:
         mention=MENTION,
         mention_key=key(3),
     )
+
+
+def contract_subject(
+    connector: Any, reopen: Any, table: str, key: Any, id_forms: tuple[str, ...]
+) -> Subject:
+    """``_subject`` over ``contract_rows(id_forms)``: with phones, ids and empty cells
+    (Claire's phone is an empty string, Anna's Kundennr holds nothing)."""
+    subject = _subject(connector, reopen, table, key)
+    first_phone = len(PEOPLE)
+    first_id = first_phone + len(PHONE_FORMS)
+    subject.phone_column = "Telefon"
+    subject.phones = {phone: key(first_phone + i) for i, phone in enumerate(PHONE_FORMS)}
+    subject.ids = {form: ("Kundennr", key(first_id + i)) for i, form in enumerate(id_forms)}
+    subject.empty_cells = [("Telefon", key(2)), ("Kundennr", key(0))]
+    return subject
 
 
 # -- fixtures: real files ------------------------------------------------------------
@@ -95,9 +131,10 @@ def write_csv(
     return data
 
 
-def write_xlsx(path: Path, *, title: bool = False) -> None:
+def write_xlsx(path: Path, *, title: bool = False, extra: list[list[Any]] | None = None) -> None:
     """People on sheet ``Kontakte`` (a title row above the header when ``title``), plus a
-    second sheet, a bold header, a number format and a column width."""
+    second sheet, a bold header, a number format and a column width. ``extra`` rows
+    (cells for HEADER and then Kundennr) follow the people, with a Kundennr column."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Kontakte"
@@ -105,13 +142,15 @@ def write_xlsx(path: Path, *, title: bool = False) -> None:
         sheet.append(["Kontaktliste – Stand 01.03.2025"])
         sheet["A1"].font = Font(bold=True, size=14)
         sheet.append([])
-    sheet.append([*HEADER, "Betrag"])
+    sheet.append([*HEADER, "Betrag", *(["Kundennr"] if extra is not None else [])])
     header = sheet.max_row
     for cell in sheet[header]:
         cell.font = Font(bold=True)
     for index, row in enumerate(PEOPLE):
         sheet.append([*row, 10.5 * (index + 1)])
         sheet.cell(row=sheet.max_row, column=5).number_format = "#,##0.00 €"
+    for row in extra or []:
+        sheet.append([*(None if v == "" else v for v in row[:4]), None, row[4] or None])
     sheet.column_dimensions["A"].width = 34
     other = book.create_sheet("Notizen")
     other.append(["Thema", "Text"])
@@ -149,9 +188,11 @@ def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> None:
     document.save(str(path))
 
 
-def write_parquet(path: Path, rows: list[list[Any]], header: list[str]) -> None:
+def write_parquet(
+    path: Path, rows: list[list[Any]], header: list[str], types: dict[str, str] | None = None
+) -> None:
     con = duckdb.connect()
-    columns = ", ".join(f'"{h}" VARCHAR' for h in header)
+    columns = ", ".join(f'"{h}" {(types or {}).get(h, "VARCHAR")}' for h in header)
     con.execute(f"CREATE TABLE t ({columns})")
     con.executemany(f"INSERT INTO t VALUES ({', '.join('?' for _ in header)})", rows)
     con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
@@ -169,12 +210,13 @@ class TestCsvUtf8BomContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
         path = tmp_path / "signups.csv"
-        write_csv(path, [HEADER, *PEOPLE], bom=True)
-        return _subject(
+        write_csv(path, [CONTRACT_HEADER, *contract_rows(TEXT_IDS)], bom=True)
+        return contract_subject(
             csv_source(path),
             lambda: csv_source(path),
             "signups",
             lambda i: {"file": "signups.csv", "row": i + 2},
+            TEXT_IDS,
         )
 
 
@@ -182,12 +224,14 @@ class TestCsvCp1252SemicolonContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
         path = tmp_path / "anmeldungen.csv"
-        write_csv(path, [HEADER, *PEOPLE], encoding="cp1252", delimiter=";")
-        return _subject(
+        rows = [CONTRACT_HEADER, *contract_rows(TEXT_IDS)]
+        write_csv(path, rows, encoding="cp1252", delimiter=";")
+        return contract_subject(
             csv_source(path),
             lambda: csv_source(path),
             "anmeldungen",
             lambda i: {"file": "anmeldungen.csv", "row": i + 2},
+            TEXT_IDS,
         )
 
 
@@ -196,12 +240,14 @@ class TestCsvFolderContract(ConnectorContract):
     def subject(self, tmp_path: Path) -> Subject:
         (tmp_path / "2025").mkdir()
         write_csv(tmp_path / "2024.csv", [HEADER, ["x@example.org", "X", "", ""]])
-        write_csv(tmp_path / "2025" / "signups.csv", [HEADER, *PEOPLE], delimiter=";")
-        return _subject(
+        rows = [CONTRACT_HEADER, *contract_rows(TEXT_IDS)]
+        write_csv(tmp_path / "2025" / "signups.csv", rows, delimiter=";")
+        return contract_subject(
             csv_source(tmp_path),
             lambda: csv_source(tmp_path),
             "2025/signups",
             lambda i: {"file": "2025/signups.csv", "row": i + 2},
+            TEXT_IDS,
         )
 
 
@@ -209,16 +255,17 @@ class TestXlsxContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
         path = tmp_path / "kontakte.xlsx"
-        write_xlsx(path, title=True)
+        write_xlsx(path, title=True, extra=contract_rows(TYPED_IDS)[len(PEOPLE) :])
 
         def open_() -> XlsxConnector:
             return XlsxConnector("kontakte", SpreadsheetOptions(path=path))
 
-        return _subject(
+        return contract_subject(
             open_(),
             open_,
             "Kontakte",
             lambda i: {"file": "kontakte.xlsx", "sheet": "Kontakte", "row": i + 4},
+            TYPED_IDS,
         )
 
 
@@ -247,33 +294,50 @@ class TestOdsContract(ConnectorContract):
             path,
             {
                 "Notizen": [["Thema", "Text"], ["Messe", "Stand 12"]],
-                "Kontakte": [["Kontaktliste"], [], [], HEADER, *PEOPLE],
+                "Kontakte": [
+                    ["Kontaktliste"], [], [], CONTRACT_HEADER, *contract_rows(TYPED_IDS)
+                ],
             },
         )
 
         def open_() -> OdsConnector:
             return OdsConnector("kontakte", SpreadsheetOptions(path=path))
 
-        return _subject(
+        return contract_subject(
             open_(),
             open_,
             "Kontakte",
             lambda i: {"file": "kontakte.ods", "sheet": "Kontakte", "row": i + 5},
+            TYPED_IDS,
         )
 
 
 class TestParquetContract(ConnectorContract):
+    """Parquet columns are typed: the text ids stay in Kundennr, 17 is also stored in an
+    integer column and 17.0 in a double column, and the empty Kundennr cells are NULL."""
+
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
         path = tmp_path / "kontakte.parquet"
-        write_parquet(path, PEOPLE, HEADER)
+        rows = contract_rows(("text", "padded", "longer"))
+        header = [*CONTRACT_HEADER, "Nummer", "Wert"]
+        table = [[*r[:4], r[4] if r[4] != "" else None, None, None] for r in rows]
+        table += [["", "Kunde int", "", "", None, 17, None]]
+        table += [["", "Kunde float", "", "", None, None, 17.0]]
+        write_parquet(path, table, header, {"Nummer": "BIGINT", "Wert": "DOUBLE"})
 
         def open_() -> ParquetConnector:
             return ParquetConnector("lake", ParquetOptions(path=path))
 
-        return _subject(
-            open_(), open_, "kontakte", lambda i: {"file": "kontakte.parquet", "row": i + 1}
+        def key(i: int) -> dict[str, Any]:
+            return {"file": "kontakte.parquet", "row": i + 1}
+
+        subject = contract_subject(
+            open_(), open_, "kontakte", key, ("text", "padded", "longer")
         )
+        subject.ids["int"] = ("Nummer", key(len(rows)))
+        subject.ids["float"] = ("Wert", key(len(rows) + 1))
+        return subject
 
 
 # -- CSV as it really arrives --------------------------------------------------------
@@ -589,14 +653,6 @@ def test_unknown_column_in_a_batch_writes_nothing(tmp_path: Path) -> None:
 # -- the demo company's files, when the demo builder is there ------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build = pytest.importorskip("dsr.demo").build_demo
-    target = tmp_path_factory.mktemp("demo")
-    build(target, customers=60)
-    return target
-
-
 def test_demo_event_signups_read_as_german_excel_csv(demo: Path) -> None:
     connector = csv_source(demo / "data" / "event-signups.csv")
     (table,) = connector.tables()
@@ -649,6 +705,45 @@ def test_parquet_lookup_modes_run_in_duckdb(tmp_path: Path) -> None:
         ("Telefon", "89555123", 4),
     ]
     assert hits[0].row["Name"] in {p[1] for p in PEOPLE}
+
+
+def test_parquet_finds_exactly_what_the_shared_matcher_finds(tmp_path: Path) -> None:
+    """DuckDB selects the rows; its text of a double 17.0 or a decimal 17.00 must read 17,
+    as the shared definition (and a spreadsheet) reads them."""
+    path = tmp_path / "werte.parquet"
+    texts = [
+        "Anna@X.de", " anna@x.de", "JÜRGEN@MÜLLER.DE", "0171_2345678", "0171 2345678 (mobil)",
+        "Herr MÜLLER rief an", "17", " 17 ", "170", "17.0", None,
+    ]  # fmt: skip
+    numbers = [17, 170, None]
+    floats = [17.0, 17.5, 1712345678.0, None]
+    decimals = ["17.00", "17.50", None]
+    rows = [
+        [t, numbers[i % 3], floats[i % 4], decimals[i % 3]] for i, t in enumerate(texts)
+    ]
+    types = {"num": "BIGINT", "flt": "DOUBLE", "dec": "DECIMAL(10,2)"}
+    write_parquet(path, rows, ["txt", "num", "flt", "dec"], types)
+    connector = ParquetConnector("lake", ParquetOptions(path=path))
+    stored = connector.sample("werte", 100)
+    lookups = [
+        ("txt", "casefold", {"anna@x.de", "jürgen@müller.de"}),
+        ("txt", "exact", {"17", "Anna@X.de"}),
+        ("txt", "digits", {"1712345678"}),
+        ("txt", "contains", {"müller"}),
+        ("num", "exact", {"17", "17.0"}),
+        ("flt", "exact", {"17", "17.5", "17.0"}),
+        ("flt", "digits", {"1712345678"}),
+        ("dec", "exact", {"17", "17.5", "17.50"}),
+    ]
+    for column, mode, values in lookups:
+        lookup = Lookup("werte", column, frozenset(values), mode)  # type: ignore[arg-type]
+        got = sorted((h.key["row"], h.value) for h in connector.find([lookup]))
+        expected = sorted(
+            (number, value)
+            for number, row in enumerate(stored, start=1)
+            for value in matches(mode, row[column], frozenset(values))  # type: ignore[arg-type]
+        )
+        assert got == expected and expected, (column, mode)
 
 
 def test_parquet_mask_needs_a_text_column(tmp_path: Path) -> None:

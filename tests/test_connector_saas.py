@@ -32,7 +32,7 @@ from dsr.connectors.saas import (
     ZendeskConnector,
 )
 from dsr.connectors.saas.export import ExportConnector
-from dsr.connectors.testing import ConnectorContract, Subject
+from dsr.connectors.testing import ID_FORMS, PHONE_FORMS, ConnectorContract, Subject
 from dsr.errors import SourceError
 
 # -- writing fixtures ----------------------------------------------------------------------
@@ -102,6 +102,20 @@ def subject(
     make: Callable[[], Connector], table: str, column: str, people: dict[str, Any], **text: Any
 ) -> Subject:
     return Subject(make(), make, table, column, people, **text)
+
+
+TEXT_IDS = ("text", "padded", "longer")
+"""The conformance suite's id forms a CSV export can hold (every cell is text)."""
+TYPED_IDS = tuple(ID_FORMS)
+"""... and those a JSON export can hold."""
+
+
+def phone_rows(column: str, key_column: str | None, first: int) -> list[dict[str, Any]]:
+    """One record per phone form of the conformance suite, with ids ``first``, ``first+1``..."""
+    return [
+        {column: phone, **({key_column: str(first + i)} if key_column else {})}
+        for i, phone in enumerate(PHONE_FORMS)
+    ]
 
 
 # -- Zendesk -------------------------------------------------------------------------------
@@ -264,6 +278,15 @@ class TestZendeskContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
         folder = zendesk_export(tmp_path / "zendesk")
+        phones = {phone: 700 + i for i, phone in enumerate(PHONE_FORMS)}
+        ids = {form: 800 + i for i, form in enumerate(TYPED_IDS)}
+        extra = [zd_user(uid, f"Telefon {uid}", None, phone=p) for p, uid in phones.items()]
+        extra += [
+            zd_user(uid, f"Kunde {uid}", None, external_id=ID_FORMS[form])
+            for form, uid in ids.items()
+        ]
+        users = folder / "users.json"
+        users.write_bytes(users.read_bytes() + ndjson(extra))
         return subject(
             lambda: connect(ZendeskConnector, folder),
             "users",
@@ -276,6 +299,9 @@ class TestZendeskContract(ConnectorContract):
             text_column="notes",
             mention="Kochkurs",
             mention_key={"id": 382},
+            phone_column="phone",
+            phones={phone: {"id": uid} for phone, uid in phones.items()},
+            ids={form: ("external_id", {"id": uid}) for form, uid in ids.items()},
         )
 
 
@@ -394,15 +420,22 @@ HUBSPOT_PEOPLE = [
 ]  # fmt: skip
 
 
-def hubspot_file(folder: Path, header: Sequence[str] = HUBSPOT_DEFAULT, bom: bool = False) -> Path:
+def hubspot_file(
+    folder: Path,
+    header: Sequence[str] = HUBSPOT_DEFAULT,
+    bom: bool = False,
+    extra: Sequence[Mapping[str, str]] = (),
+) -> Path:
     name = "hubspot-crm-exports-all-contacts-2026-08-05.csv"
-    return write(folder / name, csv_bytes(header, HUBSPOT_PEOPLE, quote_all=True, bom=bom))
+    people = [*HUBSPOT_PEOPLE, *extra]
+    return write(folder / name, csv_bytes(header, people, quote_all=True, bom=bom))
 
 
 class TestHubSpotContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
-        path = hubspot_file(tmp_path)
+        phones = phone_rows("Phone Number", "Record ID", 201)
+        path = hubspot_file(tmp_path, extra=phones)
         return subject(
             lambda: connect(HubSpotConnector, path),
             "contacts",
@@ -412,6 +445,8 @@ class TestHubSpotContract(ConnectorContract):
                 "sabine.hoffmann@example.com": {"id": "102"},
                 "lena.vogel@example.net": {"id": "103"},
             },
+            phone_column="Phone Number",
+            phones={r["Phone Number"]: {"id": r["Record ID"]} for r in phones},
         )
 
 
@@ -544,7 +579,11 @@ class TestMailchimpContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
         anna = mc_member("anna.schmidt@example.com", "Anna", "Schmidt", "200012000")
-        people = {**MC_MEMBERS, "subscribed": [*MC_MEMBERS["subscribed"], anna]}
+        phones = [
+            mc_member("", "Telefon", str(i), str(200020000 + i), **{"Phone Number": phone})
+            for i, phone in enumerate(PHONE_FORMS)
+        ]
+        people = {**MC_MEMBERS, "subscribed": [*MC_MEMBERS["subscribed"], anna, *phones]}
         path = mailchimp_zip(tmp_path, people=people)
         file = "subscribed_email_audience_export_a3f9c2e7b1.csv"
         return subject(
@@ -559,6 +598,8 @@ class TestMailchimpContract(ConnectorContract):
             text_column="NOTES",
             mention="Kochkurs",
             mention_key={"file": file, "row": 3},
+            phone_column="Phone Number",
+            phones={phone: {"file": file, "row": 5 + i} for i, phone in enumerate(PHONE_FORMS)},
         )
 
 
@@ -652,15 +693,18 @@ SHOPIFY_PEOPLE = [
 ]  # fmt: skip
 
 
-def shopify_file(folder: Path, header: Sequence[str] = SHOPIFY_CURRENT) -> Path:
-    rows = [{k: v for k, v in r.items() if k in header} for r in SHOPIFY_PEOPLE]
+def shopify_file(
+    folder: Path, header: Sequence[str] = SHOPIFY_CURRENT, extra: Sequence[dict[str, str]] = ()
+) -> Path:
+    rows = [{k: v for k, v in r.items() if k in header} for r in [*SHOPIFY_PEOPLE, *extra]]
     return write(folder / "customers_export.csv", csv_bytes(header, rows))
 
 
 class TestShopifyContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
-        path = shopify_file(tmp_path)
+        phones = phone_rows("Phone", "Customer ID", 7022551234600)
+        path = shopify_file(tmp_path, extra=phones)
         return subject(
             lambda: connect(ShopifyConnector, path),
             "customers",
@@ -673,6 +717,8 @@ class TestShopifyContract(ConnectorContract):
             text_column="Note",
             mention="vormittags",
             mention_key={"id": "7022551234567"},
+            phone_column="Phone",
+            phones={r["Phone"]: {"id": r["Customer ID"]} for r in phones},
         )
 
 
@@ -816,15 +862,23 @@ SF_FOOTER = (
 )
 
 
-def salesforce_report(folder: Path, header: Sequence[str] = SF_CONTACT_REPORT) -> Path:
-    body = csv_bytes(header, SF_CONTACTS, quote_all=True).decode("utf-8")
+def salesforce_report(
+    folder: Path,
+    header: Sequence[str] = SF_CONTACT_REPORT,
+    extra: Sequence[Mapping[str, str]] = (),
+) -> Path:
+    body = csv_bytes(header, [*SF_CONTACTS, *extra], quote_all=True).decode("utf-8")
     return write(folder / "report1754380800000.csv", body + SF_FOOTER)
 
 
 class TestSalesforceContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
-        path = salesforce_report(tmp_path)
+        phones = [
+            {"Mobile": phone, "Contact ID": f"0035g00000Tel0{i}"}
+            for i, phone in enumerate(PHONE_FORMS)
+        ]
+        path = salesforce_report(tmp_path, extra=phones)
         return subject(
             lambda: connect(SalesforceConnector, path),
             "contacts",
@@ -837,6 +891,8 @@ class TestSalesforceContract(ConnectorContract):
             text_column="Mailing Street",
             mention="Hinterhaus",
             mention_key={"id": "0035g00000AbCdE"},
+            phone_column="Mobile",
+            phones={r["Mobile"]: {"id": r["Contact ID"]} for r in phones},
         )
 
 
@@ -936,7 +992,10 @@ def intercom_rows(api: bool) -> list[dict[str, str]]:
 class TestIntercomContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
-        path = write(tmp_path / "users.csv", csv_bytes(INTERCOM_DISPLAY, intercom_rows(False)))
+        phones = phone_rows("Phone", None, 0)
+        ids = [{"Name": f"Kunde {form}", "User ID": ID_FORMS[form]} for form in TEXT_IDS]
+        rows = [*intercom_rows(False), *phones, *ids]
+        path = write(tmp_path / "users.csv", csv_bytes(INTERCOM_DISPLAY, rows))
         return subject(
             lambda: connect(IntercomConnector, path),
             "contacts",
@@ -945,6 +1004,12 @@ class TestIntercomContract(ConnectorContract):
                 "juergen.mueller@example.com": {"file": "users.csv", "row": 2},
                 "lena.vogel@example.net": {"file": "users.csv", "row": 3},
                 "oliver.bennett@example.net": {"file": "users.csv", "row": 4},
+            },
+            phone_column="Phone",
+            phones={p: {"file": "users.csv", "row": 5 + i} for i, p in enumerate(PHONE_FORMS)},
+            ids={
+                form: ("User ID", {"file": "users.csv", "row": 8 + i})
+                for i, form in enumerate(TEXT_IDS)
             },
         )
 
@@ -978,19 +1043,29 @@ JSON_PEOPLE = [
 class TestJsonContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
-        path = write(tmp_path / "people.ndjson", ndjson(JSON_PEOPLE))
+        phones = [{"name": f"Telefon {i}", "phone": p} for i, p in enumerate(PHONE_FORMS)]
+        ids = [{"name": f"Kunde {form}", "customer_no": ID_FORMS[form]} for form in TYPED_IDS]
+        path = write(tmp_path / "people.ndjson", ndjson([*JSON_PEOPLE, *phones, *ids]))
+
+        def row(number: int) -> dict[str, Any]:
+            return {"file": "people.ndjson", "row": number}
+
+        first_id = len(JSON_PEOPLE) + len(phones) + 1
         return subject(
             lambda: connect(JsonConnector, path),
             "people",
             "email",
             {
-                "juergen.mueller@example.com": {"file": "people.ndjson", "row": 1},
-                "lena.vogel@example.net": {"file": "people.ndjson", "row": 2},
-                "oliver.bennett@example.net": {"file": "people.ndjson", "row": 3},
+                "juergen.mueller@example.com": row(1),
+                "lena.vogel@example.net": row(2),
+                "oliver.bennett@example.net": row(3),
             },
             text_column="note",
             mention="Kochkurs",
-            mention_key={"file": "people.ndjson", "row": 1},
+            mention_key=row(1),
+            phone_column="phone",
+            phones={p: row(len(JSON_PEOPLE) + 1 + i) for i, p in enumerate(PHONE_FORMS)},
+            ids={form: ("customer_no", row(first_id + i)) for i, form in enumerate(TYPED_IDS)},
         )
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from dsr.connectors.protocol import ErasureAction, ForeignKey, Lookup
+from dsr.connectors.rows import matches, read_rows, row_id
 from dsr.connectors.sql import SqlConnector, SqlOptions, engine_url
-from dsr.connectors.testing import ConnectorContract, Subject
+from dsr.connectors.testing import ID_FORMS, PHONE_FORMS, ConnectorContract, Subject
 from dsr.errors import SourceError
 from tests import mariadb, pg
 from tests.shared_data import SHARED_DATA, load_chinook_into_postgres
@@ -117,8 +119,31 @@ ORDERS = [
 ]
 
 
-def build_people(url: str, *, lower_index: bool = False, plain_index: bool = False) -> None:
+HARD_PHONES = {phone: 5 + i for i, phone in enumerate(PHONE_FORMS)}
+"""The conformance suite's phone forms, by the id of the row holding each."""
+HARD_IDS = {"int": ("num", 8), "text": ("code", 9), "float": ("amount", 10),
+            "padded": ("code", 11), "longer": ("code", 12)}  # fmt: skip
+"""The suite's id forms: column and row id (an integer, a text and a float column)."""
+
+
+def hard_rows() -> list[dict[str, Any]]:
+    """Rows for ``build_people(hard=True)``: the phone forms, then each id form."""
+    rows = [{"id": i, "phone": phone} for phone, i in HARD_PHONES.items()]
+    rows += [{"id": i, column: ID_FORMS[form]} for form, (column, i) in HARD_IDS.items()]
+    return rows
+
+
+def build_people(
+    url: str, *, lower_index: bool = False, plain_index: bool = False, hard: bool = False
+) -> None:
+    """PEOPLE and ORDERS; with ``hard``, also the columns and rows of ``hard_rows``."""
     metadata = sa.MetaData()
+    extra = (
+        [sa.Column("code", sa.String(20)), sa.Column("num", sa.Integer),
+         sa.Column("amount", sa.Float)]
+        if hard
+        else []
+    )  # fmt: skip
     people = sa.Table(
         "people",
         metadata,
@@ -127,6 +152,7 @@ def build_people(url: str, *, lower_index: bool = False, plain_index: bool = Fal
         sa.Column("phone", sa.String(40)),
         sa.Column("note", sa.Text),
         sa.Column("photo", sa.LargeBinary),
+        *extra,
     )
     sa.Table(
         "orders",
@@ -145,6 +171,8 @@ def build_people(url: str, *, lower_index: bool = False, plain_index: bool = Fal
         with engine.begin() as conn:
             conn.execute(people.insert(), PEOPLE)
             conn.execute(metadata.tables["orders"].insert(), ORDERS)
+            for row in hard_rows() if hard else []:
+                conn.execute(people.insert(), [row])
     finally:
         engine.dispose()
 
@@ -164,7 +192,7 @@ class TestSqlContract(ConnectorContract):
     @pytest.fixture
     def subject(self, backend: tuple[str, str], connectors: Callable[..., SqlConnector]) -> Subject:
         url = backend[1]
-        build_people(url)
+        build_people(url, hard=True)
         return Subject(
             connector=connectors(url),
             reopen=lambda: connectors(url),
@@ -178,7 +206,107 @@ class TestSqlContract(ConnectorContract):
             text_column="note",
             mention="Kowalski",
             mention_key={"id": 2},
+            phone_column="phone",
+            phones={phone: {"id": i} for phone, i in HARD_PHONES.items()},
+            ids={form: (column, {"id": i}) for form, (column, i) in HARD_IDS.items()},
+            empty_cells=[("phone", {"id": 3}), ("note", {"id": 4})],
         )
+
+
+# -- every engine answers as the shared definition does ----------------------------------------
+
+AGREE_TEXT = [
+    "Anna@X.de", "anna@x.de", " anna@x.de", "anna@x.de ", "JÜRGEN@MÜLLER.DE", "jürgen@müller.de",
+    "Jürgen@Müller.de", "0171_2345678", "0171 2345678 (mobil)", "+49 171 2345678",
+    "0171 2345679", "Herr MÜLLER rief an", "100% zufrieden", "17", " 17 ", "170", "17.0",
+    "WEIẞGERBER", "", None,
+]  # fmt: skip
+AGREE_LOOKUPS = [
+    ("txt", "casefold", {"anna@x.de", "jürgen@müller.de", "weißgerber"}),
+    ("txt", "exact", {"17", "Anna@X.de", "jürgen@müller.de"}),
+    ("txt", "digits", {"1712345678", "2345679"}),
+    ("txt", "contains", {"müller", "100%", "x.de"}),
+    ("num", "exact", {"17", "017", "17.0"}),
+    ("num", "casefold", {"170"}),
+    ("flt", "exact", {"17", "17.5", "17.0"}),
+    ("flt", "digits", {"1712345678"}),
+    ("dec", "exact", {"17", "17.5", "17.50"}),
+    ("fixed", "exact", {"K123"}),
+    ("fixed", "casefold", {"k123"}),
+]
+
+
+def build_agreement(url: str) -> None:
+    """A table holding the values the match modes disagree on when implemented twice."""
+    metadata = sa.MetaData()
+    table = sa.Table(
+        "agree",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("txt", sa.String(100)),
+        sa.Column("num", sa.Integer),
+        sa.Column("flt", sa.Double),
+        sa.Column("dec", sa.Numeric(10, 2)),
+        sa.Column("fixed", sa.CHAR(10)),
+    )
+    numbers = [17, 170, None]
+    floats = [17.0, 17.5, 1712345678.0, None]
+    decimals = [Decimal("17.00"), Decimal("17.50"), None]
+    fixed = ["K123", "k123", "K1234", None]
+    rows = [
+        {"id": i, "txt": text, "num": numbers[i % 3], "flt": floats[i % 4],
+         "dec": decimals[i % 3], "fixed": fixed[i % 4]}
+        for i, text in enumerate(AGREE_TEXT)
+    ]  # fmt: skip
+    engine = sa.create_engine(engine_url(url))
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+    finally:
+        engine.dispose()
+
+
+def test_every_engine_finds_exactly_what_the_shared_matcher_finds(
+    backend: tuple[str, str], connectors: Any
+) -> None:
+    """Underscores in phone numbers, umlauts in upper case (SQLite's lower() folds only
+    ASCII), padded ids, floats and decimals that read 17, CHAR(n) padding."""
+    url = backend[1]
+    build_agreement(url)
+    source = connectors(url)
+    stored = source.sample("agree", 1000)
+    assert len(stored) == len(AGREE_TEXT)
+    for column, mode, values in AGREE_LOOKUPS:
+        lookup = Lookup("agree", column, frozenset(values), mode)  # type: ignore[arg-type]
+        got = sorted((h.key["id"], h.value) for h in source.find([lookup]))
+        expected = sorted(
+            (row["id"], value)
+            for row in stored
+            for value in matches(
+                mode,  # type: ignore[arg-type]
+                row[column].rstrip(" ") if column == "fixed" and row[column] else row[column],
+                frozenset(values),
+            )
+        )
+        assert got == expected, (column, mode)
+        assert expected or mode == "casefold", f"{column} {mode}: the case finds nothing"
+
+
+def test_read_by_key_and_erase_by_key_in_any_spelling(
+    backend: tuple[str, str], connectors: Any
+) -> None:
+    url = backend[1]
+    build_people(url)
+    source = connectors(url)
+    found = read_rows(source, "people", [{"id": "2"}, {"id": 4.0}, {"id": "x"}, {"id": 99}])
+    assert set(found) == {row_id("people", {"id": 2}), row_id("people", {"id": 4})}
+    assert found[row_id("people", {"id": 2})]["email"] == "ben.weber@example.de"
+    result = source.apply([ErasureAction("people", {"id": "1"}, "mask", ("email",), "***")])
+    assert (result.applied, result.unchanged) == (1, 0)
+    assert read(url, "SELECT email FROM people WHERE id = 1") == [("***",)]
+    with pytest.raises(SourceError, match="must name its primary key"):
+        read_rows(source, "people", [{"email": "ben.weber@example.de"}])
 
 
 # -- lookups on the people database ----------------------------------------------------------
@@ -306,7 +434,7 @@ def _mixed_case_email(url: str, n: Callable[[str], str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def chinook_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
+def chinook_sqlite(tmp_path_factory: pytest.TempPathFactory, shared_data_folder: Path) -> str:
     path = tmp_path_factory.mktemp("chinook") / "chinook.sqlite"
     shutil.copyfile(SHARED / "chinook" / "chinook.sqlite", path)
     url = f"sqlite:///{path}"
@@ -315,7 +443,7 @@ def chinook_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def chinook_postgres(postgres_url: str) -> Iterator[str]:
+def chinook_postgres(shared_data_folder: Path, postgres_url: str) -> Iterator[str]:
     url = pg.create_database(postgres_url)
     try:
         load_chinook_into_postgres(pg.libpq_url(url))
@@ -349,7 +477,7 @@ def chinook_mariadb(mariadb_url: str, chinook_sqlite: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-def chinook(request: pytest.FixtureRequest) -> Chinook:
+def chinook(request: pytest.FixtureRequest, shared_data_folder: Path) -> Chinook:
     url = request.getfixturevalue(f"chinook_{request.param}")
     return Chinook(url, request.param, snake if request.param == "postgres" else str)
 
@@ -426,6 +554,7 @@ def _q(chinook: Chinook, name: str) -> str:
     return f"`{name}`" if chinook.engine == "mariadb" else f'"{name}"'
 
 
+@pytest.mark.shared_data
 def test_erasing_a_chinook_customer_deletes_children_first(tmp_path: Path) -> None:
     path = tmp_path / "chinook.sqlite"
     shutil.copyfile(SHARED / "chinook" / "chinook.sqlite", path)
@@ -467,6 +596,7 @@ NORTHWIND_TABLES = {
 }
 
 
+@pytest.mark.shared_data
 def test_northwind_tables_views_and_the_broken_view(tmp_path: Path) -> None:
     path = tmp_path / "northwind.sqlite"
     shutil.copyfile(SHARED / "northwind" / "northwind.sqlite", path)

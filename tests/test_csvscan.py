@@ -19,8 +19,8 @@ import pytest
 
 from dsr.connectors.files import csvread, csvscan
 from dsr.connectors.files.csv import CsvConnector, CsvOptions
-from dsr.connectors.files.matching import matcher
 from dsr.connectors.protocol import Lookup
+from dsr.connectors.rows import matcher
 from tests.helpers import run
 
 FIRST = ["Jürgen", "Anna", "Ömer", "Élodie", "Paul", "Weißgerber", "Šárka"]

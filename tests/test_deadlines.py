@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from dsr.config.models import Deadline
+from dsr.errors import UsageError
 from dsr.requests.deadline_names import GERMAN_STATES, format_day, region_name
 from dsr.requests.deadlines import (
     DeadlineResult,
@@ -27,7 +28,6 @@ from dsr.requests.deadlines import (
     receipt_day,
     working_days_between,
 )
-from dsr.errors import UsageError
 
 CASES_FILE = Path(__file__).parent / "cases" / "deadlines.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))

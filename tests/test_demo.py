@@ -22,15 +22,6 @@ from dsr.config import load_config
 from dsr.demo.build import DEMO_FILES, EVENTS, HUBSPOT, MAILCHIMP, NEWSLETTER, SHOP_DB, ZENDESK
 from tests.helpers import run
 
-SMALL = 40
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo") / "beispiel-gmbh"
-    run("demo", folder, "--customers", str(SMALL), exit=0)
-    return folder
-
 
 def _db(demo: Path) -> sqlite3.Connection:
     return sqlite3.connect(demo / SHOP_DB)

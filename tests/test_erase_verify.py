@@ -32,7 +32,7 @@ from dsr.errors import UsageError
 from dsr.ledger import Document, open_ledger
 from dsr.outcome import ExitCode
 from dsr.requests.lifecycle import today_berlin
-from tests.helpers import Result, run
+from tests.helpers import dsr
 
 EMAIL = "juergen.weissgerber@example.com"
 NAME = "Jürgen Weißgerber"
@@ -172,10 +172,6 @@ def write_stripe(folder: Path, people: Sequence[tuple]) -> None:
              "2023-09-08 00:33", "false"]
         )  # fmt: skip
     (folder / "stripe" / "unified_customers.csv").write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def dsr(folder: Path, *args: str, exit: int = 0) -> Result:
-    return run(*args, "--config", folder / "dsr.yaml", exit=exit)
 
 
 def new_erasure(folder: Path, *, language: str = "de", received: date | None = None) -> str:

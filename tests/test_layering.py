@@ -77,7 +77,8 @@ def tree(tmp_path: Path) -> Path:
         "__all__ = ['error']\n"
     )
     (tmp_path / "dsr" / "cli" / "fine.py").write_text(
-        '"""The CLI may use the CLI."""\n\nfrom dsr.cli.output import error\n\n__all__ = ["error"]\n'
+        '"""The CLI may use the CLI."""\n\n'
+        "from dsr.cli.output import error\n\n__all__ = ['error']\n"
     )
     return tmp_path
 

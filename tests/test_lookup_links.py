@@ -164,9 +164,8 @@ def test_links_are_inferred_from_names_and_values_without_foreign_keys(tmp_path:
     assert "inferred" not in next(m for m in doc["matches"] if m["table"] == "customers")
 
 
+@pytest.mark.shared_data
 def test_chinook_support_rep_is_a_reference_not_her_data(tmp_path: Path) -> None:
-    if not CHINOOK_SQLITE.is_file():
-        pytest.skip("Chinook is not in the shared data")
     database = tmp_path / "chinook.sqlite"
     shutil.copyfile(CHINOOK_SQLITE, database)
     write_config(tmp_path, {"chinook": f"sqlite:///{database}"})

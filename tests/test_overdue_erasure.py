@@ -16,9 +16,9 @@ import pytest
 
 from dsr.erasure.model import PlanAction
 from dsr.requests.lifecycle import today_berlin
+from tests.helpers import dsr
 from tests.test_erase_verify import (
     build_company,
-    dsr,
     erase_by_hand,
     full_plan,
     new_erasure,

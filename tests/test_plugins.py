@@ -17,7 +17,7 @@ import pytest
 
 from dsr.config.load import load_config
 from dsr.connectors import connector_class, known_type_names, open_connector
-from dsr.connectors.testing import ConnectorContract, Subject
+from dsr.connectors.testing import ID_FORMS, PHONE_FORMS, ConnectorContract, Subject
 from tests.helpers import run
 
 CARDS = """\
@@ -43,6 +43,16 @@ TEL:+44 7700 900123
 END:VCARD
 """
 
+TEXT_IDS = ("text", "padded", "longer")
+"""The conformance suite's id forms a vCard can hold (every value is text)."""
+
+
+def hard_cards() -> str:
+    """Cards 4-6 hold the suite's phone forms, cards 7-9 its text id forms as UID."""
+    cards = [f"FN:Telefon {i}\nTEL:{phone}" for i, phone in enumerate(PHONE_FORMS)]
+    cards += [f"FN:Kunde {form}\nUID:{ID_FORMS[form]}" for form in TEXT_IDS]
+    return "".join(f"BEGIN:VCARD\nVERSION:4.0\n{card}\nEND:VCARD\n" for card in cards)
+
 # Outside CI a missing example plugin skips these tests; under CI=true they run and fail.
 installed = pytest.mark.skipif(
     not entry_points(group="dsr.connectors", name="vcard")
@@ -56,10 +66,10 @@ def only_the_example_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSR_PLUGINS", "vcard")
 
 
-def write_book(folder: Path) -> Path:
+def write_book(folder: Path, *, hard: bool = False) -> Path:
     book = folder / "contacts"
     book.mkdir()
-    (book / "kunden.vcf").write_text(CARDS, encoding="utf-8")
+    (book / "kunden.vcf").write_text(CARDS + (hard_cards() if hard else ""), encoding="utf-8")
     (folder / "dsr.yaml").write_text(
         "controller: {name: Beispiel GmbH}\n"
         "sources:\n"
@@ -73,10 +83,13 @@ def write_book(folder: Path) -> Path:
 class TestVcardContract(ConnectorContract):
     @pytest.fixture
     def subject(self, tmp_path: Path) -> Subject:
-        config = load_config(write_book(tmp_path))
+        config = load_config(write_book(tmp_path, hard=True))
 
         def reopen():  # type: ignore[no-untyped-def]
             return open_connector(config.sources["phonebook"])
+
+        def card(number: int) -> dict[str, object]:
+            return {"file": "kunden.vcf", "row": number}
 
         return Subject(
             connector=reopen(),
@@ -91,6 +104,9 @@ class TestVcardContract(ConnectorContract):
             text_column="NOTE",
             mention="Thomas Becker",
             mention_key={"file": "kunden.vcf", "row": 2},
+            phone_column="TEL",
+            phones={phone: card(4 + i) for i, phone in enumerate(PHONE_FORMS)},
+            ids={form: ("UID", card(7 + i)) for i, form in enumerate(TEXT_IDS)},
         )
 
 

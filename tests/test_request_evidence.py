@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from dsr.erasure.model import PlanAction
+from tests.helpers import dsr
 from tests.test_erase_verify import (
     CUSTOMER_NUMBER,
     EMAIL,
     NAME,
     build_company,
-    dsr,
     erase_by_hand,
     full_plan,
     new_erasure,

@@ -21,19 +21,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dsr.config.fields import ConfigPath
 from dsr.connectors.capabilities import WRITABLE, Capabilities, Support
-from dsr.connectors.files import csvread, csvscan
+from dsr.connectors.files import csvread
 from dsr.connectors.files.atomic import replacing
-from dsr.connectors.files.edits import changes, check_actions, is_empty, key_row
+from dsr.connectors.files.edits import check_actions, key_row, place_row
 from dsr.connectors.files.folder import FileTables, SourceFile
-from dsr.connectors.files.matching import matcher
 from dsr.connectors.protocol import (
     ApplyResult,
     Column,
     ErasureAction,
     Hit,
     Lookup,
+    RowKey,
     Table,
 )
+from dsr.connectors.rows import changes, is_empty, matcher
 from dsr.errors import Problem, SourceError, Where
 
 
@@ -98,7 +99,9 @@ class CsvConnector(FileTables):
     def _header_row(self) -> int:
         return self.options.header_row or 1
 
-    def _rows(self, file: SourceFile) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    def _rows(
+        self, file: SourceFile
+    ) -> tuple[list[str], csvread.Closing[tuple[int, list[str]]]]:
         return csvread.read_rows(
             file.path, self._format(file), source=self.name, header_row=self._header_row
         )
@@ -112,6 +115,10 @@ class CsvConnector(FileTables):
         return list(self._tables)
 
     def _list_tables(self) -> list[Table]:
+        # csvscan brings NumPy and multiprocessing: imported when a file is read, not when
+        # dsr.yaml is checked (`dsr overdue` and the ledger commands never read a CSV).
+        from dsr.connectors.files import csvscan
+
         tables = []
         for file in self._by_table().values():
             names, rows = self._rows(file)
@@ -144,7 +151,7 @@ class CsvConnector(FileTables):
             source=self.name,
             header_row=self._header_row,
         )
-        rows = []
+        rows: list[dict[str, Any]] = []
         for record in records:
             if len(rows) >= n:
                 break
@@ -178,14 +185,17 @@ class CsvConnector(FileTables):
             rows.close()
             return
         wanted = [lookup for lookup in lookups if lookup.values]
+        from dsr.connectors.files import csvscan  # see _list_tables
+
         fast = csvscan.prefiltered_rows(
             file.path, self._format(file), wanted, header_row=self._header_row, source=self.name
         )
+        records: Iterator[tuple[int, list[str]]] = rows
         if fast is not None:
             rows.close()
-            rows = iter(fast)  # type: ignore[assignment]
+            records = iter(fast)
         width = len(names)
-        for row, values in rows:
+        for row, values in records:
             for position, column, test in tests:
                 if position >= len(values):
                     continue
@@ -197,6 +207,28 @@ class CsvConnector(FileTables):
                 key = {"file": file.name, "row": row}
                 for value in matched:
                     yield Hit(file.table, dict(key), column, value, record)
+
+    def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
+        """The records the keys name, in one pass that stops after the last of them.
+
+        An emptied (deleted) record is a blank line, which the reader skips: it is absent.
+        """
+        file = self._file(table)
+        wanted = {row for key in keys if (row := place_row(key, file.name)) is not None}
+        if not wanted:
+            return
+        last = max(wanted)
+        names, rows = self._rows(file)
+        try:
+            width = len(names)
+            for row, values in rows:
+                if row > last:
+                    break
+                if row in wanted:
+                    padded = values + [""] * (width - len(values))
+                    yield {"file": file.name, "row": row}, dict(zip(names, padded, strict=False))
+        finally:
+            rows.close()
 
     # -- erasing ---------------------------------------------------------------------
 

@@ -4,8 +4,10 @@ Parsing every record with the csv module costs about 1 µs a row; an e-mail
 address is in one row of ten million. So the file is searched as raw bytes
 first, in large chunks mapped from the page cache, with NumPy and ``bytes.find``
 doing the work in C, and only the records that contain a candidate are parsed
-and then tested by the ordinary matchers (``matching``). The prefilter may let
-through records that do not match; it must never hold back one that does:
+and then tested by the ordinary matchers (``dsr.connectors.rows.matcher``). The
+prefilter may let through records that do not match; it must never hold back one
+that does (every ``exact``, ``casefold`` or ``contains`` match holds the lookup
+value's bytes, up to case):
 
 - Case is folded by setting bit 0x20 of every byte, in the data and in the
   needles alike. That maps A-Z to a-z and, in UTF-8 (second byte) and cp1252,

@@ -1,5 +1,7 @@
-"""What an erasure action does to one row of a file, shared by CSV, XLSX, ODS and Parquet.
+"""Checking erasure actions on files, shared by CSV, XLSX, ODS and Parquet.
 
+What an action does to a row is defined for every connector in
+``dsr.connectors.rows.changes``; this module holds what only files need.
 Row keys of files are places (file, sheet, row number). Deleting a record by
 shifting the rows below it up would make every later key point at someone
 else, and a re-run of the same plan would then erase the wrong person. So a
@@ -14,12 +16,11 @@ written, so a bad batch changes nothing.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from dsr.connectors.capabilities import Capabilities
-from dsr.connectors.protocol import ErasureAction, UnsupportedAction
+from dsr.connectors.protocol import ErasureAction, RowKey, UnsupportedAction
+from dsr.connectors.rows import key_number
 from dsr.errors import Problem, SourceError, Where
 
 
@@ -78,45 +79,20 @@ def bad_key(action: ErasureAction, source: str) -> SourceError:
 
 def key_row(action: ErasureAction, file: str, first_data_row: int, source: str) -> int:
     """The row number of the action's key, checked against the table's file."""
-    row = action.key.get("row")
-    if (
-        action.key.get("file") != file
-        or not isinstance(row, int)
-        or isinstance(row, bool)
-        or row < first_data_row
-    ):
+    row = place_row(action.key, file)
+    if row is None or row < first_data_row:
         raise bad_key(action, source)
     return row
 
 
-def is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+def place_row(key: RowKey, file: str, sheet: str | None = None) -> int | None:
+    """The row number a place key names in ``file`` (and ``sheet``), else None.
 
-
-def changes(action: ErasureAction, row: Mapping[str, Any], empty: Any) -> dict[str, Any]:
-    """The new values ``action`` gives ``row`` (column -> value); empty when nothing changes.
-
-    ``empty`` is what a cleared cell holds: "" in CSV, None in workbooks and Parquet.
-    A delete clears every column; the caller then treats the record as gone.
+    The number may be spelled ``12``, ``"12"`` or ``12.0`` (``rows.row_id``).
     """
-    if action.action == "delete":
-        return {c: empty for c, v in row.items() if not is_empty(v)}
-    if action.action == "null":
-        return {c: empty for c in action.columns if not is_empty(row.get(c))}
-    if action.action == "mask":
-        return {c: action.mask for c in action.columns if row.get(c) != action.mask}
-    pattern = redaction_pattern(action.substrings)
-    new: dict[str, Any] = {}
-    for column in action.columns:
-        value = row.get(column)
-        if isinstance(value, str):
-            redacted = pattern.sub(lambda _m: action.mask, value)
-            if redacted != value:
-                new[column] = redacted
-    return new
-
-
-def redaction_pattern(substrings: Sequence[str]) -> re.Pattern[str]:
-    """Any of ``substrings``, ignoring case; longest first so a name beats its first word."""
-    parts = sorted({s for s in substrings if s}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(p) for p in parts), re.IGNORECASE)
+    if key.get("file") != file or (sheet is not None and key.get("sheet") != sheet):
+        return None
+    row = key.get("row")
+    if isinstance(row, bool):
+        return None
+    return key_number(row)

@@ -4,7 +4,10 @@ Parquet files are often larger than memory, and DuckDB reads them column by
 column without loading them whole: row counts come from the file metadata,
 a sample is a ``LIMIT``, and a batch of lookups is one query per file whose
 comparisons (lower-casing, digits only, contains) run inside DuckDB, with the
-identifiers bound as list parameters. Only matching rows reach Python.
+identifiers bound as list parameters. Only candidate rows reach Python, where
+``dsr.connectors.rows.matcher`` names the values each matched: DuckDB compares
+the same text (``_text``: a double 17.0 and a decimal 17.00 read ``17``), so its
+candidates are exactly the matches, and the one definition still decides.
 
 Row keys are ``{"file", "row"}`` with the 1-based position of the row in its
 file. Erasure writes a new file with DuckDB's ``COPY ... TO`` (changed cells
@@ -26,13 +29,25 @@ from dsr.config.fields import ConfigPath
 from dsr.connectors.capabilities import Capabilities, Support
 from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.csvread import unreadable
-from dsr.connectors.files.edits import changes, check_actions, key_row
+from dsr.connectors.files.edits import check_actions, key_row, place_row
 from dsr.connectors.files.folder import FileTables, SourceFile
-from dsr.connectors.protocol import ApplyResult, Column, ErasureAction, Hit, Lookup, Table
+from dsr.connectors.protocol import (
+    ApplyResult,
+    Column,
+    ErasureAction,
+    Hit,
+    Lookup,
+    RowKey,
+    Table,
+)
+from dsr.connectors.rows import changes, matcher
 from dsr.errors import Problem, SourceError, Where
 
-_BLANKS = "' ' || chr(9) || chr(10) || chr(13)"
 _TEXT_TYPES = ("VARCHAR",)
+_INTEGER_TYPES = frozenset(
+    ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+     "UINTEGER", "UBIGINT", "UHUGEINT")
+)  # fmt: skip
 
 
 class ParquetOptions(BaseModel):
@@ -149,41 +164,65 @@ class ParquetConnector(FileTables):
             yield from self._scan(self._file(table), group)
 
     def _scan(self, file: SourceFile, lookups: list[Lookup]) -> Iterator[Hit]:
-        """One query over the file: for each lookup, the list of its values a row matches."""
-        names = [name for name, _ in self._schema(file)]
+        """One query over the file selecting the rows any lookup may match; the shared
+        matcher then names the values each row matched."""
+        types = dict(self._schema(file))
+        names = list(types)
         for lookup in lookups:
-            if lookup.column not in names:
+            if lookup.column not in types:
                 raise SourceError(
                     Problem(
                         f"table '{file.table}' has no column '{lookup.column}'",
                         Where(file=file.path, source=self.name),
                     )
                 )
-        active = [lk for lk in lookups if any(lk.values)]
-        if not active:
-            return
-        parameters: list[Any] = []
-        matches = []
-        for lookup in active:
-            expression, values = _match_expression(lookup)
-            matches.append(expression)
+        parameters: list[Any] = [str(file.path)]
+        conditions = []
+        tests = []
+        for lookup in lookups:
+            found = _candidates(lookup, types[lookup.column])
+            if found is None:
+                continue
+            condition, values = found
+            conditions.append(condition)
             parameters.extend(values)
-        parameters.append(str(file.path))  # parameters follow the text: lookups, then the file
+            tests.append((lookup.column, matcher(lookup)))
+        if not conditions:
+            return
         sql = (
-            "SELECT * FROM (SELECT file_row_number, * EXCLUDE (file_row_number), "
-            + ", ".join(f"{m} AS __dsr_m{i}" for i, m in enumerate(matches))
-            + " FROM read_parquet(?, file_row_number = true)) WHERE "
-            + " OR ".join(f"len(__dsr_m{i}) > 0" for i in range(len(matches)))
+            "SELECT file_row_number, * EXCLUDE (file_row_number) "
+            "FROM read_parquet(?, file_row_number = true) WHERE "
+            + " OR ".join(f"({c})" for c in conditions)
         )
         cursor = self._query(file, sql, parameters)
-        width = len(names)
         while batch := cursor.fetchmany(1000):
             for row in batch:
-                record = dict(zip(names, row[1 : 1 + width], strict=True))
+                record = dict(zip(names, row[1:], strict=True))
                 key = {"file": file.name, "row": int(row[0]) + 1}
-                for lookup, matched in zip(active, row[1 + width :], strict=True):
-                    for value in matched:
-                        yield Hit(file.table, dict(key), lookup.column, value, record)
+                for column, test in tests:
+                    for value in test(record[column]):
+                        yield Hit(file.table, dict(key), column, value, record)
+
+    def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
+        """The rows the keys name, by position; an emptied (deleted) row is absent."""
+        file = self._file(table)
+        positions = sorted(
+            {row - 1 for key in keys if (row := place_row(key, file.name)) is not None and row > 0}
+        )
+        if not positions:
+            return
+        names = [name for name, _ in self._schema(file)]
+        found = self._query(
+            file,
+            "SELECT file_row_number, * EXCLUDE (file_row_number) "
+            "FROM read_parquet(?, file_row_number = true) "
+            "WHERE list_contains(CAST(? AS BIGINT[]), file_row_number)",
+            [str(file.path), positions],
+        ).fetchall()
+        for row in found:
+            record = dict(zip(names, row[1:], strict=True))
+            if any(v is not None for v in record.values()):
+                yield {"file": file.name, "row": int(row[0]) + 1}, record
 
     # -- erasing ---------------------------------------------------------------------
 
@@ -287,33 +326,53 @@ class ParquetConnector(FileTables):
             self._db = None
 
 
-def _match_expression(lookup: Lookup) -> tuple[str, list[list[str]]]:
-    """A DuckDB expression giving the list of the lookup's values a row matches, and its
-    parameters (each a list of values)."""
-    text = f"CAST({_quote(lookup.column)} AS VARCHAR)"
-    values = sorted(v for v in lookup.values if v)
-    if lookup.match in ("exact", "casefold"):
-        prepared = f"trim({text}, {_BLANKS})"
-        if lookup.match == "casefold":
-            prepared = f"lower({prepared})"
+def _text(column: str, kind: str) -> str | None:
+    """A DuckDB expression for a column's values as ``rows.value_text`` writes them;
+    None for binary columns, which are never compared."""
+    name = _quote(column)
+    base = kind.split("(", 1)[0].upper()
+    if base == "VARCHAR":
+        return name
+    if base == "BLOB":
+        return None
+    if base in ("FLOAT", "DOUBLE", "REAL"):
         return (
-            f"CASE WHEN list_contains(CAST(? AS VARCHAR[]), {prepared}) "
-            f"THEN [{prepared}] ELSE CAST([] AS VARCHAR[]) END",
-            [values],
+            f"CASE WHEN isfinite({name}) AND {name} = trunc({name}) AND abs({name}) < 1e18 "
+            f"THEN CAST(CAST({name} AS BIGINT) AS VARCHAR) ELSE CAST({name} AS VARCHAR) END"
         )
+    if base == "DECIMAL":
+        return (
+            f"CASE WHEN {name} = trunc({name}) THEN CAST(CAST({name} AS HUGEINT) AS VARCHAR) "
+            f"ELSE rtrim(rtrim(CAST({name} AS VARCHAR), '0'), '.') END"
+        )
+    return f"CAST({name} AS VARCHAR)"
+
+
+def _candidates(lookup: Lookup, kind: str) -> tuple[str, list[list[str]]] | None:
+    """A DuckDB condition true for the rows whose ``column`` matches one of the lookup's
+    values (``rows.matcher``'s definition), and its list parameters; None when no row can."""
+    text = _text(lookup.column, kind)
+    values = sorted(v for v in lookup.values if v)
+    if text is None or not values:
+        return None
+    if lookup.match == "exact":
+        return f"list_contains(CAST(? AS VARCHAR[]), {text})", [values]
+    if lookup.match == "casefold":
+        lowered = sorted({v.lower() for v in values})
+        return f"list_contains(CAST(? AS VARCHAR[]), lower({text}))", [lowered]
     if lookup.match == "digits":
+        numbers = [v for v in values if v.isascii() and v.isdigit()]
+        if not numbers:
+            return None
         digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
         return (
-            f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: ends_with({digits}, x)), [])",
-            [values],
+            f"len(list_filter(CAST(? AS VARCHAR[]), lambda x: ends_with({digits}, x))) > 0",
+            [numbers],
         )
     # A batch of e-mail addresses would be a thousand substring tests per row; a text
     # without an "@" (most of them) is ruled out by one.
-    found = f"coalesce(list_filter(CAST(? AS VARCHAR[]), lambda x: contains(lower({text}), x)), [])"
-    addresses = [v for v in values if "@" in v]
-    others = [v for v in values if "@" not in v]
-    return (
-        f"list_concat({found}, CASE WHEN contains({text}, '@') THEN {found} "
-        "ELSE CAST([] AS VARCHAR[]) END)",
-        [others, addresses],
-    )
+    lowered = sorted({v.lower() for v in values})
+    found = f"len(list_filter(CAST(? AS VARCHAR[]), lambda x: contains(lower({text}), x))) > 0"
+    addresses = [v for v in lowered if "@" in v]
+    others = [v for v in lowered if "@" not in v]
+    return f"{found} OR (contains({text}, '@') AND {found})", [others, addresses]

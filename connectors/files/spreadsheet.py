@@ -28,10 +28,10 @@ from dsr.config.fields import ConfigPath
 from dsr.connectors.capabilities import Capabilities, Support
 from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.csvread import unique_names, unreadable
-from dsr.connectors.files.edits import bad_key, changes, check_actions, is_empty, key_row
+from dsr.connectors.files.edits import bad_key, check_actions, key_row, place_row
 from dsr.connectors.files.folder import SourceFile, list_files
-from dsr.connectors.files.matching import as_text, matcher
-from dsr.connectors.protocol import ApplyResult, Column, ErasureAction, Hit, Lookup, Table
+from dsr.connectors.protocol import ApplyResult, Column, ErasureAction, Hit, Lookup, RowKey, Table
+from dsr.connectors.rows import changes, is_empty, matcher, value_text
 from dsr.errors import Problem, SourceError, Where
 
 HEADER_SEARCH_ROWS = 20
@@ -176,15 +176,15 @@ class _WorkbookConnector:
         if sheet.table not in self._layouts:
             top: list[Row] = []
             limit = max(HEADER_SEARCH_ROWS, self.options.header_row or 0)
-            for number, values in self._rows(sheet.file.path, sheet.sheet):
-                if number > limit:
+            for row_number, values in self._rows(sheet.file.path, sheet.sheet):
+                if row_number > limit:
                     break
-                top.append((number, values))
+                top.append((row_number, values))
             number = self.options.header_row or find_header(top)
             layout = None
             if number is not None:
                 header = next((v for n, v in top if n == number), [])
-                cells = [as_text(v).strip() for v in header]
+                cells = [(value_text(v) or "").strip() for v in header]
                 while cells and not cells[-1]:
                     cells.pop()
                 if cells:
@@ -217,7 +217,7 @@ class _WorkbookConnector:
         return tables
 
     def sample(self, table: str, n: int = 20) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for _, record in self._records(self._sheet(table)):
             if len(rows) >= n:
                 break
@@ -245,9 +245,23 @@ class _WorkbookConnector:
                 continue
             for number, record in self._records(sheet):
                 for column, test in tests:
-                    for value in test(as_text(record[column])):
+                    for value in test(record[column]):
                         key = {"file": sheet.file.name, "sheet": sheet.sheet, "row": number}
                         yield Hit(table, key, column, value, record)
+
+    def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
+        """The sheet rows the keys name; an emptied (deleted) row is absent."""
+        sheet = self._sheet(table)
+        wanted = {
+            row for key in keys if (row := place_row(key, sheet.file.name, sheet.sheet)) is not None
+        }
+        if not wanted:
+            return
+        for number, record in self._records(sheet):
+            if number > max(wanted):
+                break
+            if number in wanted:
+                yield {"file": sheet.file.name, "sheet": sheet.sheet, "row": number}, record
 
     # -- erasing ---------------------------------------------------------------------
 
@@ -627,7 +641,7 @@ def _set_cell(cell: Any, value: Any) -> None:
         cell.removeChild(child)
     if value is None:
         return
-    text = value if isinstance(value, str) else as_text(value)
+    text = value if isinstance(value, str) else (value_text(value) or "")
     cell.attributes[(_OFFICENS, "value-type")] = "string"
     for line in text.split("\n"):
         cell.addElement(P(text=line))

@@ -24,19 +24,18 @@ import json
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import IO, Any, ClassVar, Literal, cast
+from typing import IO, Any, ClassVar, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
 from dsr.config.fields import ConfigPath
 from dsr.connectors.capabilities import READ_ONLY, Capabilities
 from dsr.connectors.files.csvread import Record, detect_format, read_records
-from dsr.connectors.files.matching import matcher
 from dsr.connectors.protocol import (
     ApplyResult,
     Column,
@@ -49,7 +48,17 @@ from dsr.connectors.protocol import (
     Table,
     UnsupportedAction,
 )
+from dsr.connectors.rows import matcher, row_id, value_text
 from dsr.errors import Problem, SourceError, Where
+
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class _Closable(Iterator[_T_co], Protocol[_T_co]):
+    """An iterator whose ``close()`` releases its file: a generator, or csvread's Closing."""
+
+    def close(self) -> None: ...
 
 
 class ExportOptions(BaseModel):
@@ -211,11 +220,10 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def as_text(value: Any) -> str:
-    """A JSON or CSV value as the text a person reads: lists joined with ``;``."""
+    """A JSON or CSV value as the text a person reads: lists joined with ``;``, objects as
+    JSON, single values as ``rows.value_text`` reads them (17.0 reads ``17``)."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, list):
         return ";".join(
             json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else as_text(v)
@@ -224,17 +232,17 @@ def as_text(value: Any) -> str:
         )
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return value_text(value) or ""
 
 
-def _elements(value: Any, multi: bool) -> list[str]:
-    """The single values inside a cell: list elements, or the parts of a ``;`` list."""
+def _elements(value: Any, multi: bool) -> list[Any]:
+    """The single values inside a cell, as stored: list elements, or the parts of a ``;``
+    list; the shared matcher reads each (a JSON 17.0 matches the id "17")."""
     if isinstance(value, list):
-        return [as_text(v) for v in value if v is not None and not isinstance(v, dict | list)]
-    text = as_text(value)
-    if multi and ";" in text:
-        return [part for part in text.split(";") if part.strip()]
-    return [text]
+        return [v for v in value if v is not None and not isinstance(v, dict | list)]
+    if multi and isinstance(value, str) and ";" in value:
+        return [part for part in value.split(";") if part.strip()]
+    return [value]
 
 
 def _type_of(value: Any) -> str:
@@ -266,9 +274,9 @@ class TableMatcher:
             value = values.get(column)
             if value is None or value == "" or value == []:
                 continue
-            texts = [as_text(value)] if whole else _elements(value, multi)
-            for text in texts:
-                for matched in test(text):
+            cells = [as_text(value)] if whole else _elements(value, multi)
+            for cell in cells:
+                for matched in test(cell):
                     if (column, matched) not in found:
                         found.append((column, matched))
         return found
@@ -371,6 +379,21 @@ class ExportConnector:
                     for column, value in test.hits(row.values):
                         yield Hit(table, row.key, column, value, row.values)
 
+    def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
+        """The records the keys name (vendor ids or places), in one pass over the table's
+        files that stops once every key is found."""
+        wanted = {row_id(table, key) for key in keys}
+        seen: set[Any] = set()
+        for part in self._parts_of(table):
+            with closing(self.rows(part)) as reader:
+                for row in reader:
+                    ident = row_id(table, row.key)
+                    if ident in wanted and ident not in seen:
+                        seen.add(ident)
+                        yield row.key, row.values
+                        if len(seen) == len(wanted):
+                            return
+
     def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
         for action in actions:
             raise UnsupportedAction(
@@ -449,7 +472,7 @@ class ExportConnector:
             self._parts = self.assign(self._entries())
         return self._parts
 
-    def rows(self, part: Part) -> Iterator[Row]:
+    def rows(self, part: Part) -> Generator[Row, None, None]:
         """Every record of one file, streamed, with its row key."""
         if part.kind == "csv":
             return self._csv_rows(part)
@@ -525,7 +548,7 @@ class ExportConnector:
             )
         )
 
-    def _csv(self, entry: Entry) -> tuple[list[str], Iterator[Record]]:
+    def _csv(self, entry: Entry) -> tuple[list[str], Generator[Record, None, None]]:
         target = cast(Path, entry.path)  # csvread only opens it; a ZipMember opens the same way
         try:
             fmt = detect_format(target)
@@ -534,7 +557,7 @@ class ExportConnector:
             raise self._damaged(entry, exc) from exc
         return names, self._guard(entry, records)
 
-    def _guard(self, entry: Entry, items: Iterator[Any]) -> Iterator[Any]:
+    def _guard(self, entry: Entry, items: _Closable[_T]) -> Generator[_T, None, None]:
         with closing(items):
             try:
                 yield from items
@@ -573,7 +596,7 @@ class ExportConnector:
             Problem(message, Where(file=entry.shown, source=self.name), "check `type:`")
         )
 
-    def _csv_rows(self, part: Part) -> Iterator[Row]:
+    def _csv_rows(self, part: Part) -> Generator[Row, None, None]:
         spec = self.spec(part.table)
         names, records = self._csv(part.entry)
         key = spec.key_column(names)
@@ -598,7 +621,7 @@ class ExportConnector:
                 else:
                     yield Row({"file": part.entry.label, "row": record.row}, values)
 
-    def _json_rows(self, part: Part) -> Iterator[Row]:
+    def _json_rows(self, part: Part) -> Generator[Row, None, None]:
         spec = self.spec(part.table)
         number = 0
         for value in self._json_values(part.entry):
@@ -614,11 +637,11 @@ class ExportConnector:
                 else:
                     yield Row({"file": part.entry.label, "row": number}, values)
 
-    def _json_values(self, entry: Entry) -> Iterator[Any]:
+    def _json_values(self, entry: Entry) -> Generator[Any, None, None]:
         """Each top-level JSON value: a whole document, or NDJSON one line at a time."""
         return self._guard(entry, self._json_stream(entry))
 
-    def _json_stream(self, entry: Entry) -> Iterator[Any]:
+    def _json_stream(self, entry: Entry) -> Generator[Any, None, None]:
         try:
             raw = entry.open_binary()
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from dsr.connectors.protocol import IdentifierKind
 from dsr.connectors.saas.export import ExportConnector, TableSpec
 
-CONTACT_IDENTIFIERS = {
+CONTACT_IDENTIFIERS: dict[str, IdentifierKind] = {
     "record id": "id",
     "email": "email",
     "work email": "email",

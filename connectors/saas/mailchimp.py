@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from dsr.connectors.protocol import IdentifierKind
 from dsr.connectors.saas.export import ExportConnector, TableSpec
 
 STATUSES = ("subscribed", "unsubscribed", "cleaned", "nonsubscribed")
-MEMBER_IDENTIFIERS = {
+MEMBER_IDENTIFIERS: dict[str, IdentifierKind] = {
     "email address": "email",
     "first name": "name",
     "last name": "name",

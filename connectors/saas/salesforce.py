@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from dsr.connectors.protocol import IdentifierKind
 from dsr.connectors.saas.export import ExportConnector, TableSpec
 
-PERSON_IDENTIFIERS = {
+PERSON_IDENTIFIERS: dict[str, IdentifierKind] = {
     "email": "email",
     "phone": "phone",
     "mobile": "phone",

@@ -26,7 +26,6 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from dsr.config.fields import DatabaseUrl, mask_url
-from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.capabilities import Capabilities, Support
 from dsr.connectors.protocol import (
     ApplyResult,
@@ -34,8 +33,11 @@ from dsr.connectors.protocol import (
     Hit,
     Lookup,
     MatchMode,
+    RowKey,
     Table,
 )
+from dsr.connectors.rows import changes, matcher
+from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.sql.schema import (
     ESTIMATE_ABOVE,
     TableInfo,
@@ -284,7 +286,7 @@ class SqlConnector:
                     if getattr(exc, "connection_invalidated", False):
                         raise  # the server went away: not a problem of this table
                     conn.rollback()
-                    kind = self._names[name] if self._names else "table"
+                    kind: Literal["table", "view"] = self._names[name] if self._names else "table"
                     reason = _reason(exc)[0]
                     self.problems.append(
                         Problem(
@@ -309,7 +311,7 @@ class SqlConnector:
             return False
         if match == "exact":
             return info.leads_index(column) and (
-                info.columns[column].text or info.columns[column].integer
+                info.columns[column].text or info.columns[column].number is not None
             )
         if match == "casefold":
             if column in info.lower_indexed:
@@ -335,11 +337,20 @@ class SqlConnector:
                 yield from self._find_in(conn, table, group)
 
     def _find_in(self, conn: Connection, table: str, group: list[Lookup]) -> Iterator[Hit]:
+        """Candidates from the engine (``query.condition``), kept where ``rows.matcher``
+        matches them. PostgreSQL returns CHAR(n) values with their padding, which the SQL
+        standard says is not part of the value: it is dropped before matching."""
         info = self._info(conn, table)
         for lookup in group:
             if lookup.column not in info.columns:
                 raise self._error(f"table '{table}' has no column '{lookup.column}'")
         server = conn.dialect.name != "sqlite"
+        padded = {
+            lookup.column
+            for lookup in group
+            if conn.dialect.name == "postgresql" and info.columns[lookup.column].fixed_width
+        }
+        tests = [(lookup.column, matcher(lookup)) for lookup in group]
         pieces = [
             (lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in group
         ]
@@ -359,14 +370,39 @@ class SqlConnector:
             for row in streaming.execute(statement):
                 values = dict(row._mapping)
                 key = info.key_of(values)
-                for lookup in group:
-                    for value in sqlquery.matched_values(
-                        lookup.match, values[lookup.column], lookup.values
-                    ):
-                        ident = (repr(tuple(key.items())), lookup.column, value)
+                for column, test in tests:
+                    stored = values[column]
+                    if column in padded and isinstance(stored, str):
+                        stored = stored.rstrip(" ")
+                    for value in test(stored):
+                        ident = (repr(tuple(key.items())), column, value)
                         if ident not in seen:
                             seen.add(ident)
-                            yield Hit(table, key, lookup.column, value, values)
+                            yield Hit(table, key, column, value, values)
+
+    def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
+        """The rows the keys name: by primary key (a table without one: by every column the
+        key names), in chunks of ``query.CHUNK`` keys per statement."""
+        keys = list(keys)
+        if not keys:
+            return
+        with self._connect(f"cannot read table '{table}'") as conn:
+            info = self._info(conn, table)
+            names = set(info.primary_key) if info.primary_key else None
+            for key in keys:
+                if (names is not None and set(key) != names) or not set(key) <= set(info.columns):
+                    raise self._error(
+                        f"row key for table '{table}' must name its primary key "
+                        f"({', '.join(info.primary_key) or 'its columns'}), "
+                        f"got ({', '.join(key)})"
+                    )
+            clause = info.clause()
+            for start in range(0, len(keys), sqlquery.CHUNK):
+                chunk = keys[start : start + sqlquery.CHUNK]
+                where = sa.or_(*(sqlquery.key_condition(info, key) for key in chunk))
+                for row in conn.execute(sa.select(clause).where(where)):
+                    values = dict(row._mapping)
+                    yield info.key_of(values), values
 
     # -- erasing -----------------------------------------------------------------------------
 
@@ -498,11 +534,11 @@ class SqlConnector:
         current = conn.execute(sa.select(*columns).where(where)).mappings().first()
         if current is None:
             return False
-        changes = sqlquery.new_values(action, dict(current))
-        if not changes:
+        new = changes(action, dict(current))
+        if not new:
             return False
-        guard = [clause.c[c] == current[c] for c in changes if action.action == "redact"]
-        result = conn.execute(sa.update(clause).where(where, *guard).values(changes))
+        guard = [clause.c[c] == current[c] for c in new if action.action == "redact"]
+        result = conn.execute(sa.update(clause).where(where, *guard).values(new))
         if result.rowcount == 0:
             raise self._error(
                 f"a row of table '{info.name}' changed while it was being erased; "

@@ -1,28 +1,44 @@
-"""Queries of the ``sql`` connector: lookup conditions, which value a row matched, erasure.
+"""Queries of the ``sql`` connector: lookup conditions, erasure order, row keys.
 
-A lookup becomes a parameterised condition the engine can answer with an index
-where one exists: ``lower(col) IN (...)`` for case-insensitive matching on
-SQLite and PostgreSQL (served by an index on ``lower(col)``), a plain
+A lookup becomes a parameterised condition that selects *candidates*: at least
+every row ``dsr.connectors.rows.matcher`` matches, in a form the engine can answer
+with an index where one exists: ``lower(col) IN (...)`` for case-insensitive
+matching on SQLite and PostgreSQL (served by an index on ``lower(col)``), a plain
 ``col IN (...)`` on MySQL/MariaDB where the column's collation already ignores
-case (served by a plain index). The rows that come back are checked again in
-Python to name the lookup value each one matched, with the same rules, so a
-loose engine comparison (accent-insensitive collations) never makes a false hit.
+case (served by a plain index), ``col IN (17)`` for numbers. The connector then
+keeps exactly the values the shared matcher accepts, so a loose engine comparison
+(accent-insensitive collations, trailing spaces ignored) never makes a false hit,
+and a strict one must not lose a match:
+
+- SQLite's ``lower()`` folds only ASCII (so does PostgreSQL's under the C locale):
+  ``casefold`` asks for every spelling it can give (``rows.case_variants``:
+  ``jÜrgen`` beside ``jürgen``), ``contains`` puts a one-character wildcard where a
+  non-ASCII letter stands (``rows.like_contains``);
+- ``digits`` asks for the identifier's digits in order with anything between them
+  (``rows.like_digits``), so any separator (``0171_2345678``), text after the
+  number and a float's ``.0`` pass, and the matcher checks the digits;
+- ``exact`` on a number column asks for the number (``rows.exact_numbers``), so
+  17.0 in a REAL column is found by "17" as it is in a spreadsheet.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import sqlalchemy as sa
 
 from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode
+from dsr.connectors.rows import (
+    case_variants,
+    exact_numbers,
+    key_number,
+    key_text,
+    like_contains,
+    like_digits,
+)
 from dsr.connectors.sql.schema import ColumnInfo, TableInfo
-from dsr.connectors.textmatch import Contains
 
 CHUNK = 500
 """Values per ``IN`` list (or ``LIKE`` alternatives) in one statement."""
@@ -35,10 +51,7 @@ CHUNK everywhere, as each is a level of the statement's expression tree)."""
 MANY_ADDRESSES = 20
 """More e-mail addresses than this in one ``contains`` lookup are matched in Python."""
 
-SEPARATORS = (" ", "-", "/", "(", ")", ".", "+")
-"""Characters dropped from stored phone numbers before comparing their digits."""
-
-_INTEGER = re.compile(r"-?[0-9]+")
+ESCAPE = "!"
 
 
 def chunks(values: Iterable[str], size: int = CHUNK) -> list[list[str]]:
@@ -67,44 +80,55 @@ def _as_text(column: sa.ColumnElement[Any], info: ColumnInfo) -> sa.ColumnElemen
     return column if info.text else sa.cast(column, sa.String)
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
 def condition(
     table: TableInfo, column: str, match: MatchMode, values: Sequence[str]
 ) -> sa.ColumnElement[bool] | None:
-    """The WHERE condition for one lookup's chunk of values; None when nothing can match."""
+    """The WHERE condition selecting the candidates of one lookup's chunk of values; None
+    when no row can match."""
     info = table.columns[column]
     col: sa.ColumnElement[Any] = table.clause().c[column]
+    values = [v for v in values if v]
     if info.binary or not values:
         return None
+    if match == "casefold" and (info.number or info.boolean):
+        match, values = "exact", sorted({v.lower() for v in values})  # numbers have no case
     if match == "exact":
-        if info.integer:
-            numbers = [int(v) for v in values if _INTEGER.fullmatch(v) and str(int(v)) == v]
-            return col.in_(numbers) if numbers else None
-        return _as_text(col, info).in_(list(values))
+        return _exact(col, info, values)
     if match == "casefold":
-        if info.text and table.case_insensitive(column):
-            return col.in_(list(values))
-        return sa.func.lower(_as_text(col, info)).in_(list(values))
+        # A case-insensitive collation (MySQL/MariaDB ``_ci``) compares the column itself,
+        # so a plain index serves; it folds ASCII but not every letter (ẞ is not ß in
+        # utf8mb4_general_ci), so the spellings go in as they do for ``lower()``.
+        folded = info.text and table.case_insensitive(column)
+        lowered = sa.func.lower(_as_text(col, info))
+        spellings: set[str] = set()
+        patterns: list[sa.ColumnElement[bool]] = []
+        for value in values:
+            variants = case_variants(value)
+            if variants is None:
+                pattern = like_contains(value, ESCAPE, exact=True)
+                patterns.append(lowered.like(pattern, escape=ESCAPE))
+            else:
+                spellings.update(variants)
+        compared = col if folded else lowered
+        parts: list[sa.ColumnElement[bool]] = (
+            [compared.in_(sorted(spellings))] if spellings else []
+        )
+        return sa.or_(*parts, *patterns)
     if match == "digits":
-        stripped = _as_text(col, info)
-        for separator in SEPARATORS:
-            stripped = sa.func.replace(stripped, separator, "")
-        patterns = [stripped.like("%" + v) for v in values if v.isdigit()]
+        text = _as_text(col, info)
+        patterns = [text.like(like_digits(v)) for v in values if v.isascii() and v.isdigit()]
         return sa.or_(*patterns) if patterns else None
     if match == "contains":
         text = _as_text(col, info)
         lowered = sa.func.lower(text)
 
         def likes(chosen: list[str]) -> sa.ColumnElement[bool]:
-            return sa.or_(*(lowered.like(f"%{_escape_like(v)}%", escape="!") for v in chosen))
+            return sa.or_(*(lowered.like(like_contains(v, ESCAPE), escape=ESCAPE) for v in chosen))
 
         # A batch of e-mail addresses is hundreds of LIKEs per row; a text without an "@"
         # (most notes) is ruled out by one, as engines stop an AND at its first false term.
         # Past a few dozen addresses, the engine only selects texts with an "@" and
-        # matched_values finds which addresses they hold, at the cost of the text.
+        # the matcher finds which addresses they hold, at the cost of the text.
         addresses = [v for v in values if "@" in v]
         others = [v for v in values if "@" not in v]
         parts = [likes(others)] if others else []
@@ -116,39 +140,25 @@ def condition(
     raise ValueError(f"unknown match mode {match!r}")
 
 
-def _text_forms(value: Any) -> set[str]:
-    if isinstance(value, bool):
-        return {str(int(value)), str(value).lower()}
-    if isinstance(value, float) and value.is_integer():
-        return {str(value), str(int(value))}
-    if isinstance(value, Decimal):
-        return {str(value), format(value.normalize(), "f")}
-    return {str(value)}
+def _exact(
+    col: sa.ColumnElement[Any], info: ColumnInfo, values: list[str]
+) -> sa.ColumnElement[bool] | None:
+    """Rows whose value reads as one of ``values``: numbers compared as numbers, text as text.
 
-
-def matched_values(match: MatchMode, stored: Any, values: frozenset[str]) -> list[str]:
-    """The lookup values ``stored`` matches under ``match`` (Python side of ``condition``)."""
-    if stored is None or isinstance(stored, bytes | memoryview):
-        return []
-    if match == "exact":
-        return sorted(_text_forms(stored) & values)
-    text = str(stored)
-    if match == "casefold":
-        folded = text.strip().lower()
-        return [folded] if folded in values else []
-    if match == "digits":
-        for separator in SEPARATORS:
-            text = text.replace(separator, "")
-        return sorted({text[i:] for i in range(len(text))} & values)
-    if match == "contains":
-        return _contains(values)(text)
-    return []
-
-
-@functools.lru_cache(maxsize=16)
-def _contains(values: frozenset[str]) -> Contains:
-    """One compiled mention test per batch (a query's rows all test the same values)."""
-    return Contains(values)
+    (Decimals bind through the column's type, which turns them into floats on SQLite.)
+    """
+    if info.number is not None:
+        numbers = exact_numbers(values, info.number)
+        return col.in_(numbers) if numbers else None
+    if info.boolean:
+        flags = [v == "true" for v in values if v in ("true", "false")]
+        return col.in_(sorted(set(flags))) if flags else None
+    if info.untyped:
+        # SQLite without a declared type keeps 17 and '17' apart: ask for both.
+        numbers = exact_numbers(values, "float")
+        texts = col.in_(list(values))
+        return sa.or_(texts, col.in_(numbers)) if numbers else texts
+    return _as_text(col, info).in_(list(values))
 
 
 def delete_order(actions: Sequence[ErasureAction], tables: dict[str, TableInfo]) -> list[str]:
@@ -165,31 +175,34 @@ def delete_order(actions: Sequence[ErasureAction], tables: dict[str, TableInfo])
         return names
 
 
-def redact(text: str, substrings: Sequence[str], mask: str) -> str:
-    """``text`` with every substring replaced by ``mask``, ignoring case, longest first."""
-    for word in sorted({s for s in substrings if s}, key=len, reverse=True):
-        text = re.sub(re.escape(word), lambda _m: mask, text, flags=re.IGNORECASE)
-    return text
-
-
-def new_values(action: ErasureAction, current: dict[str, Any]) -> dict[str, Any]:
-    """The columns an update action changes in a row holding ``current``, with new values."""
-    changes: dict[str, Any] = {}
-    for column in action.columns:
-        value = current[column]
-        if action.action == "null":
-            target = None
-        elif action.action == "mask":
-            target = None if value is None else action.mask
-        elif isinstance(value, str):
-            target = redact(value, action.substrings, action.mask)
-        else:
-            target = value
-        if target != value:
-            changes[column] = target
-    return changes
-
-
 def key_condition(table: TableInfo, key: dict[str, Any]) -> sa.ColumnElement[bool]:
+    """The row ``key`` names: its primary key (without one, every column of the key),
+    each value taken the way ``rows.row_id`` compares keys ("17" names the integer 17)."""
     clause = table.clause()
-    return sa.and_(*(clause.c[name] == key[name] for name in table.primary_key))
+    names = table.primary_key or tuple(key)
+    parts: list[sa.ColumnElement[bool]] = []
+    for name in names:
+        value = key_value(table.columns[name], key[name])
+        if value is _NO_ROW:
+            return sa.false()
+        parts.append(clause.c[name].is_(None) if value is None else clause.c[name] == value)
+    return sa.and_(*parts)
+
+
+_NO_ROW = object()
+
+
+def key_value(info: ColumnInfo, value: Any) -> Any:
+    """A key value as the column stores it: ``"17"`` or ``17.0`` for an integer column is 17,
+    17 for a text column is ``"17"``; ``_NO_ROW`` when no value of the column reads like it."""
+    if value is None:
+        return None
+    if info.integer:
+        number = key_number(value)
+        return _NO_ROW if number is None else number
+    if info.number is not None:
+        found = exact_numbers([key_text(value) or ""], info.number)
+        return found[0] if found else _NO_ROW
+    if info.text and not info.untyped:
+        return key_text(value)
+    return value

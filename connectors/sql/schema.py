@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Inspector
@@ -34,7 +34,7 @@ _LOWER = re.compile(
 @dataclass(frozen=True)
 class ColumnInfo:
     name: str
-    type: sa.types.TypeEngine  # type: ignore[type-arg]
+    type: sa.types.TypeEngine[Any]
     type_name: str
     nullable: bool
 
@@ -53,6 +53,33 @@ class ColumnInfo:
     @property
     def integer(self) -> bool:
         return isinstance(self.type, sa.Integer) and not isinstance(self.type, sa.Boolean)
+
+    @property
+    def number(self) -> Literal["integer", "float", "decimal"] | None:
+        """Which kind of number the column holds (REAL/DOUBLE are floats, NUMERIC/DECIMAL
+        decimals), or None for anything else."""
+        if self.integer:
+            return "integer"
+        if isinstance(self.type, sa.Float):
+            return "float"
+        if isinstance(self.type, sa.Numeric):
+            return "decimal"
+        return None
+
+    @property
+    def boolean(self) -> bool:
+        return isinstance(self.type, sa.Boolean)
+
+    @property
+    def untyped(self) -> bool:
+        """Declared without a type (SQLite): it may hold numbers and text side by side."""
+        return isinstance(self.type, sa.types.NullType)
+
+    @property
+    def fixed_width(self) -> bool:
+        """CHAR(n): its values are padded with spaces that, by the SQL standard, are not
+        part of the value (PostgreSQL returns them; ``lower()`` and ``=`` ignore them)."""
+        return isinstance(self.type, sa.CHAR)
 
 
 @dataclass
@@ -105,7 +132,7 @@ class TableInfo:
         )
 
 
-def _type_name(type_: sa.types.TypeEngine, dialect: sa.engine.Dialect) -> str:  # type: ignore[type-arg]
+def _type_name(type_: sa.types.TypeEngine[Any], dialect: sa.engine.Dialect) -> str:
     if isinstance(type_, sa.types.NullType):
         return ""  # SQLite columns (often in views) declared without a type
     try:
@@ -202,7 +229,7 @@ def reflect_table(
                     lower.add(column)
                     indexed.append((column,))
             elif names and all(names):
-                indexed.append(tuple(names))
+                indexed.append(tuple(n for n in names if n is not None))
         for unique in inspector.get_unique_constraints(name, schema):
             if unique.get("column_names"):
                 indexed.append(tuple(unique["column_names"]))

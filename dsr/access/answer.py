@@ -15,22 +15,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
+from dsr import clock
 from dsr.access.copy import PersonCopy, build_copy, build_zip
-from dsr.access.letter import RequestFacts, column_info, letter_context
+from dsr.access.letter import column_info, letter_context
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Document, Ledger, append_event
-from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup.engine import LookupResult, Match, find_people, phone_region
+from dsr.lookup.engine import LookupResult, Match, find_people
 from dsr.lookup.person import Person
 from dsr.progress import Progress
 from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests.lifecycle import close, current_actor, get_request, list_requests, today_berlin
+from dsr.requests.lifecycle import close, current_actor, list_requests
+from dsr.requests.subject import LetterFacts, load_subject
+from dsr.sources import SourceFailure
 
 ACCESS_TYPES = ("access", "portability")
 _NAMES = {
@@ -51,6 +52,8 @@ class AccessResult:
     found: bool = False
     possible: int = 0
     closed: bool = False
+    failures: list[SourceFailure] = field(default_factory=list, repr=False)
+    """Why each failed source could not be read, as every command words it (not in JSON)."""
 
     def as_dict(self) -> dict[str, object]:
         """The JSON document of design.md (`access`)."""
@@ -63,9 +66,17 @@ class AccessResult:
         }
 
 
+def access_document(answers: Sequence[AccessResult], *, all_open: bool) -> dict[str, object]:
+    """What ``dsr access --json`` prints: the answer (design.md's `access` document), or
+    with ``--all-open`` every answer under ``answers`` (none when nothing was ready)."""
+    if all_open or len(answers) != 1:
+        return {"answers": [a.as_dict() for a in answers]}
+    return answers[0].as_dict()
+
+
 @dataclass(frozen=True)
 class _Loaded:
-    facts: RequestFacts
+    facts: LetterFacts
     person: Person
 
 
@@ -116,45 +127,12 @@ def answer_requests(
 
 def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
     """The request's facts and the person, refusing requests that cannot be answered yet."""
-    with ledger.session(write=False) as session:
-        request = get_request(session, request_id)
-        if request.type not in ACCESS_TYPES:
-            raise UsageError(
-                Problem(f"request {request.id} is of type {request.type}, not access",
-                        hint="dsr access answers access and portability requests")
-            )
-        if request.status == "awaiting_identity":
-            raise UsageError(
-                Problem(f"request {request.id} awaits the identity check",
-                        hint="record it first: dsr request verify " + request.id)
-            )
-        if request.status != "open":
-            raise UsageError(Problem(f"request {request.id} is {request.status}"))
-        values: dict[str, list[str]] = {}
-        name = None
-        for identifier in request.identifiers:
-            if is_hashed(identifier.value):
-                continue
-            values.setdefault(identifier.kind, []).append(identifier.value)
-            if identifier.kind == "name" and name is None:
-                name = identifier.value
-        facts = RequestFacts(
-            id=request.id,
-            language=request.language or config.language,
-            received=request.received,
-            answered=max(today_berlin(), request.received),
-            due=request.due,
-            extended_until=request.extended_until,
-            extension_reason=request.extension_reason,
-            paused_days=request.paused_days or 0,
-            person_name=name,
-        )
-    person = Person.from_identifiers(
-        values, region=phone_region(config), label=f"request {facts.id}: "
-    )
-    if person.empty:
-        raise UsageError(Problem(f"request {facts.id} holds no identifier to look up"))
-    return _Loaded(facts, person)
+    subject = load_subject(ledger, config, request_id)
+    subject.require_type(ACCESS_TYPES, hint="dsr access answers access and portability requests")
+    subject.require_identity_checked()
+    if subject.status != "open":
+        raise UsageError(Problem(f"request {subject.id} is {subject.status}"))
+    return _Loaded(subject.letter_facts(), subject.person(config))
 
 
 def _classify(config: Config, result: LookupResult) -> dict[str, list[TableClassification]]:
@@ -204,6 +182,7 @@ def _answer(
         folder=folder,
         complete=result.complete,
         failed_sources=sorted(result.failed_sources),
+        failures=sorted(result.failures, key=lambda f: f.source),
         found=copy.found,
         possible=len(copy.possible),
     )
@@ -259,7 +238,7 @@ def _record(
                 "possible": answer.possible,
                 "documents": [d for _, d in answer.documents],
             },
-            at=datetime.now(UTC),
+            at=clock.now(),
         )
 
 

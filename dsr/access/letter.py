@@ -10,7 +10,6 @@ HTML printed by WeasyPrint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,9 +19,10 @@ from dsr.classify.taxonomy import CATEGORIES, category_label
 from dsr.classify.text import special_kinds
 from dsr.config.gaps import EEA
 from dsr.config.models import Config, RetentionRule
-from dsr.requests.deadline_names import long_date
 from dsr.inventory.record import rule_applies
 from dsr.render.letters import sender, table_label
+from dsr.requests.deadline_names import long_date
+from dsr.requests.subject import LetterFacts
 
 _NO_PERIOD = {
     "de": "keine feste Frist festgelegt: solange der Zweck besteht (z. B. solange Vertrag, "
@@ -32,19 +32,8 @@ _NO_PERIOD = {
 }
 
 
-@dataclass(frozen=True)
-class RequestFacts:
-    """The request's dates as the timing line needs them."""
-
-    id: str
-    language: str
-    received: date
-    answered: date
-    due: date
-    extended_until: date | None
-    extension_reason: str | None
-    paused_days: int
-    person_name: str | None
+RequestFacts = LetterFacts
+"""The request's facts as the letter states them (``dsr.requests.subject`` loads them)."""
 
 
 def short_label(category: str, language: str) -> str:
@@ -82,16 +71,16 @@ def column_info(
                     c for c in column.categories if c in CATEGORIES
                 )
     info: dict[tuple[str, str, str], ColumnInfo] = {}
-    for table in copy.tables:
-        source = config.sources.get(table.source)
-        purpose = (source.purpose or "") if source else ""
-        storage = storage_text(config, table.source, table.table, language)
-        for column in table.columns:
-            categories = found.get((table.source, table.table, column), ())
-            label = column
+    for copied in copy.tables:
+        configured = config.sources.get(copied.source)
+        purpose = (configured.purpose or "") if configured else ""
+        storage = storage_text(config, copied.source, copied.table, language)
+        for name in copied.columns:
+            categories = found.get((copied.source, copied.table, name), ())
+            label = name
             if categories:
-                label = f"{column} ({', '.join(short_label(c, language) for c in categories)})"
-            info[table.source, table.table, column] = ColumnInfo(
+                label = f"{name} ({', '.join(short_label(c, language) for c in categories)})"
+            info[copied.source, copied.table, name] = ColumnInfo(
                 label, categories, purpose, storage
             )
     return info
@@ -117,7 +106,7 @@ def letter_context(
         "found": copy.found,
         "received": long_date(facts.received, language),
         "answered": long_date(facts.answered, language),
-        "due": long_date(facts.due, language),
+        "due": long_date(facts.due, language) if facts.due else None,
         "extended_until": long_date(facts.extended_until, language)
         if facts.extended_until
         else None,

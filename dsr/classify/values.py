@@ -81,7 +81,7 @@ def non_null(values: Sequence[Any]) -> list[Any]:
 
 def is_email(value: Any) -> bool:
     text = as_text(value)
-    return bool(text) and " " not in text and normalise_email(text) is not None
+    return text is not None and " " not in text and normalise_email(text) is not None
 
 
 _PHONE_SHAPE = re.compile(r"^\+?[\d\s()./\-]{6,24}$")
@@ -125,7 +125,7 @@ def is_iban(value: Any) -> bool:
 def iban_shaped(value: Any) -> bool:
     """Looks like an IBAN, check digits aside: tells a broken IBAN column from other data."""
     text = as_text(value)
-    return bool(text) and bool(_IBAN_SHAPE.match(text.upper().replace(" ", "")))
+    return text is not None and bool(_IBAN_SHAPE.match(text.upper().replace(" ", "")))
 
 
 def is_bic(value: Any) -> bool:
@@ -195,7 +195,7 @@ _USER_AGENT = re.compile(
 
 def is_user_agent(value: Any) -> bool:
     text = as_text(value)
-    return bool(text) and len(text) < 600 and bool(_USER_AGENT.match(text))
+    return text is not None and len(text) < 600 and bool(_USER_AGENT.match(text))
 
 
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
@@ -205,7 +205,7 @@ _TOKEN = re.compile(r"^[0-9a-f]{16,64}$|^[A-Za-z0-9_-]{20,64}$", re.I)
 def is_token(value: Any) -> bool:
     """A random-looking id (UUID, hex or base64 token): what cookie and device ids look like."""
     text = as_text(value)
-    return bool(text) and bool(_UUID.match(text) or _TOKEN.match(text))
+    return text is not None and bool(_UUID.match(text) or _TOKEN.match(text))
 
 
 _HASH = re.compile(
@@ -218,7 +218,7 @@ _HASH = re.compile(
 
 def is_password_hash(value: Any) -> bool:
     text = as_text(value)
-    return bool(text) and bool(_HASH.match(text))
+    return text is not None and bool(_HASH.match(text))
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d", "%d.%m.%y")
@@ -286,7 +286,7 @@ _POSTCODE_ANY = re.compile(
 def is_postcode(value: Any) -> bool:
     """A German five-digit postcode, or another country's usual shape (US ZIP, UK, CA, NL)."""
     text = as_text(value)
-    return bool(text) and bool(_POSTCODE_DE.match(text) or _POSTCODE_ANY.match(text))
+    return text is not None and bool(_POSTCODE_DE.match(text) or _POSTCODE_ANY.match(text))
 
 
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’.-]*")
@@ -392,7 +392,7 @@ def is_courtesy(value: Any) -> bool:
 def is_free_text(value: Any) -> bool:
     """Prose: at least 25 characters and four words."""
     text = as_text(value)
-    return bool(text) and len(text) >= 25 and len(text.split()) >= 4
+    return text is not None and len(text) >= 25 and len(text.split()) >= 4
 
 
 def free_text_share(values: Sequence[Any]) -> tuple[int, int]:

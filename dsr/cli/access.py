@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from dsr.cli.console import ProgressBars, out
 from dsr.cli.options import ConfigOption, JsonOption
-from dsr.cli.output import error, print_json, warning
+from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import open_ledger
@@ -68,13 +68,13 @@ def access_command(
     if all_open == (request_id is not None):
         raise UsageError(Problem("give one request ID or --all-open", hint="dsr access 2026-0001"))
     loaded = load_config(config, strict=False)
-    from dsr.access.answer import answer_requests, open_access_requests
+    from dsr.access.answer import access_document, answer_requests, open_access_requests
 
     with open_ledger(loaded.ledger) as ledger:
         ids = open_access_requests(ledger) if all_open else [str(request_id)]
         if not ids:
             if json_output:
-                print_json({"answers": []})
+                print_json(access_document([], all_open=True))
             else:
                 out().print("No open access request is ready to answer.")
             return
@@ -83,17 +83,14 @@ def access_command(
                 ledger, loaded, ids, output=output, formats=formats.split(","), progress=progress
             )
     if json_output:
-        if all_open:
-            print_json({"answers": [a.as_dict() for a in answers]})
-        else:
-            print_json(answers[0].as_dict())
+        print_json(access_document(answers, all_open=all_open))
     else:
         for answer in answers:
             _show(answer)
     incomplete = [a for a in answers if not a.complete]
     for answer in incomplete:
-        for source in answer.failed_sources:
-            error(f"request {answer.request}: source '{source}' could not be read")
+        for failure in answer.failures:
+            source_failed(failure, prefix=f"request {answer.request}: ")
     if incomplete:
         warning(
             f"{len(incomplete)} answer(s) not complete: the request stays open; "

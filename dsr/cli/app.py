@@ -1,131 +1,112 @@
-"""The root of the ``dsr`` command and the one place that chooses the exit code.
+"""The entry point of the ``dsr`` command and the one place that chooses the exit code.
 
 Commands call the core and print; whatever goes wrong comes back here as an
 exception and leaves as one line on stderr with exit code 2 ("could not run").
 Exit code 1 is reserved for "done, but a person must look", so no error from
 Typer or Click is allowed to exit with it.
+
+Start-up time is part of every command a person types and of every cron run, so
+this module imports nothing heavy: ``dsr --version`` is answered before Typer is
+imported at all, and ``dsr.cli.root`` builds a command group that imports a
+command's module (and the core behind it) only when that command runs or its own
+help is asked for. ``dsr --help`` lists the commands from COMMANDS below.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Annotated
-
-import typer
-from typer.main import get_command
+from typing import TYPE_CHECKING, NamedTuple
 
 from dsr import __version__
 from dsr.cli.console import debug_enabled, set_debug
-from dsr.cli.output import error, hint
-from dsr.errors import DsrError
 from dsr.outcome import ExitCode
 
-app = typer.Typer(
-    name="dsr",
-    help=(
-        "Answer GDPR data-subject requests across databases, spreadsheets and SaaS exports.\n\n"
-        "Start with [bold]dsr demo[/] to build a demo company, or [bold]dsr init[/] to "
-        "describe your own sources in dsr.yaml.\n\n"
-        "Exit codes: 0 done; 1 done, but a person must look; 2 could not run."
+if TYPE_CHECKING:
+    import typer
+
+
+class Command(NamedTuple):
+    """Where a command lives and the line ``dsr --help`` shows for it."""
+
+    module: str
+    """Its module in dsr.cli."""
+    attribute: str
+    """The function (a command) or Typer app (a group of subcommands) in that module."""
+    summary: str
+    """One line for the command list; the command's own --help says the rest."""
+
+
+COMMANDS: dict[str, Command] = {
+    "init": Command("init", "init_command", "Write a commented dsr.yaml to start from."),
+    "config": Command("config", "app", "Check dsr.yaml and show what it describes."),
+    "demo": Command(
+        "demo", "demo_command", 'Build the demo company "Beispiel GmbH" with invented data.'
     ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-def _show_version(value: bool) -> None:
-    if value:
-        sys.stdout.write(f"dsr {__version__}\n")
-        raise typer.Exit(ExitCode.OK)
-
-
-@app.callback()
-def root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            callback=_show_version,
-            is_eager=True,
-            help="Print the version and exit.",
-        ),
-    ] = False,
-    debug: Annotated[
-        bool,
-        typer.Option(
-            "--debug",
-            envvar="DSR_DEBUG",
-            help="Show Python tracebacks for errors (for bug reports).",
-        ),
-    ] = False,
-) -> None:
-    """Answer GDPR data-subject requests across databases, spreadsheets and SaaS exports."""
-    set_debug(debug)
-
-
-COMMANDS: dict[str, tuple[str, str]] = {
-    "init": ("init", "init_command"),
-    "config": ("config", "app"),
-    "demo": ("demo", "demo_command"),
-    "sources": ("sources", "app"),
-    "connectors": ("connectors", "app"),
-    "inventory": ("inventory", "inventory_command"),
-    "find": ("find", "find_command"),
-    "access": ("access", "access_command"),
-    "erase": ("erase", "erase_command"),
-    "request": ("request", "app"),
-    "overdue": ("overdue", "overdue_command"),
-    "report": ("report", "report_command"),
-    "audit": ("audit", "app"),
+    "sources": Command("sources", "app", "Check the sources described in dsr.yaml."),
+    "connectors": Command("connectors", "app", "Show the connectors (source types) dsr can use."),
+    "inventory": Command(
+        "inventory", "inventory_command", "Scan the sources; write the Art. 30 record and findings."
+    ),
+    "find": Command("find", "find_command", "Find where a person appears in every source."),
+    "access": Command(
+        "access", "access_command", "Answer an access request (Art. 15): letter and data copy."
+    ),
+    "erase": Command(
+        "erase", "erase_command", "Erase a person (Art. 17): plan, then execute, then verify."
+    ),
+    "request": Command(
+        "request", "app", "The request ledger: log requests and keep their deadlines."
+    ),
+    "overdue": Command(
+        "overdue", "overdue_command", "For cron: what needs a person now; silent otherwise."
+    ),
+    "report": Command(
+        "report", "report_command", "Requests per month and type, time to answer, share on time."
+    ),
+    "audit": Command("audit", "app", "Check the ledger's audit trail."),
 }
-"""Each command: its module in dsr.cli and the function (or sub-app) there, in help order.
+"""Every command, in the order ``dsr --help`` lists them.
 
 A command's module, and the core it imports, is loaded only when that command runs
-(or for the full list in ``dsr --help``): `dsr find` need not import the erasure engine,
-WeasyPrint or Faker, and on a large file every second of start-up counts."""
-
-_registered: set[str] = set()
+or shows its help: `dsr find` need not import the erasure engine, WeasyPrint or
+Faker, and `dsr --help` none of them."""
 
 
 def register(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
-    """Add these commands to ``app`` (once each), in the order of COMMANDS."""
-    for name in COMMANDS:
-        if name in names and name not in _registered:
-            module_name, attribute = COMMANDS[name]
-            target = getattr(importlib.import_module(f"dsr.cli.{module_name}"), attribute)
-            if isinstance(target, typer.Typer):
-                app.add_typer(target, name=name)
-            else:
-                app.command(name)(target)
-            _registered.add(name)
-    return app
+    """The whole command tree as one Typer app, every command imported now.
+
+    For tests and tools that walk every command; the ``dsr`` command itself loads
+    them one at a time (dsr.cli.root)."""
+    from dsr.cli.root import build_app
+
+    return build_app(names)
 
 
-def _wanted(args: Sequence[str]) -> list[str]:
-    """The command a command line runs; every command for help or anything unexpected."""
-    words = [a for a in args if not a.startswith("-")]
-    if not words or words[0] not in COMMANDS:
-        return list(COMMANDS)
-    before = args[: list(args).index(words[0])]
-    if {"-h", "--help", "--version"} & set(before):
-        return list(COMMANDS)
-    return [words[0]]
+_VERSION_ONLY = {"--version", "--debug"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (the console script passes it to the shell)."""
     set_debug(os.environ.get("DSR_DEBUG", "") not in ("", "0", "false"))
     args = list(argv) if argv is not None else sys.argv[1:]
-    register(_wanted(args))
-    command = get_command(app)
+    if "--version" in args and set(args) <= _VERSION_ONLY:
+        # What the eager --version option of the root command would print, without
+        # importing Typer and the command tree for it.
+        sys.stdout.write(f"dsr {__version__}\n")
+        return ExitCode.OK
+
+    import typer
+
+    from dsr.cli.output import error, hint
+    from dsr.errors import DsrError
+
     try:
-        result = command.main(args=args, prog_name="dsr", standalone_mode=False)
+        from dsr.cli.root import root_command, usage_error
+
+        result = root_command().main(args=args, prog_name="dsr", standalone_mode=False)
     except DsrError as exc:
         for problem in exc.problems:
             error(str(problem))
@@ -137,11 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         error("aborted")
         return ExitCode.CANNOT_RUN
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            error(str(exc))
+        usage_error(exc)
         return ExitCode.CANNOT_RUN
     except KeyboardInterrupt:
         error("interrupted")

@@ -30,14 +30,7 @@ def verify_command(config: ConfigOption = None, json_output: JsonOption = False)
     with open_ledger(loaded.ledger) as ledger, ledger.session(write=False) as session:
         report = check_chain(session)
     if json_output:
-        print_json(
-            {
-                "intact": report.intact,
-                "events": report.events,
-                "broken_id": report.broken_id,
-                "reason": report.reason,
-            }
-        )
+        print_json(report.as_dict())
     elif report.intact:
         out().print(f"chain intact ({report.events} events)")
     else:

@@ -20,13 +20,21 @@ if TYPE_CHECKING:  # imported when the command runs: `dsr --help` stays quick
 def demo_command(
     directory: Annotated[
         Path,
-        typer.Argument(help="Folder to build the demo in; created if missing.", show_default=True),
+        typer.Argument(
+            help="Folder to build the demo in; created if missing.",
+            show_default=True,
+            metavar="DIR",
+        ),
     ] = Path("beispiel-gmbh"),
     customers: Annotated[
         int,
-        typer.Option("--customers", help="Number of shop customers.", min=20, max=1_000_000),
+        typer.Option(
+            "--customers", help="Number of shop customers.", min=20, max=1_000_000, metavar="N"
+        ),
     ] = 2000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same data.")] = 42,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed; same seed, same data.", metavar="N")
+    ] = 42,
     force: Annotated[
         bool,
         typer.Option("--force", help="Build into a non-empty folder, replacing the demo's files."),

@@ -19,7 +19,7 @@ from rich.tree import Tree
 
 from dsr.cli.console import ProgressBars, out
 from dsr.cli.options import ConfigOption, JsonOption
-from dsr.cli.output import error, hint, print_json, warning
+from dsr.cli.output import hint, print_json, source_failed, warning
 from dsr.cli.request import ActorOption
 from dsr.config.load import load_config
 from dsr.config.models import Config
@@ -148,6 +148,8 @@ def erase_command(
                 print_json(document)
             else:
                 _show_result("verified" if verify else "executed", document)
+                for failure in [] if verify else result.failures:
+                    source_failed(failure)
             code = ExitCode(int(result.exit_code))
             if code != ExitCode.OK:
                 raise typer.Exit(code)
@@ -248,8 +250,8 @@ def _show_plan(outcome: PlanOutcome) -> None:
 
 def _warn(outcome: PlanOutcome) -> None:
     plan = outcome.stored.plan
-    for source, reason in sorted(plan.failed_sources.items()):
-        error(f"source '{source}' could not be read: {reason}")
+    for failure in outcome.failures:
+        source_failed(failure)
     if plan.failed_sources:
         warning("the plan is not complete: fix the sources and plan again before --execute")
     if outcome.left_out:
@@ -297,8 +299,6 @@ def _show_executed(document: dict[str, Any]) -> None:
         )
     console.print(table)
     for source in document.get("sources", []):
-        if source.get("error"):
-            warning(f"{source['source']}: {source['error']}")
         for text in source.get("warnings") or ():
             hint(f"{source['source']}: {text}")
     for task in document.get("processor_tasks", []):

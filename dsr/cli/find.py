@@ -6,8 +6,6 @@ terminal is often shared or recorded, and a lookup is not yet an access answer.
 
 from __future__ import annotations
 
-import sys
-import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,21 +14,39 @@ import typer
 from rich.markup import escape
 from rich.tree import Tree
 
-from dsr.cli.console import ProgressBars, debug_enabled, out
-from dsr.cli.options import ConfigOption, JsonOption
-from dsr.cli.output import error, print_json, warning
+from dsr.cli.console import ProgressBars, out
+from dsr.cli.options import (
+    BirthdateOption,
+    ConfigOption,
+    EmailOption,
+    IbanOption,
+    IdOption,
+    JsonOption,
+    NameOption,
+    PhoneOption,
+    PostcodeOption,
+    given_identifiers,
+)
+from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
+from dsr.config.models import Config
 from dsr.connectors.files.csvread import detect_format, read_records
 from dsr.errors import Problem, UsageError, Where
-from dsr.lookup.engine import LookupResult, Match, Reference, find_people, phone_region
-from dsr.lookup.person import Person
+from dsr.lookup.engine import (
+    LookupResult,
+    Match,
+    MatchKind,
+    Reference,
+    find_people,
+    phone_region,
+)
+from dsr.lookup.person import IDENTIFIER_KINDS, Person, column_name, parse_identifiers
 from dsr.outcome import ExitCode
 
-_BATCH_COLUMNS = ("email", "phone", "name", "birthdate", "postcode", "id", "iban")
-_KINDS = ("direct", "linked", "mention", "possible")
+_BATCH_COLUMNS = IDENTIFIER_KINDS
+_KINDS: tuple[MatchKind, ...] = ("direct", "linked", "mention", "possible")
 _SHOWN_KEYS = 5
-
-Many = list[str] | None
+_SHOWN_PROBLEMS = 20  # of a --batch file's bad cells: enough to see the pattern
 
 
 def _option(name: str, help_text: str, metavar: str) -> Any:
@@ -44,20 +60,18 @@ def find_command(
             help="Only these sources (default: all).", show_default=False, metavar="SOURCE"
         ),
     ] = None,
-    email: Annotated[Many, _option("--email", "E-mail address (repeatable).", "ADDRESS")] = None,
-    phone: Annotated[Many, _option("--phone", "Phone number in any format.", "NUMBER")] = None,
-    name: Annotated[Many, _option("--name", "Full name (weak: only together).", "NAME")] = None,
-    birthdate: Annotated[Many, _option("--birthdate", "Birth date (weak).", "YYYY-MM-DD")] = None,
-    postcode: Annotated[Many, _option("--postcode", "Postcode (weak).", "CODE")] = None,
-    id_: Annotated[
-        Many, _option("--id", "A source's own id, e.g. shop:10042.", "SOURCE:VALUE")
-    ] = None,
-    iban: Annotated[Many, _option("--iban", "Bank account (IBAN), any spacing.", "IBAN")] = None,
+    email: EmailOption = None,
+    phone: PhoneOption = None,
+    name: NameOption = None,
+    birthdate: BirthdateOption = None,
+    postcode: PostcodeOption = None,
+    id_: IdOption = None,
+    iban: IbanOption = None,
     batch: Annotated[
         Path | None,
         _option(
             "--batch",
-            "CSV of people, one a row: email, phone, name, birthdate, postcode, id.",
+            "CSV of people, one a row: email, phone, name, birthdate, postcode, id, iban.",
             "FILE",
         ),
     ] = None,
@@ -80,23 +94,16 @@ def find_command(
     """
     loaded = load_config(config, strict=False)
     region = phone_region(loaded)
-    single = [email, phone, name, birthdate, postcode, id_, iban]
+    given = given_identifiers(
+        email=email, phone=phone, name=name, birthdate=birthdate, postcode=postcode, id_=id_,
+        iban=iban,
+    )  # fmt: skip
     if batch is not None:
-        if any(single):
+        if given:
             raise UsageError(Problem("--batch cannot be combined with single identifiers"))
-        rows, people = _read_batch(batch, region)
+        rows, people = _read_batch(batch, loaded)
     else:
-        person = Person.parse(
-            emails=email or (),
-            phones=phone or (),
-            names=name or (),
-            birthdates=birthdate or (),
-            postcodes=postcode or (),
-            ids=id_ or (),
-            ibans=iban or (),
-            region=region,
-            label="--",
-        )
+        person = Person.of(parse_identifiers(given, region=region, sources=_sources(loaded)))
         if person.empty:
             raise UsageError(
                 Problem(
@@ -110,13 +117,11 @@ def find_command(
     with ProgressBars() as progress:
         result = find_people(loaded, people, sources=names or [], progress=progress)
     if json_output:
-        print_json(_document(result, rows))
+        print_json(result.to_json(rows))
     else:
         _show(result, rows, len(people))
-    for source, reason in result.failed_sources.items():
-        error(f"source '{source}': {reason}")
-        if debug_enabled() and source in result.exceptions:
-            traceback.print_exception(result.exceptions[source], file=sys.stderr)
+    for failure in result.failures:
+        source_failed(failure)
     if not result.complete:
         warning(
             f"{len(result.failed_sources)} source(s) could not be read; the result is not complete"
@@ -124,8 +129,14 @@ def find_command(
         raise typer.Exit(ExitCode.ATTENTION)
 
 
-def _read_batch(path: Path, region: str) -> tuple[list[int], list[Person]]:
-    """The people in a CSV file and their row numbers (header = 1)."""
+def _sources(config: Config) -> list[str] | None:
+    """The sources an ``--id`` may name; any when dsr.yaml describes none."""
+    return list(config.sources) if config.sources else None
+
+
+def _read_batch(path: Path, config: Config) -> tuple[list[int], list[Person]]:
+    """The people in a CSV file and their row numbers (header = 1), each row read by the
+    parser the options use; empty cells are skipped, a bad one is named by row and column."""
     if not path.is_file():
         raise UsageError(Problem("no such file", Where(file=path)))
     header, records = read_records(path, detect_format(path))
@@ -136,64 +147,40 @@ def _read_batch(path: Path, region: str) -> tuple[list[int], list[Person]]:
                 "has none of the columns " + ", ".join(_BATCH_COLUMNS), Where(file=path, line=1)
             )
         )
-    rows, people = [], []
+    region, sources = phone_region(config), _sources(config)
+    rows, people, problems = [], [], []
     try:
         for record in records:
-            values = {c: record.values.get(columns[c], "") for c in _BATCH_COLUMNS if c in columns}
-            person = Person.parse(
-                emails=[values.get("email", "")],
-                phones=[values.get("phone", "")],
-                names=[values.get("name", "")],
-                birthdates=[values.get("birthdate", "")],
-                postcodes=[values.get("postcode", "")],
-                ids=[values.get("id", "")],
-                ibans=[values.get("iban", "")],
-                region=region,
-                label=f"{path}:{record.row}: column ",
-            )
+            given = [(c, record.values.get(columns[c], "")) for c in _BATCH_COLUMNS if c in columns]
+            try:
+                person = Person.of(
+                    parse_identifiers(
+                        given,
+                        region=region,
+                        sources=sources,
+                        name=column_name,
+                        where=Where(file=path, line=record.row),
+                        skip_empty=True,
+                    )
+                )
+            except UsageError as bad:
+                problems.extend(bad.problems)
+                continue
             if person.empty:
                 continue
             rows.append(record.row)
             people.append(person)
     finally:
         records.close()
+    if problems:
+        shown = problems[:_SHOWN_PROBLEMS]
+        if len(problems) > len(shown):
+            more = len(problems) - len(shown)
+            shown.append(Problem(f"and {more} more problem(s)", Where(file=path)))
+        raise UsageError(shown)
     if not people:
         raise UsageError(Problem("holds no person to look up", Where(file=path)))
     return rows, people
-
-
-def _document(result: LookupResult, rows: list[int]) -> dict[str, Any]:
-    matches = []
-    for match in result.matches:
-        item: dict[str, Any] = {
-            "source": match.source,
-            "table": match.table,
-            "key": match.key,
-            "match": match.match,
-            "via": match.via,
-        }
-        if match.inferred:
-            item["inferred"] = True
-        if rows:
-            item["person"] = rows[match.person]
-        matches.append(item)
-    references = []
-    for ref in result.references:
-        entry: dict[str, Any] = {
-            "source": ref.source,
-            "table": ref.table,
-            "key": ref.key,
-            "via": ref.via,
-        }
-        if rows:
-            entry["person"] = rows[ref.person]
-        references.append(entry)
-    return {
-        "complete": result.complete,
-        "failed_sources": sorted(result.failed_sources),
-        "matches": matches,
-        "references": references,
-    }
 
 
 def _show(result: LookupResult, rows: list[int], count: int) -> None:

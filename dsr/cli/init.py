@@ -19,16 +19,20 @@ from dsr.errors import Problem, UsageError
 def init_command(
     name: Annotated[
         str,
-        typer.Option("--name", help="The company's name (controller.name)."),
+        typer.Option("--name", help="The company's name (controller.name).", metavar="NAME"),
     ] = "Meine Firma GmbH",
     language: Annotated[
         str,
-        typer.Option("--language", help="Default language of letters and reports: de or en."),
+        typer.Option(
+            "--language", help="Default language of letters and reports: de or en.", metavar="de|en"
+        ),
     ] = "de",
     holidays: Annotated[
         str,
         typer.Option(
-            "--holidays", help="Country and federal state for deadlines, e.g. DE-BW, DE-BY, DE-BE."
+            "--holidays",
+            help="Country and federal state for deadlines, e.g. DE-BW, DE-BY, DE-BE.",
+            metavar="CODE",
         ),
     ] = "DE",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from dsr.cli.console import ProgressBars, debug_enabled, out
+from dsr.cli.console import ProgressBars, out
 from dsr.cli.options import ConfigOption, JsonOption
-from dsr.cli.output import error, hint, print_json, warning
+from dsr.cli.output import hint, print_json, source_failed, warning
 from dsr.config.load import load_config
 from dsr.errors import Problem, UsageError
 from dsr.inventory.document import build_document
@@ -87,9 +85,8 @@ def inventory_command(
 
     failed = [s for s in scans if not s.ok]
     for scan in failed:
-        error(f"source '{scan.source.name}' ({scan.source.type}): {scan.error}")
-        if debug_enabled() and scan.exception is not None:
-            traceback.print_exception(scan.exception, file=sys.stderr)
+        if scan.failure is not None:
+            source_failed(scan.failure)
     if json_output:
         print_json(document)
         for path in written:

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from dsr.cli.console import err
+from dsr.cli.console import debug_enabled, err
+
+if TYPE_CHECKING:  # imported when a command runs: `dsr --help` stays quick
+    from dsr.sources import SourceFailure
 
 
 def _default(value: Any) -> Any:
@@ -37,6 +41,14 @@ def print_json(document: Any) -> None:
 def error(message: str) -> None:
     """An error line on stderr: what went wrong and, where possible, what to do."""
     err().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+
+
+def source_failed(failure: SourceFailure, *, prefix: str = "") -> None:
+    """A source a command could not use, in the one wording every command shares; with
+    --debug, the traceback of an unexpected error (a bug to report)."""
+    error(prefix + str(failure))
+    if failure.exception is not None and debug_enabled():
+        traceback.print_exception(failure.exception, file=sys.stderr)
 
 
 def warning(message: str) -> None:

@@ -11,8 +11,8 @@ from dsr.cli.request import ActorOption
 from dsr.config.load import load_config
 from dsr.ledger import open_ledger
 from dsr.outcome import ExitCode
-from dsr.requests.overdue import Attention, housekeeping, needing_attention
 from dsr.requests.lifecycle import current_actor
+from dsr.requests.overdue import Attention, housekeeping, needing_attention, overdue_document
 
 
 def overdue_command(
@@ -43,7 +43,7 @@ def overdue_command(
         housekeeping(ledger, loaded, actor=current_actor(actor))
         found = needing_attention(ledger, loaded)
     if json_output:
-        print_json({"requests": [item.as_dict() for item in found]})
+        print_json(overdue_document(found))
     elif found:
         count = len(found)
         lines = [f"{count} request{'s need' if count != 1 else ' needs'} attention:"]

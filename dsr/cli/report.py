@@ -8,7 +8,7 @@ holds only request numbers and dates, and is written owner-only all the same.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,9 +95,10 @@ def report_command(
     lang = language or loaded.language
     if lang not in ("de", "en"):
         raise UsageError(Problem(f"unknown language '{lang}'", hint="use de or en"))
-    from dsr.requests.report import BERLIN, build_report, render_report_html, report_from_requests
+    from dsr.clock import today_berlin
+    from dsr.requests.report import build_report, render_report_html, report_from_requests
 
-    today = datetime.now(BERLIN).date()
+    today = today_berlin()
 
     state, _ = ledger_status(loaded.ledger)
     if state == "new":  # no ledger yet: nothing received, and nothing to create for a report

@@ -11,14 +11,24 @@ from rich.markup import escape
 from rich.table import Table
 
 from dsr.cli.console import out
-from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.options import (
+    BirthdateOption,
+    ConfigOption,
+    EmailOption,
+    IdOption,
+    JsonOption,
+    NameOption,
+    PhoneOption,
+    PostcodeOption,
+    given_identifiers,
+)
 from dsr.cli.output import hint, print_json, warning
+from dsr.clock import berlin_day, parse_at, today_berlin
 from dsr.config.load import load_config
 from dsr.config.models import Config
-from dsr.requests.deadlines import explain
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger, open_ledger
-from dsr.requests.overdue import effective_due
+from dsr.requests.deadlines import explain
 from dsr.requests.lifecycle import (
     ACTIVE,
     CHANNELS,
@@ -33,12 +43,11 @@ from dsr.requests.lifecycle import (
     extend,
     list_requests,
     new_request,
-    parse_at,
     reject,
     show_request,
-    today_berlin,
     verify_identity,
 )
+from dsr.requests.overdue import effective_due, list_document
 
 app = typer.Typer(
     help=(
@@ -99,51 +108,18 @@ def _warn(change: Change) -> None:
         warning(text)
 
 
-def _dump(change: Change) -> dict[str, object]:
-    document: dict[str, object] = change.request.as_dict()
-    if change.letter is not None:
-        document["letter"] = {"path": change.letter, "sha256": change.letter_sha256}
-    document["warnings"] = list(change.warnings)
-    return document
-
-
 @app.command("new")
 def new_command(
     type_: Annotated[
         str,
         typer.Option("--type", "-t", help=f"One of: {', '.join(TYPES)}.", metavar="TYPE"),
     ],
-    email: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--email", help="The person's e-mail address (repeatable).", show_default=False
-        ),
-    ] = None,
-    phone: Annotated[
-        list[str] | None,
-        typer.Option("--phone", help="A phone number (repeatable).", show_default=False),
-    ] = None,
-    name: Annotated[
-        list[str] | None,
-        typer.Option("--name", help="The person's name (repeatable).", show_default=False),
-    ] = None,
-    birthdate: Annotated[
-        list[str] | None,
-        typer.Option("--birthdate", help="Date of birth, YYYY-MM-DD.", show_default=False),
-    ] = None,
-    postcode: Annotated[
-        list[str] | None,
-        typer.Option("--postcode", help="Postcode (repeatable).", show_default=False),
-    ] = None,
-    ids: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--id",
-            help="An id in one source, SOURCE:VALUE, e.g. shop:K-10023 (repeatable).",
-            show_default=False,
-            metavar="SOURCE:VALUE",
-        ),
-    ] = None,
+    email: EmailOption = None,
+    phone: PhoneOption = None,
+    name: NameOption = None,
+    birthdate: BirthdateOption = None,
+    postcode: PostcodeOption = None,
+    ids: IdOption = None,
     received: Annotated[
         str | None,
         typer.Option(
@@ -186,18 +162,9 @@ def new_command(
 
     Example: dsr request new --type access --email anna@example.com --received 2026-03-05
     """
-    identifiers = [
-        (kind, value)
-        for kind, values in (
-            ("email", email),
-            ("phone", phone),
-            ("name", name),
-            ("birthdate", birthdate),
-            ("postcode", postcode),
-            ("id", ids),
-        )
-        for value in values or ()
-    ]
+    identifiers = given_identifiers(
+        email=email, phone=phone, name=name, birthdate=birthdate, postcode=postcode, id_=ids
+    )
     moment = parse_at(at)
     loaded, ledger = _open(config)
     with ledger:
@@ -215,9 +182,7 @@ def new_command(
         )
     info = change.request
     if json_output:
-        document = _dump(change)
-        document["earlier_requests"] = list(change.earlier_requests)
-        print_json(document)
+        print_json(change.to_json(earlier_requests=True))
     else:
         console = out()
         console.print(f"[bold]{info.id}[/] {info.type}, received {info.received}")
@@ -259,19 +224,7 @@ def list_command(
         rows = list_requests(ledger, statuses=statuses, types=type_ or None)
     today = today_berlin()
     if json_output:
-        print_json(
-            {
-                "requests": [
-                    {
-                        **r.as_dict(),
-                        "days_left": (_due(r, loaded, today) - today).days
-                        if r.status in ACTIVE
-                        else None,
-                    }
-                    for r in rows
-                ]
-            }
-        )
+        print_json(list_document(rows, loaded, today))
         return
     if not rows:
         hint("no requests" if statuses is None else "no open requests (--all shows every request)")
@@ -343,27 +296,14 @@ def show_command(
         raise UsageError(Problem(f"unknown language '{lang}'", hint="use de or en"))
     with ledger:
         detail = show_request(ledger, loaded, request_id)
+    if json_output:
+        print_json(detail.to_json(lang))
+        return
     steps = explain(detail.deadline, lang)
     info = detail.request
-    if json_output:
-        document = info.as_dict()
-        document["identifiers"] = [{"kind": k, "value": v} for k, v in detail.identifiers]
-        document["deadline"] = {
-            "due": detail.deadline.due,
-            "target": detail.deadline.target,
-            "first_month_end": detail.deadline.first_month_end,
-            "extension_deadline": detail.deadline.extension_deadline,
-            "paused_days": detail.deadline.paused_days,
-            "extended": detail.deadline.extended,
-            "explanation": steps,
-        }
-        document["documents"] = detail.documents
-        document["events"] = [e.as_dict() for e in detail.events]
-        print_json(document)
-        return
     console = out()
     console.print(f"[bold]{info.id}[/] {info.type} · {info.status.replace('_', ' ')}")
-    facts = [
+    facts: list[tuple[str, object]] = [
         ("received", info.received),
         ("channel", info.channel),
         ("language", info.language),
@@ -377,14 +317,14 @@ def show_command(
     if info.extended_until:
         facts.append(("extended until", info.extended_until))
     if info.closed_at:
-        facts.append(("finished", info.closed_at.date()))
+        facts.append(("finished", berlin_day(info.closed_at)))
         facts.append(("outcome", info.outcome))
     if info.note:
         facts.append(("note", info.note))
     for kind, value in detail.identifiers:
         facts.append((kind, value))
-    for label, value in facts:
-        console.print(f"  {label:<20} {escape(str(value))}", soft_wrap=True)
+    for label, fact in facts:
+        console.print(f"  {label:<20} {escape(str(fact))}", soft_wrap=True)
     console.print("\n[bold]deadline[/]")
     for step in steps:
         console.print(f"  {escape(step)}", soft_wrap=True)
@@ -438,9 +378,7 @@ def verify_command(
         change = verify_identity(ledger, loaded, request_id, method=method, actor=actor, at=moment)
     _warn(change)
     if json_output:
-        document = _dump(change)
-        document["added_days"] = change.added_days
-        print_json(document)
+        print_json(change.to_json(added_days=True))
         return
     info = change.request
     text = f"{info.id}: identity confirmed"
@@ -481,7 +419,7 @@ def await_identity_command(
         change = await_identity(ledger, loaded, request_id, asked=asked, actor=actor, at=moment)
     _warn(change)
     if json_output:
-        print_json(_dump(change))
+        print_json(change.to_json())
         return
     info = change.request
     out().print(
@@ -523,7 +461,7 @@ def extend_command(
         )  # fmt: skip
     _warn(change)
     if json_output:
-        print_json(_dump(change))
+        print_json(change.to_json())
         return
     console = out()
     console.print(f"{change.request.id}: extended, due {change.request.due}")
@@ -566,7 +504,7 @@ def reject_command(
         )  # fmt: skip
     _warn(change)
     if json_output:
-        print_json(_dump(change))
+        print_json(change.to_json())
         return
     console = out()
     console.print(f"{change.request.id}: rejected")
@@ -595,7 +533,7 @@ def close_command(
         change = close(ledger, loaded, request_id, outcome=outcome, actor=actor, at=moment)
     _warn(change)
     if json_output:
-        print_json(_dump(change))
+        print_json(change.to_json())
         return
     out().print(f"{change.request.id}: closed ({change.request.outcome})")
 

@@ -12,10 +12,10 @@ from rich.table import Table
 
 from dsr.cli.console import ProgressBars, debug_enabled, out
 from dsr.cli.options import ConfigOption, JsonOption
-from dsr.cli.output import error, print_json, warning
+from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
 from dsr.outcome import ExitCode
-from dsr.sources import SourceReport, check_sources
+from dsr.sources import SourceReport, check_document, check_sources
 
 app = typer.Typer(
     help="Check the sources described in dsr.yaml.\n\nExample: dsr sources check",
@@ -27,7 +27,9 @@ app = typer.Typer(
 def check_command(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Only these sources (default: all).", show_default=False),
+        typer.Argument(
+            help="Only these sources (default: all).", show_default=False, metavar="SOURCE"
+        ),
     ] = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
@@ -43,17 +45,16 @@ def check_command(
     loaded = load_config(config, strict=False)
     with ProgressBars() as progress:
         reports = check_sources(loaded, names or [], progress)
-    debug = debug_enabled()
     if json_output:
-        print_json({"sources": [r.as_dict() for r in reports]})
+        print_json(check_document(reports))
     else:
         for report in reports:
             _show(report)
     failed = [r for r in reports if not r.ok]
     for report in failed:
-        if not json_output:
-            error(f"source '{report.name}' ({report.type}): {report.error}")
-        if debug and report.exception is not None:
+        if not json_output and report.failure is not None:
+            source_failed(report.failure)
+        elif report.exception is not None and debug_enabled():
             traceback.print_exception(report.exception, file=sys.stderr)
     if failed:
         warning(

@@ -278,11 +278,11 @@ def _validate_source(
     except PluginLoadError as exc:
         # The connector's options cannot be checked, but the other sources still work.
         try:
-            metadata = SourceCommon.model_validate(common, context=context)
+            shared = SourceCommon.model_validate(common, context=context)
         except ValidationError as invalid:
             problems.extend(_problems(invalid, at, SourceCommon, lines, path))
             return None
-        return Source(name=name, error=str(exc), **metadata.model_dump())
+        return Source(name=name, error=str(exc), **shared.model_dump())
     if connector is None:
         problems.append(
             Problem(
@@ -296,6 +296,7 @@ def _validate_source(
     option_values = {k: v for k, v in entry.items() if k not in common_keys}
     allowed = sorted(common_keys | _field_names(connector.Options))
     found: list[Problem] = []
+    metadata: SourceCommon | None
     try:
         metadata = SourceCommon.model_validate(common, context=context)
     except ValidationError as exc:

@@ -445,9 +445,9 @@ def _orders_and_invoices(
 ) -> None:
     moved_at = {c.customer_id: c.at for c in changes if c.address is not None}
     drafts: list[tuple[datetime, int, str, tuple[tuple[str, int], ...]]] = []
-    for key, at, lines in _PLANTED_ORDERS:
+    for key, at, planted_items in _PLANTED_ORDERS:
         if key in ids:
-            drafts.append((at, ids[key], key, lines))
+            drafts.append((at, ids[key], key, planted_items))
     start = datetime(2016, 1, 1)
     end = datetime.combine(ANCHOR, time(20, 0))
     for person in people:
@@ -466,7 +466,9 @@ def _orders_and_invoices(
     by_id = {ids[p.key]: p for p in people}
 
     progress.begin("Shop: orders and invoices", total=len(drafts))
-    order_rows, invoice_rows, line_rows = [], [], []
+    order_rows: list[tuple[object, ...]] = []
+    invoice_rows: list[tuple[object, ...]] = []
+    line_rows: list[tuple[object, ...]] = []
     per_year: dict[int, int] = {}
     line_id = 0
     for order_id, (at, cid, key, items) in enumerate(drafts, start=1):
@@ -542,9 +544,9 @@ def _support_notes(
     loc: dict[str, list[str]],
 ) -> None:
     drafts: list[tuple[datetime, int, str, str, str | None]] = []
-    for key, at, author, note in _PLANTED_NOTES:
-        if key in ids:
-            drafts.append((at, ids[key], author, note, key))
+    for planted_key, at, author, note in _PLANTED_NOTES:
+        if planted_key in ids:
+            drafts.append((at, ids[planted_key], author, note, planted_key))
     end = datetime.combine(ANCHOR, time(17, 0))
     for person in people:
         if person.key in planted or rng.random() >= 0.10:

@@ -124,6 +124,7 @@ def newsletter_workbook(population: Population, seed: int) -> tuple[bytes, FileR
 
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook starts with one worksheet
     sheet.title = "Abonnenten"
     sheet.append(NEWSLETTER_HEADER)
     result = FileResult(parts={})
@@ -163,8 +164,8 @@ def newsletter_workbook(population: Population, seed: int) -> tuple[bytes, FileR
             )
         )
     left_rows.sort(key=lambda r: (r[0], r[1]))
-    for number, (_, _key, values) in enumerate(left_rows, start=LEFT_HEADER_ROW + 1):
-        left.append(values)
+    for number, (_, _key, left_values) in enumerate(left_rows, start=LEFT_HEADER_ROW + 1):
+        left.append(left_values)
         left.cell(row=number, column=4).number_format = "DD.MM.YYYY"
         left.cell(row=number, column=5).number_format = "DD.MM.YYYY"
     result.parts["Abgemeldet"] = len(left_rows)

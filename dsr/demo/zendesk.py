@@ -380,7 +380,7 @@ def zendesk_export(
                     f"(mention in another customer's ticket)"
                 )
 
-    events.sort(key=lambda e: (e["timestamp"], e["id"]))  # type: ignore[arg-type, return-value]
+    events.sort(key=lambda e: (e["timestamp"], e["id"]))
     stream = {
         "ticket_events": events,
         "next_page": None,

@@ -41,27 +41,26 @@ import os
 import signal
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from dsr.config.models import Config
+from dsr import clock
+from dsr.config.models import Config, Source
 from dsr.connectors import PluginLoadError, open_connector
 from dsr.connectors.protocol import ApplyResult, Connector, ErasureAction
 from dsr.erasure import translate as tr
 from dsr.erasure.model import ErasurePlan, PlanAction
-from dsr.erasure.plan import ErasureRequest, request_person
 from dsr.erasure.retention import own_matches, rows_left_by_updates
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import DsrError, Problem, UsageError, Where
 from dsr.ledger import Ledger, Plan
-from dsr.ledger.pseudonymise import ensure_key, is_hashed, key_path
+from dsr.ledger.pseudonymise import ensure_key, key_path
 from dsr.lookup.engine import LookupResult, find_people
-from dsr.lookup.person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
-from dsr.requests.lifecycle import get_request
+from dsr.requests.subject import Subject, read_subject
+from dsr.sources import SourceFailure, run_source
 
 CRASH_VARIABLE = "DSR_TEST_CRASH"
 """Test-only: ``POINT:SOURCE`` where the executor kills its own process (module docstring)."""
@@ -90,6 +89,8 @@ class SourceOutcome:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     finished_at: str | None = None
+    exception: BaseException | None = field(default=None, repr=False)
+    """An unexpected error behind ``error``, for ``--debug``; never in the ledger or JSON."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -122,6 +123,15 @@ class ExecuteResult:
     @property
     def failed_sources(self) -> list[str]:
         return [s.source for s in self.sources if s.status == "failed"]
+
+    @property
+    def failures(self) -> list[SourceFailure]:
+        """The sources this run could not change, as every command words them."""
+        return [
+            SourceFailure(s.source, s.error or "failed", s.exception)
+            for s in self.sources
+            if s.status == "failed"
+        ]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -209,7 +219,7 @@ class _Crash:
         def replace(*_args: Any, **_kwargs: Any) -> None:
             _die()
 
-        os.replace = replace  # type: ignore[assignment]
+        os.replace = replace
         try:
             yield
         finally:
@@ -222,76 +232,40 @@ class _Crash:
 @dataclass(frozen=True)
 class _Loaded:
     stored: StoredPlan
-    status: str  # the request's
-    due: date
-    identifiers: dict[str, list[str]]  # kind -> values as logged (hashed ones left out)
-    texts: dict[str, list[str]]  # kind -> values as logged and normalised, for redaction
+    subject: Subject
 
 
-def _load(ledger: Ledger, request_id: str, plan_hash: str | None) -> _Loaded:
+def _load(ledger: Ledger, config: Config, request_id: str, plan_hash: str | None) -> _Loaded:
     with ledger.session(write=False) as session:
-        request = get_request(session, request_id)
-        if request.status == "awaiting_identity":
-            raise UsageError(
-                Problem(
-                    f"request {request.id} awaits the identity check",
-                    hint=f"record it first: dsr request verify {request.id}",
-                )
-            )
-        if request.status == "rejected":
-            raise UsageError(Problem(f"request {request.id} was rejected; nothing to erase"))
-        stored = latest_plan(session, request.id)
+        subject = read_subject(session, config, request_id)
+        subject.require_identity_checked()
+        if subject.status == "rejected":
+            raise UsageError(Problem(f"request {subject.id} was rejected; nothing to erase"))
+        stored = latest_plan(session, subject.id)
         if stored is None:
             raise UsageError(
                 Problem(
-                    f"request {request.id} has no erasure plan",
-                    hint=f"make one and review it first: dsr erase {request.id}",
+                    f"request {subject.id} has no erasure plan",
+                    hint=f"make one and review it first: dsr erase {subject.id}",
                 )
             )
         if stored.plan.plan_hash != stored.plan_hash:
             raise UsageError(
                 Problem(
-                    f"the stored erasure plan of request {request.id} no longer matches "
+                    f"the stored erasure plan of request {subject.id} no longer matches "
                     f"its hash {stored.plan_hash[:12]}: it was changed after it was made",
-                    hint=f"make and review a new plan: dsr erase {request.id}",
+                    hint=f"make and review a new plan: dsr erase {subject.id}",
                 )
             )
         if plan_hash is not None and plan_hash != stored.plan_hash:
             raise UsageError(
                 Problem(
-                    f"plan {plan_hash[:12]} of request {request.id} was superseded "
+                    f"plan {plan_hash[:12]} of request {subject.id} was superseded "
                     f"by plan {stored.plan_hash[:12]}",
-                    hint=f"review the current plan: dsr erase {request.id}",
+                    hint=f"review the current plan: dsr erase {subject.id}",
                 )
             )
-        identifiers: dict[str, list[str]] = {}
-        texts: dict[str, list[str]] = {}
-        for identifier in request.identifiers:
-            if is_hashed(identifier.value):
-                continue
-            identifiers.setdefault(identifier.kind, []).append(identifier.value)
-            forms = texts.setdefault(identifier.kind, [])
-            forms.append(identifier.value)
-            if not is_hashed(identifier.normalised):
-                forms.append(identifier.normalised)
-        return _Loaded(stored, request.status, request.due, identifiers, texts)
-
-
-def _person(config: Config, loaded: _Loaded) -> Person:
-    """The person exactly as the plan looked for them (``dsr.erasure.plan.request_person``)."""
-    identifiers = tuple(
-        (kind, value) for kind, values in loaded.identifiers.items() for value in values
-    )
-    return request_person(
-        config,
-        ErasureRequest(
-            id=loaded.stored.plan.request,
-            status=loaded.status,
-            language=loaded.stored.plan.language,
-            due=loaded.due,
-            identifiers=identifiers,
-        ),
-    )
+        return _Loaded(stored, subject)
 
 
 def _confirmed(config: Config, differences: list[tr.Difference]) -> list[tr.Difference]:
@@ -480,11 +454,11 @@ def execute_plan(
     """
     progress = progress or NullProgress()
     crash = _Crash.from_environment()
-    loaded = _load(ledger, request_id, plan_hash)
+    loaded = _load(ledger, config, request_id, plan_hash)
     stored, plan = loaded.stored, loaded.stored.plan
     work = _changing_sources(plan)
     if stored.status in ("executed", "verified"):
-        outcomes = [_earlier(s, stored.progress) for s in work]
+        outcomes: list[SourceOutcome] = [_earlier(s, stored.progress) for s in work]
         return _result(stored, stored.status, outcomes, resumed=False, already_done=True)
     resumed = stored.status == "executing"
     if stored.status not in ("planned", "executing"):  # pragma: no cover - latest_plan skips
@@ -511,7 +485,7 @@ def execute_plan(
         key = ensure_key(key_path(ledger.path, config.base_dir))
     mask = tr.MASKS.get(plan.language, tr.MASKS["de"])
 
-    outcomes: list[SourceOutcome] = []
+    outcomes = []
     for source, actions in work.items():
         if source in done_before:
             outcomes.append(_earlier(source, stored.progress))
@@ -520,7 +494,7 @@ def execute_plan(
         crash.at("before-source", source)
         outcome = _run_source(
             config, source, actions,
-            found=found, rows=rows.get(source, {}), identifiers=loaded.texts,
+            found=found, rows=rows.get(source, {}), identifiers=loaded.subject.forms(),
             mask=mask, key=key, crash=crash,
             planned=[a for a in stored.plan.actions if a.source == source],
         )
@@ -577,7 +551,7 @@ def _recheck(
     plan = loaded.stored.plan
     if plan.retention_ended:
         return LookupResult()
-    found = find_people(config, [_person(config, loaded)], progress=progress)
+    found = find_people(config, [loaded.subject.person(config)], progress=progress)
     checked = _checked_sources(plan, found, skip | set(found.failed_sources))
     # The plan is built on the person's own rows, not on other people's rows the lookup
     # reached through a foreign key (the customers an employee supports).
@@ -621,27 +595,32 @@ def _run_source(
             Problem(f"no source named '{source}' in {config.path}", Where(source=source))
         )
         return outcome
-    connector: Connector | None = None
-    try:
-        connector = open_connector(config.sources[source])
-        current, unreadable = tr.read_rows(connector, actions, rows)
-        translated = tr.translate(
-            actions, source=source, rows=current, unreadable=unreadable,
-            identifiers=identifiers, mask=mask, key=key,
-        )
-        existing = _unplanned_children(connector, planned)
-        with crash.inside_commit(connector, source):
-            result = connector.apply(translated.actions)
-        outcome.warnings = [str(w) for w in getattr(connector, "warnings", [])]
-        result = _delete_trigger_copies(connector, planned, existing, result, outcome)
-    except (DsrError, PluginLoadError) as exc:
-        outcome.error = "; ".join(str(exc).splitlines()) or type(exc).__name__
-        return outcome
-    finally:
-        if connector is not None:
+
+    def apply(entry: Source) -> tuple[ApplyResult, int]:
+        connector = open_connector(entry)
+        try:
+            current, unreadable = tr.read_rows(connector, actions, rows)
+            translated = tr.translate(
+                actions, source=source, rows=current, unreadable=unreadable,
+                identifiers=identifiers, mask=mask, key=key,
+            )
+            existing = _unplanned_children(connector, planned)
+            with crash.inside_commit(connector, source):
+                result = connector.apply(translated.actions)
+            outcome.warnings = [str(w) for w in getattr(connector, "warnings", [])]
+            result = _delete_trigger_copies(connector, planned, existing, result, outcome)
+        finally:
             with contextlib.suppress(Exception):
                 connector.close()
-    return _done(outcome, result, translated.gone)
+        return result, translated.gone
+
+    run = run_source(config.sources[source], apply)
+    if run.failure is not None or run.value is None:
+        outcome.error = run.failure.reason if run.failure else "nothing was applied"
+        outcome.exception = run.failure.exception if run.failure else None
+        return outcome
+    result, gone = run.value
+    return _done(outcome, result, gone)
 
 
 def _unplanned_children(connector: Connector, planned: Sequence[PlanAction]) -> set[Any]:
@@ -685,5 +664,5 @@ def _done(outcome: SourceOutcome, result: ApplyResult, gone: int) -> SourceOutco
     outcome.status = "done"
     outcome.applied = result.applied
     outcome.unchanged = result.unchanged + gone
-    outcome.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    outcome.finished_at = clock.now().isoformat(timespec="seconds")
     return outcome

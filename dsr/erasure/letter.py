@@ -24,9 +24,10 @@ from dsr.access.letter import short_label
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES
 from dsr.config.models import Config
-from dsr.requests.deadline_names import long_date
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.render.letters import sender, table_label
+from dsr.requests.deadline_names import long_date
+from dsr.requests.subject import LetterFacts
 
 Outcome = Literal["erased", "partial", "refused", "none"]
 """``erased``: everything found is erased (or handed to processors); ``partial``: some
@@ -37,17 +38,6 @@ TaskStatus = Literal["done", "open", "late"]
 
 _ERASING = ("delete", "anonymise", "redact")
 _NAMES = {"de": "loeschbestaetigung", "en": "erasure-confirmation"}
-
-
-@dataclass(frozen=True)
-class LetterFacts:
-    """The request's facts the letter needs (no identifier except the name it greets)."""
-
-    id: str
-    language: str
-    received: date
-    answered: date
-    person_name: str | None
 
 
 @dataclass(frozen=True)

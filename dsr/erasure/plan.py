@@ -30,12 +30,14 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from dsr.classify.result import TableClassification
+from dsr.clock import today_berlin
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
 from dsr.connectors.protocol import Connector, RowKey, Table
@@ -44,14 +46,15 @@ from dsr.erasure.model import Anonymisation, ErasurePlan, PlanAction
 from dsr.erasure.processors import due_date, processor_tasks, read_only
 from dsr.erasure.retention import Hold, Ident, RowRef, ident
 from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
-from dsr.errors import DsrError, Problem, UsageError
+from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger
-from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup.engine import LookupResult, Match, find_people, phone_region
+from dsr.lookup.engine import LookupResult, Match, find_people
 from dsr.lookup.links import link_text
 from dsr.lookup.person import Person
 from dsr.progress import NullProgress, Progress
-from dsr.requests.lifecycle import current_actor, get_request, today_berlin
+from dsr.requests.lifecycle import current_actor
+from dsr.requests.subject import Subject, load_subject
+from dsr.sources import SourceFailure, run_source
 
 REDACT_KINDS = ("email", "phone", "name")
 """Identifier kinds whose values the lookup finds in free text, and so redaction cuts out."""
@@ -62,65 +65,6 @@ _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB", "VARCHAR", "OBJECT", "STR")
 _PSEUDONYM_CATEGORIES = {"contact", "customer_id", "online_id", "government_id", "financial"}
 _SHOWN_CATEGORIES = {"identity", "address"}
 """What a kept invoice must show of its recipient (§ 14(4) UStG: name and address)."""
-
-
-# -- the request and the person ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ErasureRequest:
-    """What planning needs of a logged request: no identifier leaves this object."""
-
-    id: str
-    status: str
-    language: str
-    due: date
-    identifiers: tuple[tuple[str, str], ...]
-
-
-def load_request(ledger: Ledger, config: Config, request_id: str) -> ErasureRequest:
-    """The erasure request ``request_id``; UsageError when there is none or it is not one."""
-    with ledger.session(write=False) as session:
-        request = get_request(session, request_id)
-        if request.type != "erasure":
-            raise UsageError(
-                Problem(
-                    f"request {request.id} is of type {request.type}, not erasure",
-                    hint="dsr erase plans erasure requests; log one with "
-                    "dsr request new --type erasure",
-                )
-            )
-        return ErasureRequest(
-            id=request.id,
-            status=request.status,
-            language=request.language or config.language,
-            due=request.due,
-            identifiers=tuple(
-                (i.kind, i.value)
-                for i in sorted(request.identifiers, key=lambda i: i.id)
-                if not is_hashed(i.value)
-            ),
-        )
-
-
-def request_person(config: Config, request: ErasureRequest) -> Person:
-    """The request's identifiers as the lookup engine reads them (as ``dsr access`` does).
-
-    Also for ``--execute`` and ``--verify``: the person is found the same way each time."""
-    values: dict[str, list[str]] = {}
-    for kind, value in request.identifiers:
-        values.setdefault(kind, []).append(value)
-    person = Person.from_identifiers(
-        values, region=phone_region(config), label=f"request {request.id}: "
-    )
-    if person.empty:
-        raise UsageError(
-            Problem(
-                f"request {request.id} holds no identifier to look up",
-                hint="its identifiers may have been pseudonymised",
-            )
-        )
-    return person
 
 
 # -- --confirm ---------------------------------------------------------------------------------
@@ -207,6 +151,16 @@ class PlanOutcome:
     left_out: tuple[LeftOut, ...] = ()
     notes: tuple[str, ...] = ()
     documents: tuple[tuple[Path, str], ...] = ()
+    exceptions: Mapping[str, BaseException] = field(default_factory=dict, compare=False)
+    """The unexpected errors behind failed sources, for ``--debug`` (never stored)."""
+
+    @property
+    def failures(self) -> list[SourceFailure]:
+        """The sources the plan could not cover, as every command words them."""
+        return [
+            SourceFailure(name, reason, self.exceptions.get(name))
+            for name, reason in sorted(self.stored.plan.failed_sources.items())
+        ]
 
     @property
     def attention(self) -> bool:
@@ -252,7 +206,11 @@ def plan_request(
 ) -> PlanOutcome:
     """``plan_erasure`` with what the CLI shows besides: possible matches left out, notes."""
     day = today or today_berlin()
-    request = load_request(ledger, config, request_id)
+    request = load_subject(ledger, config, request_id)
+    request.require_type(
+        ("erasure",),
+        hint="dsr erase plans erasure requests; log one with dsr request new --type erasure",
+    )
     with ledger.session(write=False) as session:
         current = latest_plan(session, request.id)
     if current is not None and current.status == "executing":
@@ -262,31 +220,30 @@ def plan_request(
                 hint=f"finish it first: dsr erase {request.id} --execute",
             )
         )
+    exceptions: dict[str, BaseException] = {}
     if retention_ended:
         if confirm:
             raise UsageError(Problem("--confirm cannot be combined with --retention-ended"))
         plan, notes = _retention_ended(config, ledger, request, day)
         left_out: tuple[LeftOut, ...] = ()
     else:
+        request.require_identity_checked()
         if request.status != "open":
-            state = "awaits the identity check" if request.status == "awaiting_identity" else (
-                f"is {request.status}"
-            )
             raise UsageError(
                 Problem(
-                    f"request {request.id} {state}",
-                    hint=f"record it first: dsr request verify {request.id}"
-                    if request.status == "awaiting_identity"
-                    else "for rows kept under a retention rule use --retention-ended",
+                    f"request {request.id} is {request.status}",
+                    hint="for rows kept under a retention rule use --retention-ended",
                 )
             )
         confirmations = parse_confirmations(confirm, config)
-        person = request_person(config, request)
+        person = request.person(config)
         result = find_people(config, [person], progress=progress or NullProgress())
-        plan, left_out, notes = _build(config, request, person, result, confirmations, day)
+        plan, left_out, notes = _build(
+            config, request, person, result, confirmations, day, exceptions
+        )
     with ledger.session() as session:
         stored = save_plan(session, plan, actor=current_actor(actor))
-    return PlanOutcome(stored, left_out, tuple(dict.fromkeys(notes)))
+    return PlanOutcome(stored, left_out, tuple(dict.fromkeys(notes)), exceptions=exceptions)
 
 
 # -- building a plan from a lookup ---------------------------------------------------------------
@@ -294,12 +251,15 @@ def plan_request(
 
 def _build(
     config: Config,
-    request: ErasureRequest,
+    request: Subject,
     person: Person,
     result: LookupResult,
     confirmations: list[Confirmation],
     today: date,
+    exceptions: dict[str, BaseException],
 ) -> tuple[ErasurePlan, tuple[LeftOut, ...], list[str]]:
+    """The plan from a lookup; ``exceptions`` collects the unexpected errors of sources
+    that failed (for ``--debug``), the plan names those sources with their reasons."""
     matches = retention.own_matches(result)
     confirmed: list[Match] = []
     for confirmation in confirmations:
@@ -329,6 +289,7 @@ def _build(
     actions: list[PlanAction] = []
     notes: list[str] = []
     failed = dict(result.failed_sources)
+    exceptions.update(result.exceptions)
     for name in result.searched:
         here = [
             m
@@ -341,17 +302,13 @@ def _build(
         source = config.sources[name]
         classes = {c.table: c for c in result.classifications.get(name, [])}
         planner = _SourcePlan(config, source, classes, kinds, today, due)
-        try:
-            if read_only(source):
-                actions += planner.read_only(here)
-            else:
-                actions += planner.writable(here)
-        except DsrError as exc:  # the source failed now, after the lookup read it
-            failed[name] = "; ".join(str(p) for p in exc.problems)
+        run = run_source(source, partial(_plan_source, planner, here))
+        if run.failure is not None:  # the source failed now, after the lookup read it
+            failed[name] = run.failure.reason
+            if run.failure.exception is not None:
+                exceptions[name] = run.failure.exception
             continue
-        except Exception as exc:  # a connector bug must not hide the other sources' plan
-            failed[name] = f"unexpected error ({type(exc).__name__}) while planning"
-            continue
+        actions += run.value or []
         notes += planner.notes
     if any(a.redact for a in actions) and "name" not in kinds:
         notes.append(
@@ -371,6 +328,11 @@ def _build(
         possible=len(left_out),
     )
     return plan, left_out, notes
+
+
+def _plan_source(planner: _SourcePlan, matches: list[Match], source: Source) -> list[PlanAction]:
+    """One source's actions: a processor's tasks where dsr cannot change the source."""
+    return planner.read_only(matches) if read_only(source) else planner.writable(matches)
 
 
 class _SourcePlan:
@@ -658,7 +620,7 @@ def _counts(actions: Iterable[PlanAction]) -> dict[str, int]:
 
 
 def _retention_ended(
-    config: Config, ledger: Ledger, request: ErasureRequest, today: date
+    config: Config, ledger: Ledger, request: Subject, today: date
 ) -> tuple[ErasurePlan, list[str]]:
     """The plan for rows the last executed plan kept whose period has ended (see
     ``retention.ended_actions``); no lookup, so it works after identifiers are pseudonymised."""
@@ -696,12 +658,9 @@ def _retention_ended(
 
 __all__ = [
     "Confirmation",
-    "ErasureRequest",
     "LeftOut",
     "PlanOutcome",
-    "load_request",
     "parse_confirmations",
     "plan_erasure",
     "plan_request",
-    "request_person",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dsr.config.models import Config
-from dsr.erasure.model import PlanAction
+from dsr.erasure.model import PlanAction, PlanActionKind
 from dsr.erasure.store import StoredPlan
 from dsr.ledger import Document, Ledger, append_event
 from dsr.render.writers import private_dir, write_documents
@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 
 _NAMES = {"de": "loeschplan", "en": "erasure-plan"}
 
-KINDS = ("delete", "anonymise", "keep", "redact", "processor_task")
+KINDS: tuple[PlanActionKind, ...] = ("delete", "anonymise", "keep", "redact", "processor_task")
 
-_TEXT: dict[str, dict[str, str]] = {
+# Each language maps a label to its text, or (reasons, methods) to a table of texts.
+_TEXT: dict[str, dict[str, Any]] = {
     "de": {
         "title": "Löschplan für Antrag {request}",
         "title_ended": "Löschplan nach Ablauf der Aufbewahrung, Antrag {request}",

@@ -16,6 +16,11 @@ lookup reached through a reference (the customers an employee supports), and
 ``ended_actions`` turns rows kept by an executed plan into erasures once their
 period has ended. Apart from ``children_of`` (one batched ``find``), everything
 here works on keys and values in memory.
+
+Rows are told apart by ``dsr.connectors.rows.row_id`` (``17``, ``"17"``, ``17.0`` and
+``Decimal("17.00")`` are one row, ``" 17 "`` another), and a reference is followed by
+comparing the values' ``value_text`` (``lookup.links.link_text``), untrimmed: the
+database compares stored values, so a child holding ``" 17 "`` does not point at 17.
 """
 
 from __future__ import annotations
@@ -30,20 +35,21 @@ from typing import Any
 
 from dsr.config.models import RetentionRule
 from dsr.connectors.protocol import Connector, Lookup, RowKey, Table
-from dsr.erasure.model import PlanAction
+from dsr.connectors.rows import RowId, row_id
+from dsr.erasure.model import PlanAction, PlanActionKind
 from dsr.lookup.engine import LookupResult, Match
 from dsr.lookup.links import link_text
 
-Ident = tuple[str, str]
-"""A row inside one source: (table, canonical key text)."""
+Ident = RowId
+"""A row inside one source: ``dsr.connectors.rows.row_id`` of its table and key."""
 
 _GERMAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
 def ident(table: str, key: RowKey) -> Ident:
-    """A row's identity for comparisons: its key with values as lookups compare them
-    (``17``, ``17.0`` and ``"17"`` are the same row)."""
-    return table, repr(sorted((str(k), link_text(v)) for k, v in key.items()))
+    """A row's identity for comparisons: ``rows.row_id`` (``17``, ``17.0``, ``"17"`` and
+    ``Decimal("17.00")`` are the same row, ``" 17 "`` is another)."""
+    return row_id(table, key)
 
 
 @dataclass(frozen=True)
@@ -142,13 +148,14 @@ def references(tables: Mapping[str, Table]) -> list[Reference]:
 
 
 def link_value(row: Mapping[str, Any], columns: Iterable[str]) -> tuple[str, ...] | None:
-    """The values of ``columns`` as lookups compare them; None when one is empty."""
+    """The values of ``columns`` as lookups compare them (``link_text``); None when one
+    holds nothing (a NULL reference points at no row)."""
     values = []
     for column in columns:
-        value = row.get(column)
-        if value is None or isinstance(value, bytes | list | dict):
+        text = link_text(row.get(column))
+        if text is None:
             return None
-        values.append(link_text(value))
+        values.append(text)
     return tuple(values)
 
 
@@ -289,14 +296,13 @@ def own_matches(result: LookupResult, person: int = 0) -> list[Match]:
             here, there, table = first_col, second_col, second_table
         else:  # written parent → child
             here, there, table = second_col, first_col, first_table
-        value = match.row.get(here)
+        value = link_text(match.row.get(here))
         if value is None:
             continue
         parents[id(match)] = [
             other
             for other in by_table.get((match.source, table), [])
-            if other.row.get(there) is not None
-            and link_text(other.row[there]) == link_text(value)
+            if link_text(other.row.get(there)) == value
         ]
     changed = True
     while changed:
@@ -382,7 +388,7 @@ def ended_actions(
                     "be erased by hand"
                 )
                 continue
-            kind = "processor_task" if cannot else "delete"
+            kind: PlanActionKind = "processor_task" if cannot else "delete"
             actions.append(
                 PlanAction(
                     source=action.source, table=action.table, key=action.key, action=kind,
@@ -433,4 +439,4 @@ def rows_left_by_updates(
     # planned key holds the values it is compared with
     rows = [RowRef(a.table, a.key, a.key) for a in anonymised]
     found = children_of(connector, refs, rows)
-    return [row for key, row in sorted(found.items()) if key not in planned]
+    return [row for key, row in sorted(found.items(), key=lambda i: repr(i[0])) if key not in planned]

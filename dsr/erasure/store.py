@@ -10,12 +10,13 @@ move is an event in the audit chain, with the plan's hash and counts, never valu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dsr import clock
 from dsr.erasure.model import ErasurePlan
 from dsr.ledger.chain import append_event
 from dsr.ledger.schema import Plan
@@ -60,7 +61,7 @@ def save_plan(session: Session, plan: ErasurePlan, *, actor: str) -> StoredPlan:
         plan_hash=plan.plan_hash,
         status="planned",
         body=plan.as_dict(),
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
     )
     session.add(row)
     session.flush()

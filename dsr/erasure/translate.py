@@ -346,7 +346,7 @@ def _anonymise(
     table, key_ = action.table, dict(action.key)
     for method in ("null", "mask"):
         if by_method.get(method):
-            out.append(ErasureAction(table, key_, method, tuple(by_method[method]), mask))  # type: ignore[arg-type]
+            out.append(ErasureAction(table, key_, method, tuple(by_method[method]), mask))
     valued = [(c, m) for m, cols in by_method.items() if m in VALUE_METHODS for c in cols]
     unknown = sorted(set(by_method) - {"null", "mask", *VALUE_METHODS})
     if unknown:

@@ -24,14 +24,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import phonenumbers
 from sqlalchemy.engine import make_url
 
+from dsr import clock
 from dsr.classify.result import TableClassification
+from dsr.clock import today_berlin
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
 from dsr.connectors.protocol import Lookup
@@ -41,14 +44,15 @@ from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Document, Ledger, append_event
-from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup.engine import Match, find_people, phone_region
+from dsr.lookup.engine import Match, find_people
 from dsr.lookup.person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
 from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests.lifecycle import ACTIVE, close, get_request, today_berlin
+from dsr.requests.lifecycle import ACTIVE, close
+from dsr.requests.subject import read_subject
+from dsr.sources import failure_text, run_source
 
 VERIFIABLE = ("executed", "verified")
 
@@ -115,7 +119,7 @@ class Residue:
                 f"found {self.count}x as raw bytes"
             )
         if self.kind == "source_failed":
-            return f"{self.source}: could not be read ({self.detail})"
+            return failure_text(self.source, self.detail)
         key = ", ".join(f"{k}={v}" for k, v in (self.key or {}).items())
         where = f"{self.source}.{self.table} {key}".rstrip()
         if self.kind == "kept_columns":
@@ -290,45 +294,27 @@ def verify_erasure(
 def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
     """The request, its latest plan (executed or verified) and the person to look for."""
     with ledger.session(write=False) as session:
-        request = get_request(session, request_id)
-        stored = latest_plan(session, request.id)
+        subject = read_subject(session, config, request_id)
+        stored = latest_plan(session, subject.id)
         if stored is None:
             raise UsageError(
                 Problem(
-                    f"request {request.id} has no erasure plan",
-                    hint=f"make one with dsr erase {request.id}, then run --execute first",
+                    f"request {subject.id} has no erasure plan",
+                    hint=f"make one with dsr erase {subject.id}, then run --execute first",
                 )
             )
         if stored.status not in VERIFIABLE:
             raise UsageError(
                 Problem(
-                    f"the erasure plan of request {request.id} is {stored.status}, not executed",
-                    hint=f"run --execute first: dsr erase {request.id} --execute",
+                    f"the erasure plan of request {subject.id} is {stored.status}, not executed",
+                    hint=f"run --execute first: dsr erase {subject.id} --execute",
                 )
             )
-        values: dict[str, list[str]] = {}
-        name = None
-        for identifier in sorted(request.identifiers, key=lambda i: i.id):
-            if is_hashed(identifier.value):
-                continue
-            values.setdefault(identifier.kind, []).append(identifier.value)
-            if identifier.kind == "name" and name is None:
-                name = identifier.value
-        language = request.language or config.language
-        facts = LetterFacts(
-            id=request.id,
-            language=language if language in ("de", "en") else "de",
-            received=request.received,
-            answered=max(today_berlin(), request.received),
-            person_name=name,
-        )
-        status = request.status
-    person = Person.from_identifiers(
-        values, region=phone_region(config), label=f"request {facts.id}: "
-    )
+    facts = subject.letter_facts()
+    person = subject.lookup_person(config)
     if not person.strong:
         if stored.plan.retention_ended:
-            return _Loaded(stored, None, facts, status)
+            return _Loaded(stored, None, facts, subject.status)
         raise UsageError(
             Problem(
                 f"request {facts.id} holds no e-mail, phone or id to look the person up again "
@@ -336,7 +322,7 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
                 hint="a name alone finds only possible matches; add an identifier to the request",
             )
         )
-    return _Loaded(stored, person, facts, status)
+    return _Loaded(stored, person, facts, subject.status)
 
 
 # -- residue in rows ----------------------------------------------------------------------
@@ -479,15 +465,12 @@ def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> Veri
             unchecked += len(actions) - len(checkable)
             if not checkable:
                 continue
-            try:
-                rows = _fetch(source, checkable)
-            except Exception as exc:  # one source failing must not hide the others
-                residue.append(
-                    Residue(
-                        "source_failed", name, detail=f"could not be read ({type(exc).__name__})"
-                    )
-                )
+            run = run_source(source, partial(_fetch, actions=checkable))
+            if run.failure is not None or run.value is None:
+                reason = run.failure.reason if run.failure else "nothing was read"
+                residue.append(Residue("source_failed", name, detail=reason))
                 continue
+            rows = run.value
             searched.append(name)
             for action in checkable:
                 row = rows.get((action.table, _ident(action.key)))
@@ -639,21 +622,23 @@ def _byte_residue(
     progress.begin("Searching files for leftovers", total=sum(len(f) for _, f, _ in work))
     try:
         for name, files, chosen in work:
-            try:
-                hits = search_bytes(files, chosen, advance=progress.advance)
-            except OSError as exc:
-                found.append(
-                    Residue(
-                        "source_failed",
-                        name,
-                        detail=f"could not search its files ({type(exc).__name__})",
-                    )
-                )
+            search = partial(_search_files, files=files, needles=chosen, progress=progress)
+            run = run_source(config.sources[name], search)
+            if run.failure is not None or run.value is None:
+                reason = run.failure.reason if run.failure else "its files were not searched"
+                found.append(Residue("source_failed", name, detail=reason))
                 continue
-            found += [_byte(name, hit) for hit in hits]
+            found += [_byte(name, hit) for hit in run.value]
     finally:
         progress.end()
     return found
+
+
+def _search_files(
+    source: Source, *, files: Sequence[Path], needles: Sequence[Needle], progress: Progress
+) -> list[ByteResidue]:
+    """One source's files searched for the needles (``run_source`` isolates its failure)."""
+    return search_bytes(files, needles, advance=progress.advance)
 
 
 def _byte(source: str, hit: ByteResidue) -> Residue:
@@ -785,7 +770,7 @@ def _record_verified(ledger: Ledger, stored: StoredPlan, result: VerifyResult, a
             actor=actor,
             action="erasure.verified",
             details={
-                "verified_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "verified_at": clock.now().isoformat(timespec="seconds"),
                 "counts_before": dict(sorted(result.counts_before.items())),
                 "counts_after": dict(sorted(result.counts_after.items())),
                 "residue": 0,

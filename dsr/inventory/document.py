@@ -9,11 +9,11 @@ reading the JSON sees exactly what the DPO reads.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from dsr.clock import today_berlin
 from dsr.config.models import Config
-from dsr.requests.deadlines import BERLIN
 from dsr.inventory.findings import KINDS, find_findings
 from dsr.inventory.record import build_activities, build_controller
 from dsr.inventory.scan import SourceScan
@@ -23,7 +23,7 @@ def build_document(
     config: Config, scans: list[SourceScan], *, language: str, today: date | None = None
 ) -> dict[str, Any]:
     """Everything the inventory found, in ``language`` (de or en) for the human texts."""
-    today = today or datetime.now(BERLIN).date()  # the record's date is the Berlin day
+    today = today or today_berlin()  # the record's date is the Berlin day
     findings = find_findings(config, scans, language)
     counts = Counter(f["kind"] for f in findings)
     return {

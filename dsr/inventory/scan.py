@@ -1,24 +1,24 @@
 """Walk the configured sources once: classify each, and read its persons for the findings.
 
-Like ``dsr sources check``, each source stands alone: one that cannot be opened
-or read is recorded with its reason and the others go on, so one broken export
-never hides the rest of the record. The time spent per source is kept, because
-a DPO running this on a big database wants to know where the time went.
+Like ``dsr sources check``, each source stands alone (``dsr.sources.for_each_source``):
+one that cannot be opened or read is recorded with its reason and the others go
+on, so one broken export never hides the rest of the record. The time spent per
+source is kept, because a DPO running this on a big database wants to know where
+the time went.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Source
-from dsr.connectors import PluginLoadError, open_connector
-from dsr.errors import DsrError
+from dsr.connectors import open_connector
 from dsr.inventory.people import PEOPLE_SAMPLE, PersonRecord, person_tables, read_people
 from dsr.progress import NullProgress, Progress
-from dsr.sources import select_sources
+from dsr.sources import SourceFailure, SourceRun, for_each_source, run_source, select_sources
 
 DEFAULT_SAMPLE = 200
 
@@ -43,6 +43,13 @@ class SourceScan:
     def personal(self) -> bool:
         return any(t.personal for t in self.tables)
 
+    @property
+    def failure(self) -> SourceFailure | None:
+        """Why the source could not be scanned, as every command words it."""
+        if self.error is None:
+            return None
+        return SourceFailure(self.source.name, self.error, self.exception)
+
 
 def scan_sources(
     config: Config,
@@ -54,10 +61,8 @@ def scan_sources(
 ) -> list[SourceScan]:
     """Classify every selected source; failures are recorded in the scan, never raised."""
     progress = progress or NullProgress()
-    return [
-        scan_source(source, sample_size=sample_size, people_limit=people_limit, progress=progress)
-        for source in select_sources(config, names)
-    ]
+    work = partial(_scan, sample_size=sample_size, people_limit=people_limit, progress=progress)
+    return [_scan_of(run) for run in for_each_source(select_sources(config, names), work)]
 
 
 def scan_source(
@@ -67,35 +72,43 @@ def scan_source(
     people_limit: int = PEOPLE_SAMPLE,
     progress: Progress | None = None,
 ) -> SourceScan:
+    """One source's scan (see ``scan_sources``)."""
+    progress = progress or NullProgress()
+    work = partial(_scan, sample_size=sample_size, people_limit=people_limit, progress=progress)
+    return _scan_of(run_source(source, work))
+
+
+def _scan(
+    source: Source, *, sample_size: int, people_limit: int, progress: Progress
+) -> SourceScan:
     from dsr.classify.classifier import classify_source  # lands with the classifier
 
-    progress = progress or NullProgress()
     scan = SourceScan(source)
-    started = time.perf_counter()
+    connector = open_connector(source)
     try:
-        connector = open_connector(source)
-        try:
-            scan.tables = classify_source(
-                source, connector, sample_size=sample_size, progress=progress
-            )
-            persons = person_tables(scan.tables)
-            progress.begin(f"{source.name}: comparing persons", total=len(persons))
-            for table in persons:
-                records, truncated = read_people(connector, table, people_limit)
-                scan.people.extend(records)
-                scan.people_truncated = scan.people_truncated or truncated
-                progress.advance()
-            progress.end()
-        finally:
-            connector.close()
-    except DsrError as exc:
-        scan.error = "; ".join(str(p) for p in exc.problems)
-        scan.tables, scan.people = [], []
-    except PluginLoadError as exc:
-        scan.error = str(exc)
-    except Exception as exc:  # a connector or classifier bug must not hide the other sources
-        scan.error = f"unexpected error ({type(exc).__name__}); run with --debug for details"
-        scan.exception = exc
-        scan.tables, scan.people = [], []
-    scan.seconds = time.perf_counter() - started
+        scan.tables = classify_source(source, connector, sample_size=sample_size, progress=progress)
+        persons = person_tables(scan.tables)
+        progress.begin(f"{source.name}: comparing persons", total=len(persons))
+        for table in persons:
+            records, truncated = read_people(connector, table, people_limit)
+            scan.people.extend(records)
+            scan.people_truncated = scan.people_truncated or truncated
+            progress.advance()
+        progress.end()
+    finally:
+        connector.close()
     return scan
+
+
+def _scan_of(run: SourceRun[SourceScan]) -> SourceScan:
+    """The scan with its time; a failed source keeps no half-read tables or people."""
+    if run.failure is not None or run.value is None:
+        failure = run.failure
+        return SourceScan(
+            run.source,
+            error=failure.reason if failure else "nothing was read",
+            exception=failure.exception if failure else None,
+            seconds=run.seconds,
+        )
+    run.value.seconds = run.seconds
+    return run.value

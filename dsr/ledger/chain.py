@@ -175,6 +175,15 @@ class ChainReport:
     def intact(self) -> bool:
         return self.broken_id is None
 
+    def as_dict(self) -> dict[str, Any]:
+        """What `dsr audit verify --json` prints, and the evidence bundle's chain check."""
+        return {
+            "intact": self.intact,
+            "events": self.events,
+            "broken_id": self.broken_id,
+            "reason": self.reason,
+        }
+
 
 def check_chain(session: Session) -> ChainReport:
     """Walk the chain in id order and report the first event that does not fit.

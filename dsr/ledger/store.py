@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -257,7 +257,7 @@ def _ensure_schema(engine: Engine, *, create: bool, where: Where) -> int:
                 raise _NoLedger(Problem("no ledger tables yet", where))
             Base.metadata.create_all(conn)
             conn.execute(
-                LedgerMeta.__table__.insert(),
+                insert(LedgerMeta),
                 [
                     {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)},
                     {"key": CHAIN_HEAD_KEY, "value": GENESIS_HEAD.dump()},

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,15 +32,15 @@ from stdnum import iban
 
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Source
-from dsr.connectors import PluginLoadError, open_connector
+from dsr.connectors import open_connector
 from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table
-from dsr.errors import DsrError
+from dsr.connectors.rows import RowId, row_id
 from dsr.identifiers import normalise_name, phone_digits, same_phone
 from dsr.lookup.infer import Edge, inferred_edges
 from dsr.lookup.links import Wanted, follow_links, link_text
 from dsr.lookup.person import Person
 from dsr.progress import NullProgress, Progress
-from dsr.sources import select_sources
+from dsr.sources import SourceFailure, SourceRun, for_each_source, run_source, select_sources
 
 MatchKind = Literal["direct", "linked", "mention", "possible"]
 _RANK: dict[str, int] = {"direct": 0, "linked": 1, "mention": 2, "possible": 3}
@@ -102,6 +102,50 @@ class LookupResult:
     def complete(self) -> bool:
         return not self.failed_sources
 
+    @property
+    def failures(self) -> list[SourceFailure]:
+        """The sources that could not be read, as every command words them."""
+        return [
+            SourceFailure(name, reason, self.exceptions.get(name))
+            for name, reason in self.failed_sources.items()
+        ]
+
+    def to_json(self, rows: Sequence[int] = ()) -> dict[str, Any]:
+        """The JSON document of design.md (`find`): places, keys and how each row was
+        reached, never a row's values. With ``rows`` (``--batch``: each person's row in
+        the file), every match and reference names its person by that row."""
+        matches = []
+        for match in self.matches:
+            item: dict[str, Any] = {
+                "source": match.source,
+                "table": match.table,
+                "key": match.key,
+                "match": match.match,
+                "via": match.via,
+            }
+            if match.inferred:
+                item["inferred"] = True
+            if rows:
+                item["person"] = rows[match.person]
+            matches.append(item)
+        references = []
+        for ref in self.references:
+            entry: dict[str, Any] = {
+                "source": ref.source,
+                "table": ref.table,
+                "key": ref.key,
+                "via": ref.via,
+            }
+            if rows:
+                entry["person"] = rows[ref.person]
+            references.append(entry)
+        return {
+            "complete": self.complete,
+            "failed_sources": sorted(self.failed_sources),
+            "matches": matches,
+            "references": references,
+        }
+
 
 def phone_region(config: Config) -> str:
     """The region national phone numbers are read in: the country of the holiday calendar."""
@@ -124,22 +168,18 @@ def find_people(
     lookups: dict[str, _SourceLookup] = {}
     connectors: list[Connector] = []
 
-    def guard(name: str, action: Callable[[], object]) -> bool:
-        """Run one source's work; a failure names the source and the others go on."""
-        try:
-            action()
-        except DsrError as exc:
-            result.failed_sources[name] = "; ".join(str(p) for p in exc.problems)
-        except PluginLoadError as exc:
-            result.failed_sources[name] = str(exc)
-        except Exception as exc:  # a connector bug must not hide the other sources
-            result.failed_sources[name] = (
-                f"unexpected error ({type(exc).__name__}); run with --debug for details"
-            )
-            result.exceptions[name] = exc
-        else:
+    def record(run: SourceRun[Any]) -> bool:
+        """Note a source's failure (the others go on); True when it worked."""
+        if run.failure is None:
             return True
+        result.failed_sources[run.source.name] = run.failure.reason
+        if run.failure.exception is not None:
+            result.exceptions[run.source.name] = run.failure.exception
         return False
+
+    def guard(name: str, action: Callable[[], object]) -> bool:
+        """Run more of one source's work (following ``links:``) under the same rule."""
+        return record(run_source(config.sources[name], lambda _source: action()))
 
     def search(source: Source) -> None:
         connector = open_connector(source)
@@ -148,17 +188,14 @@ def find_people(
         lookup.run()
         lookups[source.name] = lookup
 
-    progress.begin("Looking up", total=len(chosen))
     try:
-        for source in chosen:
-            guard(source.name, lambda s=source: search(s))  # type: ignore[misc]
-            progress.advance()
+        for run in for_each_source(chosen, search, progress=progress, title="Looking up"):
+            record(run)
         if config.links:
             follow_links(config.links, lookups, guard)
     finally:
         for connector in connectors:
             connector.close()
-        progress.end()
     for source in chosen:
         if source.name in lookups:  # also when only following a link failed later
             result.matches.extend(lookups[source.name].matches())
@@ -187,8 +224,9 @@ class _SourceLookup:
         self.connector = connector
         self.people = people
         self.region = region
-        self.found: dict[tuple[int, str, str], Match] = {}
-        self.refs: dict[tuple[int, str, str], Reference] = {}
+        # Keyed by person and ``row_id``: a row is one row however its key is spelled.
+        self.found: dict[tuple[int, RowId], Match] = {}
+        self.refs: dict[tuple[int, RowId], Reference] = {}
         self.children: dict[str, list[Edge]] = defaultdict(list)  # parent → edges
         self.parents: dict[str, list[Edge]] = defaultdict(list)  # child → address edges
         self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → person edges
@@ -217,8 +255,8 @@ class _SourceLookup:
 
     def references(self) -> list[Reference]:
         return sorted(
-            (r for r in self.refs.values() if (r.person, r.table, _ident(r.key)) not in self.found),
-            key=lambda r: (r.person, r.table, _ident(r.key)),
+            (r for r in self.refs.values() if (r.person, row_id(r.table, r.key)) not in self.found),
+            key=lambda r: (r.person, r.table, repr(sorted(r.key.items()))),
         )
 
     def owned(self) -> list[Match]:
@@ -240,7 +278,7 @@ class _SourceLookup:
             for column in table.columns:
                 place = (table.table, column.column)
                 if column.lookup in ("email", "phone", "id", "text"):
-                    purposes[place] = column.lookup  # type: ignore[assignment]
+                    purposes[place] = column.lookup
                 elif "financial" in column.categories:
                     purposes[place] = "iban"
                 elif names and "birthdate" in column.categories:
@@ -334,7 +372,7 @@ class _SourceLookup:
     ) -> bool:
         """Keep the strongest match per person and row: direct > linked > mention > possible."""
         table, key, row = hit.table, hit.key, hit.row
-        ident = (person, table, _ident(key))
+        ident = (person, row_id(table, key))
         current = self.found.get(ident)
         if current is not None and _RANK[current.match] <= _RANK[kind]:
             return False
@@ -348,7 +386,7 @@ class _SourceLookup:
     def _edges(
         self,
         tables: dict[str, Table],
-        kinds: dict[str, str],
+        kinds: Mapping[str, str],
         classes: Sequence[TableClassification],
     ) -> None:
         """Declared foreign keys, or where none are declared, those inferred from names and
@@ -400,7 +438,7 @@ class _SourceLookup:
         for hit in self.connector.find(lookups):
             for person, via in wanted.get((hit.table, hit.column), {}).get(hit.value, ()):
                 if self._add(person, hit, "linked", via, inferred=via in inferred):
-                    new.append(self.found[person, hit.table, _ident(hit.key)])
+                    new.append(self.found[person, row_id(hit.table, hit.key)])
         return new
 
     def _point(self, pointers: Wanted) -> None:
@@ -413,20 +451,15 @@ class _SourceLookup:
             return
         for hit in self.connector.find(lookups):
             for person, via in pointers.get((hit.table, hit.column), {}).get(hit.value, ()):
-                ident = (person, hit.table, _ident(hit.key))
+                ident = (person, row_id(hit.table, hit.key))
                 if ident not in self.found:
                     self.refs[ident] = Reference(person, self.source.name, hit.table, hit.key, via)
 
 
-def _ident(key: RowKey) -> str:
-    return repr(sorted(key.items()))
-
-
 def _want(wanted: Wanted, match: Match, here: str, table: str, column: str, via: str) -> None:
-    value = match.row.get(here)
-    if value is None or isinstance(value, bytes | list | dict):
-        return
-    wanted[table, column][link_text(value)].add((match.person, via))
+    text = link_text(match.row.get(here))
+    if text is not None:
+        wanted[table, column][text].add((match.person, via))
 
 
 def _mentions_phone(text: str, person: Person, region: str) -> bool:

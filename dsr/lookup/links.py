@@ -6,6 +6,16 @@ other side do too. Values are gathered from every source's matches and sent to
 each other source as ONE batch per round, so the cost stays one query per link
 column, not one per person; rounds repeat until nothing new is found (a link
 can lead to a source whose own foreign keys lead to yet another link).
+
+A value is sent as the text ``dsr.connectors.rows.value_text`` gives it (the one
+definition every connector compares with), so ``10042.0`` from a spreadsheet and
+``Decimal("10042.00")`` from a NUMERIC column ask for ``10042``. References inside
+one source (``link_text``) are not trimmed: the database compares the stored values,
+so a key ``" 17 "`` is referred to as ``" 17 "``. A ``links:`` value joins two
+systems, and exports pad values their own way; it is an identifier read on the way
+in, so it is asked for as stored and, when it has surrounding blanks, trimmed as
+well (``link_texts``): a padded customer number still finds the customer, and a
+value padded alike on both sides still finds its row.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from dsr.config.models import Link
+from dsr.connectors.rows import is_empty, value_text
 
 MAX_ROUNDS = 5
 
@@ -23,10 +34,15 @@ Wanted = dict[tuple[str, str], dict[str, set[tuple[int, str]]]]
 
 
 class _Matched(Protocol):
-    person: int
-    table: str
-    match: str
-    row: dict[str, Any]
+    # Read-only: the engine's Match is a frozen dataclass with a narrower ``match``.
+    @property
+    def person(self) -> int: ...
+    @property
+    def table(self) -> str: ...
+    @property
+    def match(self) -> str: ...
+    @property
+    def row(self) -> dict[str, Any]: ...
 
 
 class _Followable(Protocol):
@@ -55,23 +71,31 @@ def follow_links(
             for match in lookups[here.source].owned():
                 if match.table != here.table:
                     continue
-                value = match.row.get(here.column)
-                if value is None or isinstance(value, bytes | list | dict):
-                    continue
-                text = link_text(value)
-                if not text or (match.person, str(here), text) in seen:
-                    continue
-                seen.add((match.person, str(here), text))
                 via = f"link {here} → {there}"
-                wanted[there.source][there.table, there.column][text].add((match.person, via))
+                for text in link_texts(match.row.get(here.column)):
+                    if (match.person, str(here), text) in seen:
+                        continue
+                    seen.add((match.person, str(here), text))
+                    wanted[there.source][there.table, there.column][text].add((match.person, via))
         if not wanted:
             return
         for source, asked in wanted.items():
             guard(source, lambda s=source, a=asked: lookups[s].follow(a))  # type: ignore[misc]
 
 
-def link_text(value: Any) -> str:
-    """A stored key as the text lookups compare: ``10042.0`` from a spreadsheet is ``10042``."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def link_text(value: Any) -> str | None:
+    """A stored value as the text a reference asks the other row for (``rows.value_text``:
+    ``10042.0`` and ``Decimal("10042.00")`` read ``10042``), blanks kept; None when the
+    cell holds nothing to ask for (empty, blank, binary, a list or an object)."""
+    if isinstance(value, list | dict) or is_empty(value):
+        return None
+    return value_text(value)
+
+
+def link_texts(value: Any) -> list[str]:
+    """The texts a ``links:`` value is asked for in the other system: as stored and, when
+    it has surrounding blanks, trimmed (see the module docstring)."""
+    text = link_text(value)
+    if text is None:
+        return []
+    return list(dict.fromkeys([text, text.strip()]))

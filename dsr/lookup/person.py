@@ -1,30 +1,193 @@
-"""Who is looked for: a person's identifiers, normalised once through dsr.identifiers.
+"""Who is looked for: a person's identifiers, read and normalised in one place.
 
-Parsing happens here, not in each command, so `find`, `access` and erasure read
-a person the same way. Errors name the field, never the value: the value is the
-personal data the error would leak into logs.
+`dsr find` (options and ``--batch`` rows), `dsr request new` and the requests
+stored in the ledger (read again by `access`, `erase` and `erase --verify`) all
+go through ``parse_identifiers``, so ``--birthdate 01.02.1980`` is the same
+person whichever way it came in. The normalising itself is dsr.identifiers.
+
+Errors name the field (``--birthdate``, ``column iban``, ``request 2026-0001:
+phone``), never the value: the value is the personal data the error would leak
+into logs and cron mails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from stdnum import iban
-from stdnum.exceptions import ValidationError
+from dsr.errors import Problem, UsageError, Where, did_you_mean
+from dsr.identifiers import (
+    normalise_birthdate,
+    normalise_email,
+    normalise_iban,
+    normalise_id,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+)
 
-from dsr.errors import Problem, UsageError
-from dsr.identifiers import normalise_email, normalise_id, normalise_name, normalise_phone
+IDENTIFIER_KINDS = ("email", "phone", "name", "birthdate", "postcode", "id", "iban")
+"""Every kind of identifier dsr reads, in the order options and batch columns list them."""
+
+FieldName = Callable[[str, int, int], str]
+"""How an error names an identifier: (kind, its index among that kind, how many of that
+kind were given) → e.g. ``--email (number 2)``."""
+
+
+def option_name(kind: str, index: int, count: int) -> str:
+    """The command-line option, numbered when it was given more than once."""
+    option = f"--{kind}"
+    return option if count == 1 else f"{option} (number {index + 1})"
+
+
+def column_name(kind: str, index: int, count: int) -> str:
+    """A ``--batch`` column (its row is in the problem's place)."""
+    return f"column {kind}"
+
+
+def prefixed(label: str) -> FieldName:
+    """``label`` + the kind, e.g. ``request 2026-0001: birthdate``."""
+    return lambda kind, index, count: f"{label}{kind}"
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """One identifier: its kind, the value as given (trimmed; what letters and
+    `request show` print) and its normalised form (what lookups and the ledger compare)."""
+
+    kind: str
+    value: str
+    normalised: str
+
+
+class _Invalid(Exception):
+    def __init__(self, why: str, hint: str | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.hint = hint
+
+
+def _normalise_one(
+    kind: str,
+    value: str,
+    *,
+    region: str,
+    sources: Collection[str] | None = None,
+) -> str:
+    """The normalised form of one non-empty value of ``kind``; _Invalid says why not.
+
+    ``sources``, when given, are the source names an ``id`` may name.
+    """
+    normalised: str | None
+    if kind == "email":
+        normalised = normalise_email(value)
+        if normalised is None:
+            raise _Invalid("is not an e-mail address", "use the form name@example.com")
+    elif kind == "phone":
+        normalised = normalise_phone(value, region)
+        if normalised is None:
+            raise _Invalid(
+                f"is not a phone number (read with region {region})",
+                "e.g. +49 171 2345678 or 0171 2345678",
+            )
+    elif kind == "name":
+        normalised = normalise_name(value)
+        if not normalised:
+            raise _Invalid("is empty")
+    elif kind == "birthdate":
+        normalised = normalise_birthdate(value)
+        if normalised is None:
+            raise _Invalid(
+                "is not a date of birth", "use YYYY-MM-DD or DD.MM.YYYY, not in the future"
+            )
+    elif kind == "postcode":
+        normalised = normalise_postcode(value)
+        if normalised is None:
+            raise _Invalid("is empty")
+    elif kind == "id":
+        normalised = _source_id(value, sources)
+    elif kind == "iban":
+        normalised = normalise_iban(value)
+        if normalised is None:
+            raise _Invalid("is not a valid IBAN", "e.g. DE89 3704 0044 0532 0130 00")
+    else:
+        raise _Invalid(f"is an unknown kind of identifier; known: {', '.join(IDENTIFIER_KINDS)}")
+    return normalised
+
+
+def _source_id(value: str, sources: Collection[str] | None) -> str:
+    source, sep, rest = value.partition(":")
+    source, key = source.strip(), normalise_id(rest)
+    if not sep or not source or not key:
+        raise _Invalid("is not of the form SOURCE:VALUE", "e.g. shop:K-10023")
+    if sources is not None and source not in sources:
+        names = sorted(sources)
+        raise _Invalid(
+            f"names source '{source}', which dsr.yaml does not describe",
+            did_you_mean(source, names, "sources") or None,
+        )
+    return f"{source}:{key}"
+
+
+def parse_identifiers(
+    given: Iterable[tuple[str, str]],
+    *,
+    region: str,
+    sources: Collection[str] | None = None,
+    name: FieldName = option_name,
+    where: Where | None = None,
+    skip_empty: bool = False,
+) -> list[Identifier]:
+    """Read (kind, value) pairs as given into identifiers, in order, duplicates kept.
+
+    Every bad value is reported, each as one problem naming its field through
+    ``name`` (never the value), in one UsageError. Empty values are an error
+    (an option given empty is a mistake in a script), or skipped with
+    ``skip_empty`` (a batch file's empty cells). ``region`` reads national phone
+    numbers; ``sources``, when given, are the sources an ``id`` may name.
+    """
+    place = where or Where()
+    pairs = [(kind, value) for kind, value in given]
+    counts: dict[str, int] = {}
+    for kind, _ in pairs:
+        counts[kind] = counts.get(kind, 0) + 1
+    seen: dict[str, int] = {}
+    found: list[Identifier] = []
+    problems: list[Problem] = []
+    for kind, raw in pairs:
+        index = seen.get(kind, 0)
+        seen[kind] = index + 1
+        value = (raw or "").strip()
+        try:
+            if not value:
+                if skip_empty:
+                    continue
+                raise _Invalid("is empty")
+            normalised = _normalise_one(kind, value, region=region, sources=sources)
+        except _Invalid as invalid:
+            field = name(kind, index, counts[kind])
+            problems.append(Problem(f"{field} {invalid.why}", place, invalid.hint))
+            continue
+        found.append(Identifier(kind, value, normalised))
+    if problems:
+        raise UsageError(problems)
+    return found
+
+
+def pairs_by_kind(values: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """(kind, value) pairs from values grouped by kind, in ``IDENTIFIER_KINDS`` order
+    (unknown kinds after, so that they are reported rather than dropped)."""
+    order = [*IDENTIFIER_KINDS, *sorted(set(values) - set(IDENTIFIER_KINDS))]
+    return [(kind, value) for kind in order for value in values.get(kind, ())]
 
 
 @dataclass(frozen=True)
 class Person:
     """Normalised identifiers of one person.
 
-    Strong ones (``emails``, ``phones`` as E.164, ``ids`` as ``(source, value)``)
-    find records; weak ones (``names``, ``birthdates`` ISO, ``postcodes``) count
-    only together, and only as possible matches.
+    Strong ones (``emails``, ``phones`` as E.164, ``ids`` as ``(source, value)``,
+    ``ibans`` compact) find records; weak ones (``names``, ``birthdates`` ISO,
+    ``postcodes``) count only together, and only as possible matches.
     """
 
     emails: tuple[str, ...] = ()
@@ -44,22 +207,41 @@ class Person:
         return not (self.strong or self.names or self.birthdates or self.postcodes)
 
     @classmethod
+    def of(cls, identifiers: Iterable[Identifier]) -> Person:
+        """The person these parsed identifiers describe, each value once."""
+        by_kind: dict[str, list[Identifier]] = {}
+        for identifier in identifiers:
+            by_kind.setdefault(identifier.kind, []).append(identifier)
+
+        def normalised(kind: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(i.normalised for i in by_kind.get(kind, ())))
+
+        ids = []
+        for value in normalised("id"):
+            source, _, key = value.partition(":")
+            ids.append((source, key))
+        return cls(
+            emails=normalised("email"),
+            phones=normalised("phone"),
+            names=tuple(dict.fromkeys(i.value for i in by_kind.get("name", ()))),
+            birthdates=normalised("birthdate"),
+            postcodes=normalised("postcode"),
+            ids=tuple(ids),
+            ibans=normalised("iban"),
+        )
+
+    @classmethod
     def from_identifiers(
         cls, values: Mapping[str, Sequence[str]], *, region: str, label: str = ""
     ) -> Person:
         """A person from a request's identifiers by kind (``email``, ``phone``, ``name``,
-        ``birthdate``, ``postcode``, ``id``): how access, erasure and its verification all
-        find the same person."""
-        return cls.parse(
-            emails=values.get("email", ()),
-            phones=values.get("phone", ()),
-            names=values.get("name", ()),
-            birthdates=values.get("birthdate", ()),
-            postcodes=values.get("postcode", ()),
-            ids=values.get("id", ()),
-            region=region,
-            label=label,
+        ``birthdate``, ``postcode``, ``id``, ``iban``), values as given: how access,
+        erasure and its verification all find the same person. Empty values are skipped;
+        ids are not checked against dsr.yaml (a source removed since finds nothing)."""
+        found = parse_identifiers(
+            pairs_by_kind(values), region=region, name=prefixed(label), skip_empty=True
         )
+        return cls.of(found)
 
     @classmethod
     def parse(
@@ -75,57 +257,18 @@ class Person:
         region: str = "DE",
         label: str = "",
     ) -> Person:
-        """A person from raw values; UsageError names the bad field (``label`` + field name)."""
-        problems: list[Problem] = []
-
-        def bad(field: str, why: str, hint: str | None = None) -> None:
-            problems.append(Problem(f"{label}{field}: {why}", hint=hint))
-
-        mails = []
-        for value in _present(emails):
-            mail = normalise_email(value)
-            if mail is None:
-                bad("email", "not an e-mail address", "use the form name@example.com")
-            else:
-                mails.append(mail)
-        numbers = []
-        for value in _present(phones):
-            number = normalise_phone(value, region)
-            if number is None:
-                bad("phone", f"not a phone number (read with region {region})")
-            else:
-                numbers.append(number)
-        days = []
-        for value in _present(birthdates):
-            try:
-                days.append(date.fromisoformat(value.strip()).isoformat())
-            except ValueError:
-                bad("birthdate", "not a date", "use YYYY-MM-DD")
-        keys = []
-        for value in _present(ids):
-            source, sep, key = value.partition(":")
-            if not sep or not source.strip() or not normalise_id(key):
-                bad("id", "not of the form SOURCE:VALUE", "e.g. shop:10042")
-            else:
-                keys.append((source.strip(), normalise_id(key)))
-        accounts = []
-        for value in _present(ibans):
-            try:
-                accounts.append(iban.validate(value))
-            except ValidationError:
-                bad("iban", "not a valid IBAN", "e.g. DE89 3704 0044 0532 0130 00")
-        if problems:
-            raise UsageError(problems)
-        return cls(
-            emails=tuple(dict.fromkeys(mails)),
-            phones=tuple(dict.fromkeys(numbers)),
-            names=tuple(dict.fromkeys(n.strip() for n in _present(names) if normalise_name(n))),
-            birthdates=tuple(dict.fromkeys(days)),
-            postcodes=tuple(dict.fromkeys("".join(p.split()) for p in _present(postcodes))),
-            ids=tuple(dict.fromkeys(keys)),
-            ibans=tuple(dict.fromkeys(accounts)),
+        """A person from raw values by field; empty ones are skipped. UsageError names
+        the bad field (``label`` + kind)."""
+        return cls.from_identifiers(
+            {
+                "email": list(emails),
+                "phone": list(phones),
+                "name": list(names),
+                "birthdate": list(birthdates),
+                "postcode": list(postcodes),
+                "id": list(ids),
+                "iban": list(ibans),
+            },
+            region=region,
+            label=label,
         )
-
-
-def _present(values: Iterable[str]) -> list[str]:
-    return [v for v in values if v and v.strip()]

@@ -71,7 +71,9 @@ def _setup(sheet: Worksheet, widths: list[int]) -> None:
     sheet.sheet_view.showGridLines = True
     sheet.page_setup.orientation = "portrait"
     sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    fit = sheet.sheet_properties.pageSetUpPr
+    assert fit is not None  # openpyxl gives every new sheet one; its type allows None
+    fit.fitToPage = True
     sheet.page_setup.fitToHeight = 0
 
 

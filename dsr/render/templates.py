@@ -9,6 +9,7 @@ and HTML is autoescaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ def load_template(env: Environment, name: str) -> Template:
 
 def render(
     name: str,
-    context: dict[str, Any],
+    context: Mapping[str, Any],
     *,
     language: str | None = None,
     user_dir: Path | None = None,

@@ -28,12 +28,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.easter import easter
 
+from dsr.clock import berlin_day, parse_day
 from dsr.config.models import Deadline
+from dsr.errors import UsageError
 from dsr.requests.deadline_names import (
     HOLIDAY_LANGUAGE,
     MONTHS,
@@ -42,9 +43,7 @@ from dsr.requests.deadline_names import (
     named_sunday,
     region_name,
 )
-from dsr.errors import UsageError
 
-BERLIN = ZoneInfo("Europe/Berlin")
 EXTENSION_MONTHS = 2
 
 
@@ -88,37 +87,21 @@ class DeadlineResult:
 # --- receipt ---------------------------------------------------------------------------------
 
 
-def receipt_day(value: date | datetime | str) -> date:
+def receipt_day(value: date | datetime | str, *, option: str = "the day of receipt") -> date:
     """The Europe/Berlin calendar day of a receipt given as a date, datetime or ISO text.
 
-    A naive time is Berlin local time; an aware one is converted to Berlin. So a
-    mail at 23:30 UTC on 5 March arrived on 6 March in Berlin, and its month
-    starts counting from there.
+    Read by dsr.clock, like every date a user gives: a naive time is Berlin
+    local time, an aware one is converted to Berlin. So a mail at 23:30 UTC on
+    5 March arrived on 6 March in Berlin, and its month starts counting from
+    there. Bad text is a UsageError naming ``option``.
     """
     if isinstance(value, datetime):
-        return _berlin_day(value)
+        return berlin_day(value)
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
         raise UsageError(f"cannot read a date from a {type(value).__name__}")
-    text = value.strip()
-    hint = "use YYYY-MM-DD, optionally with THH:MM and an offset such as +01:00 or Z"
-    if len(text) == 10:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise UsageError(f"'{text}' is not a valid date; {hint}") from None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"'{text[:40]}' is not a valid date or time; {hint}") from None
-    return _berlin_day(moment)
-
-
-def _berlin_day(moment: datetime) -> date:
-    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        return moment.date()
-    return moment.astimezone(BERLIN).date()
+    return parse_day(value, option)
 
 
 # --- calendar arithmetic ---------------------------------------------------------------------

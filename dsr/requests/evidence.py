@@ -22,24 +22,23 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dsr import clock
 from dsr.config.models import Config
 from dsr.erasure.model import ErasurePlan
 from dsr.erasure.store import StoredPlan, all_plans
-from dsr.ledger import Event, Ledger, Request, append_event, check_chain
+from dsr.ledger import Document, Event, Ledger, append_event, check_chain
 from dsr.ledger.chain import CHAIN_HEAD_KEY, ChainHead
-from dsr.ledger.pseudonymise import is_hashed
 from dsr.ledger.schema import LedgerMeta
 from dsr.outcome import ExitCode
 from dsr.render.templates import render
 from dsr.render.writers import private_dir, write_documents
-from dsr.requests.lifecycle import get_request
+from dsr.requests.subject import Subject, read_subject
 
 EVIDENCE_FORMAT = 1
 WITHHELD = "[withheld]"
@@ -127,19 +126,22 @@ def write_evidence(
 
 
 def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[str, Any], list[str]]:
-    request = get_request(session, request_id)
+    request = read_subject(session, config, request_id)
     secrets = _secrets(request)
     events = list(
         session.scalars(select(Event).where(Event.request_id == request.id).order_by(Event.id))
     )
     plans = all_plans(session, request.id)
+    documents = session.scalars(
+        select(Document).where(Document.request_id == request.id).order_by(Document.id)
+    )
     report = check_chain(session)
     head_row = session.get(LedgerMeta, CHAIN_HEAD_KEY)
     head = ChainHead.load(head_row.value) if head_row is not None else None
     controller = config.controller
     bundle: dict[str, Any] = {
         "format": EVIDENCE_FORMAT,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "controller": {
             "name": controller.name,
             "address": controller.address,
@@ -154,14 +156,14 @@ def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[st
             "due": request.due.isoformat(),
             "target": request.target.isoformat() if request.target else None,
             "channel": request.channel,
-            "language": request.language,
-            "paused_days": request.paused_days or 0,
+            "language": request.logged_language,
+            "paused_days": request.paused_days,
             "extended_until": request.extended_until.isoformat()
             if request.extended_until
             else None,
             "closed_at": request.closed_at.isoformat() if request.closed_at else None,
             "outcome": request.outcome,
-            "identifier_kinds": sorted({i.kind for i in request.identifiers}),
+            "identifier_kinds": list(request.identifier_kinds),
         },
         "events": [
             {
@@ -177,12 +179,9 @@ def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[st
         ],
         "plans": [_plan(stored, events) for stored in plans],
         "processor_tasks": _tasks(plans, events),
-        "documents": [_document(d) for d in sorted(request.documents, key=lambda d: d.id)],
+        "documents": [_document(d) for d in documents],
         "audit_chain": {
-            "intact": report.intact,
-            "events": report.events,
-            "broken_id": report.broken_id,
-            "reason": report.reason,
+            **report.as_dict(),
             "head_event": head.event_id if head else None,
             "head_hash": head.hash if head else None,
         },
@@ -190,11 +189,11 @@ def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[st
     return bundle, secrets
 
 
-def _secrets(request: Request) -> list[str]:
+def _secrets(request: Subject) -> list[str]:
     """The request's own identifier values (never written; withheld wherever they show up)."""
     values: set[str] = set()
     for identifier in request.identifiers:
-        if identifier.kind not in _SCRUBBED_KINDS or is_hashed(identifier.value):
+        if identifier.kind not in _SCRUBBED_KINDS:
             continue
         for value in (identifier.value, identifier.normalised):
             value = (value or "").strip()

@@ -21,19 +21,16 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dsr.clock import berlin_day, now, today_berlin
 from dsr.config.models import Config
-from dsr.requests.deadline_names import long_date
-from dsr.requests.deadlines import DeadlineResult, compute_deadline, receipt_day, working_days_between
 from dsr.errors import Problem, UsageError, Where, did_you_mean
-from dsr.identifiers import normalise_email, normalise_id, normalise_name, normalise_phone
 from dsr.ledger import (
     Document,
     Event,
@@ -44,10 +41,15 @@ from dsr.ledger import (
     next_request_id,
 )
 from dsr.ledger.pseudonymise import is_hashed, key_path, keyed_hash, read_key
-from dsr.render.templates import render
 from dsr.render.writers import private_dir, write_private
-
-BERLIN = ZoneInfo("Europe/Berlin")
+from dsr.requests.deadline_names import long_date
+from dsr.requests.deadlines import (
+    DeadlineResult,
+    compute_deadline,
+    explain,
+    receipt_day,
+    working_days_between,
+)
 
 TYPES = ("access", "erasure", "rectification", "restriction", "objection", "portability")
 CHANNELS = ("email", "letter", "phone", "web", "in-person")
@@ -73,40 +75,6 @@ def current_actor(actor: str | None) -> str:
         return getpass.getuser()
     except Exception:  # no login name (a container without a passwd entry)
         return "unknown"
-
-
-def parse_at(value: str | None, *, option: str = "--at") -> datetime:
-    """When something happened: ``DATE`` or ``DATE THH:MM`` (Europe/Berlin unless an
-    offset is given), default now. A date alone means noon of that day, so its
-    Berlin calendar day is the one written. Never in the future."""
-    now = datetime.now(UTC)
-    if value is None or not value.strip():
-        return now
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), time(12, 0), BERLIN)
-        else:
-            moment = datetime.fromisoformat(text)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=BERLIN)
-    except ValueError as exc:
-        raise UsageError(
-            Problem(f"{option} is not a date", hint="use YYYY-MM-DD or YYYY-MM-DDTHH:MM")
-        ) from exc
-    if moment.astimezone(UTC) > now + timedelta(minutes=5):
-        raise UsageError(Problem(f"{option} lies in the future", hint="record what has happened"))
-    if len(text) == 10 and moment > now:
-        moment = now  # today given as a date: it happened already, so not later than now
-    return moment.astimezone(UTC)
-
-
-def berlin_day(moment: datetime) -> date:
-    return moment.astimezone(BERLIN).date()
-
-
-def today_berlin() -> date:
-    return berlin_day(datetime.now(UTC))
 
 
 _DIGITS = re.compile(r"\d")
@@ -216,6 +184,23 @@ class Change:
     added_days: int = 0
     earlier_requests: tuple[str, ...] = ()
 
+    def to_json(
+        self, *, earlier_requests: bool = False, added_days: bool = False
+    ) -> dict[str, Any]:
+        """What a `dsr request` command that changed the request prints with --json: the
+        request (design.md's `request new` keys), the letter written and the warnings;
+        ``request new`` adds the earlier requests of the same person, ``request verify``
+        the days the clock stood still."""
+        document: dict[str, Any] = self.request.as_dict()
+        if self.letter is not None:
+            document["letter"] = {"path": self.letter, "sha256": self.letter_sha256}
+        document["warnings"] = list(self.warnings)
+        if earlier_requests:
+            document["earlier_requests"] = list(self.earlier_requests)
+        if added_days:
+            document["added_days"] = self.added_days
+        return document
+
 
 @dataclass(frozen=True)
 class EventInfo:
@@ -246,6 +231,24 @@ class RequestDetail:
     events: list[EventInfo]
     documents: list[dict[str, Any]] = field(default_factory=list)
 
+    def to_json(self, language: str) -> dict[str, Any]:
+        """design.md's `request show` document: the request, whom it is about, the deadline
+        explained step by step in ``language``, its documents and its events."""
+        document = self.request.as_dict()
+        document["identifiers"] = [{"kind": k, "value": v} for k, v in self.identifiers]
+        document["deadline"] = {
+            "due": self.deadline.due,
+            "target": self.deadline.target,
+            "first_month_end": self.deadline.first_month_end,
+            "extension_deadline": self.deadline.extension_deadline,
+            "paused_days": self.deadline.paused_days,
+            "extended": self.deadline.extended,
+            "explanation": explain(self.deadline, language),
+        }
+        document["documents"] = self.documents
+        document["events"] = [e.as_dict() for e in self.events]
+        return document
+
 
 # --- deadlines -------------------------------------------------------------------------------
 
@@ -274,86 +277,31 @@ def _apply(request: Request, result: DeadlineResult) -> None:
 # --- identifiers -----------------------------------------------------------------------------
 
 
-def _ordinal(kind: str, index: int, count: int) -> str:
-    option = f"--{kind}"
-    return option if count == 1 else f"{option} (number {index + 1})"
-
-
 def normalise_identifiers(
     identifiers: Sequence[tuple[str, str]], config: Config
 ) -> list[tuple[str, str, str]]:
-    """(kind, value as given, normalised) for each identifier; a bad one is a
-    UsageError that names the option, never the value (it is personal data)."""
-    counts: dict[str, int] = {}
-    for kind, _ in identifiers:
-        counts[kind] = counts.get(kind, 0) + 1
-    seen: dict[str, int] = {}
-    result: list[tuple[str, str, str]] = []
-    for kind, raw in identifiers:
-        index = seen.get(kind, 0)
-        seen[kind] = index + 1
-        option = _ordinal(kind, index, counts[kind])
-        value = raw.strip()
-        if not value:
-            raise UsageError(Problem(f"{option} is empty"))
-        normalised: str | None
-        if kind == "email":
-            normalised = normalise_email(value)
-            if normalised is None:
-                raise UsageError(Problem(f"{option} is not an e-mail address"))
-        elif kind == "phone":
-            normalised = normalise_phone(value, config.deadline.country)
-            if normalised is None:
-                raise UsageError(
-                    Problem(
-                        f"{option} is not a phone number",
-                        hint="e.g. +49 171 2345678 or 0171 2345678",
-                    )
-                )
-        elif kind == "name":
-            normalised = normalise_name(value)
-        elif kind == "birthdate":
-            normalised = _birthdate(value, option)
-        elif kind == "postcode":
-            normalised = "".join(value.split()).upper()
-        elif kind == "id":
-            normalised = _source_id(value, option, config)
-        else:
-            raise UsageError(Problem(f"unknown identifier kind '{kind}'"))
-        result.append((kind, value, normalised))
-    return result
-
-
-def _birthdate(value: str, option: str) -> str:
-    for parse in (date.fromisoformat, lambda t: datetime.strptime(t, "%d.%m.%Y").date()):
-        try:
-            day = parse(value)
-        except ValueError:
-            continue
-        if day > today_berlin():
-            break
-        return day.isoformat()
-    raise UsageError(
-        Problem(f"{option} is not a date of birth", hint="use YYYY-MM-DD or DD.MM.YYYY")
-    )
-
-
-def _source_id(value: str, option: str, config: Config) -> str:
-    source, sep, rest = value.partition(":")
-    source = source.strip()
-    rest = normalise_id(rest)
-    if not sep or not source or not rest:
-        raise UsageError(Problem(f"{option} needs SOURCE:VALUE", hint="e.g. --id shop:K-10023"))
-    if config.sources and source not in config.sources:
-        names = sorted(config.sources)
+    """(kind, value as given, normalised) for each identifier, read by the one parser
+    `dsr find` uses too (dsr.lookup.person), so the ledger stores the person exactly as
+    a lookup reads them. Bad ones are a UsageError naming each option, never the value
+    (it is personal data); an id must name a source of dsr.yaml."""
+    unknown = sorted({kind for kind, _ in identifiers} - set(IDENTIFIER_KINDS))
+    if unknown:
         raise UsageError(
             Problem(
-                f"{option} names source '{source}', which dsr.yaml does not describe",
-                Where(file=config.path),
-                did_you_mean(source, names, "sources"),
+                f"a request cannot hold identifiers of kind {', '.join(unknown)}",
+                hint=f"known: {', '.join(IDENTIFIER_KINDS)}",
             )
         )
-    return f"{source}:{rest}"
+    # Imported here: the phone and tax-id parsers, like Jinja below, are needed only when
+    # a request is logged or a letter written, not by `dsr overdue` or `dsr request list`.
+    from dsr.lookup.person import parse_identifiers
+
+    found = parse_identifiers(
+        identifiers,
+        region=config.deadline.country,
+        sources=list(config.sources) if config.sources else None,
+    )
+    return [(i.kind, i.value, i.normalised) for i in found]
 
 
 def earlier_requests(
@@ -409,16 +357,8 @@ def new_request(
     _choice(type, TYPES, "--type")
     _choice(channel, CHANNELS, "--channel")
     lang = _choice(language or config.language, LANGUAGES, "--language")
-    moment = at or datetime.now(UTC)
-    if received is None:
-        day = berlin_day(moment)
-    else:
-        try:
-            day = receipt_day(received)
-        except UsageError as exc:
-            raise UsageError(
-                Problem("--received is not a date", hint="use YYYY-MM-DD or an ISO date and time")
-            ) from exc
+    moment = at or now()
+    day = berlin_day(moment) if received is None else receipt_day(received, option="--received")
     if day > today_berlin():
         raise UsageError(Problem("--received lies in the future"))
     if day > berlin_day(moment):
@@ -536,7 +476,7 @@ def verify_identity(
     answer are added to the deadline (law.md 2.4) and the request is open again.
     """
     how = check_no_personal_values(method, "--method")
-    moment = at or datetime.now(UTC)
+    moment = at or now()
     warnings: list[str] = []
     with ledger.session() as session:
         request = get_request(session, request_id)
@@ -594,7 +534,7 @@ def await_identity(
     ``identity_question_warn_working_days`` working days after receipt.
     """
     what = check_no_personal_values(asked, "--asked")
-    moment = at or datetime.now(UTC)
+    moment = at or now()
     settings = config.deadline
     warnings: list[str] = []
     with ledger.session() as session:
@@ -679,6 +619,8 @@ def _write_letter(
         "dpo_phone": dpo.phone if dpo else None,
         **context,
     }
+    from dsr.render.templates import render  # see normalise_identifiers: only for a letter
+
     text = render(LETTER_KINDS[kind], full, language=language, user_dir=config.templates)
     path = _letter_dir(config, output) / f"{request.id}-{kind}-{language}.md"
     write_private(path, text)
@@ -715,7 +657,7 @@ def extend(
         raise UsageError(
             Problem("--reason is empty", hint="the person must be told why (Art. 12(3))")
         )
-    moment = at or datetime.now(UTC)
+    moment = at or now()
     warnings: list[str] = []
     with ledger.session() as session:
         request = get_request(session, request_id)
@@ -819,7 +761,7 @@ def reject(
                 "add the authority competent for the controller, e.g. the LfDI BW",
             )
         )
-    moment = at or datetime.now(UTC)
+    moment = at or now()
     warnings: list[str] = []
     with ledger.session() as session:
         request = get_request(session, request_id)
@@ -871,7 +813,7 @@ def close(
     """Close a request: it was answered (or withdrawn, or the person never proved
     who they are). Warns when it was closed after its due date."""
     _choice(outcome, OUTCOMES, "--outcome")
-    moment = at or datetime.now(UTC)
+    moment = at or now()
     warnings: list[str] = []
     with ledger.session() as session:
         request = get_request(session, request_id)

@@ -25,19 +25,21 @@ days left keeps showing three days left until someone acts.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dsr.clock import now, today_berlin
 from dsr.config.models import Config
-from dsr.requests.deadlines import compute_deadline
 from dsr.erasure.model import ErasurePlan
 from dsr.ledger import Document, Event, Ledger, Plan, Request
 from dsr.ledger.pseudonymise import PseudonymiseResult, key_path, pseudonymise, scrub_sqlite
-from dsr.requests.lifecycle import ACTIVE, RequestInfo, first_month, today_berlin
+from dsr.requests.deadlines import compute_deadline
+from dsr.requests.lifecycle import ACTIVE, RequestInfo, first_month
 
 _OWN_LETTERS = ("extension_letter", "rejection_letter")
 
@@ -84,6 +86,27 @@ class Attention:
             "processor_tasks": [dict(t) for t in self.processor_tasks],
             "retention_ended": [dict(r) for r in self.retention_ended],
         }
+
+
+def overdue_document(found: Sequence[Attention]) -> dict[str, Any]:
+    """design.md's `overdue` document: every request needing a person, soonest first."""
+    return {"requests": [item.as_dict() for item in found]}
+
+
+def list_document(rows: Sequence[RequestInfo], config: Config, today: date) -> dict[str, Any]:
+    """What `dsr request list --json` prints: each request, with the days left to its due
+    date while it is active (a running identity pause moves the date, ``effective_due``)."""
+    return {
+        "requests": [
+            {
+                **row.as_dict(),
+                "days_left": (effective_due(row, config, today) - today).days
+                if row.status in ACTIVE
+                else None,
+            }
+            for row in rows
+        ]
+    }
 
 
 def effective_due(request: Request | RequestInfo, config: Config, today: date) -> date:
@@ -325,7 +348,7 @@ def housekeeping(ledger: Ledger, config: Config, *, actor: str) -> PseudonymiseR
         result = pseudonymise(
             session,
             key_path(ledger.path, config.base_dir),
-            now=datetime.now(UTC),
+            now=now(),
             after_days=config.requests.pseudonymise_after_days,
             actor=actor,
         )

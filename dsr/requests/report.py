@@ -34,19 +34,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from dsr.clock import berlin_day
 from dsr.ledger import Ledger, Request
 from dsr.render.templates import render
-
-BERLIN = ZoneInfo("Europe/Berlin")
-"""Receipt and answer are calendar days in Germany (law.md, "When the clock starts")."""
 
 REQUEST_TYPES = ("access", "erasure", "rectification", "restriction", "objection", "portability")
 """The six rights in the order reports list them; unknown types follow, sorted."""
@@ -112,11 +109,7 @@ def legal_deadline(due: date, extended_until: date | None) -> date:
 def answered_on(closed_at: datetime | None) -> date | None:
     """The Europe/Berlin calendar day of a UTC answer time (an answer at 00:30 CET
     on 1 April is a 1 April answer, though the ledger holds 31 March 22:30 UTC)."""
-    if closed_at is None:
-        return None
-    if closed_at.tzinfo is None:  # the ledger hands out aware UTC; be safe all the same
-        closed_at = closed_at.replace(tzinfo=UTC)
-    return closed_at.astimezone(BERLIN).date()
+    return None if closed_at is None else berlin_day(closed_at)
 
 
 # --- counting ------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 It shows everything a third-party connector needs: a pydantic ``Options``
 model (dsr validates the source entry with it), declared ``capabilities``
 (here: reading, and deleting a card; nulling, masking and redacting are
-declared ``not yet``), the five protocol methods, and one entry point in
-pyproject.toml. Cards are few and small, so the file is read whole.
+declared ``not yet``), the five protocol methods and the optional ``read``,
+and one entry point in pyproject.toml. Values are compared with dsr's own
+matcher (``dsr.connectors.rows``), so a person is found here exactly as in
+every other source. Cards are few and small, so the file is read whole.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ from dsr.connectors.protocol import (
     ErasureAction,
     Hit,
     Lookup,
+    RowKey,
     Table,
     UnsupportedAction,
 )
+from dsr.connectors.rows import matcher, row_id
 from dsr.errors import Problem, SourceError, Where
 
-FIELDS = {"FN": "name", "EMAIL": "email", "TEL": "phone", "NOTE": "text"}
-COLUMNS = ("FN", "N", "EMAIL", "TEL", "ADR", "BDAY", "NOTE")
+FIELDS = {"FN": "name", "EMAIL": "email", "TEL": "phone", "UID": "id", "NOTE": "text"}
+COLUMNS = ("FN", "N", "EMAIL", "TEL", "ADR", "BDAY", "UID", "NOTE")
 
 
 class VcardOptions(BaseModel):
@@ -120,13 +124,23 @@ class VcardConnector:
             by_table.setdefault(lookup.table, []).append(lookup)
         for table, wanted in by_table.items():
             file = self._file_for(table)
+            tests = [(lookup.column, matcher(lookup)) for lookup in wanted]
             for number, card in enumerate(self._cards(file), start=1):
-                for lookup in wanted:
-                    for value in card.get(lookup.column, "").split("; "):
-                        matched = _match(value, lookup)
-                        if matched is not None:
-                            key = {"file": file.name, "row": number}
-                            yield Hit(table, key, lookup.column, matched, dict(card))
+                for column, test in tests:
+                    found = {m for value in card.get(column, "").split("; ") for m in test(value)}
+                    for matched in sorted(found):
+                        key = {"file": file.name, "row": number}
+                        yield Hit(table, key, column, matched, dict(card))
+
+    def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
+        """Optional: the cards the keys name. dsr compares keys with ``row_id``, so a key
+        spelled ``{"row": "2"}`` names card 2; a deleted card (a tombstone) is gone."""
+        file = self._file_for(table)
+        wanted = {row_id(table, key) for key in keys}
+        for number, card in enumerate(self._cards(file), start=1):
+            key = {"file": file.name, "row": number}
+            if row_id(table, key) in wanted and card.get("NOTE") != "DELETED":
+                yield key, dict(card)
 
     def apply(self, actions: Sequence[ErasureAction]) -> ApplyResult:
         for action in actions:
@@ -145,7 +159,7 @@ class VcardConnector:
             for number, chunk in enumerate(cards[:-1], start=1):
                 if number in rows and "DELETED" not in chunk:
                     # Leave a tombstone so row numbers of the other cards stay the same.
-                    kept.append("\nBEGIN:VCARD\nVERSION:4.0\nNOTE:DELETED")
+                    kept.append("\nBEGIN:VCARD\nVERSION:4.0\nNOTE:DELETED\n")
                     removed += 1
                 else:
                     kept.append(chunk)
@@ -157,20 +171,6 @@ class VcardConnector:
 
     def close(self) -> None:
         pass
-
-
-def _match(value: str, lookup: Lookup) -> str | None:
-    text = value.strip()
-    for wanted in lookup.values:
-        if lookup.match == "casefold" and text.lower() == wanted:
-            return wanted
-        if lookup.match == "exact" and text == wanted:
-            return wanted
-        if lookup.match == "contains" and wanted in text.lower():
-            return wanted
-        if lookup.match == "digits" and "".join(c for c in text if c.isdigit()).endswith(wanted):
-            return wanted
-    return None
 
 
 def _replace(file: Path, text: str) -> None:

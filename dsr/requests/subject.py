@@ -1,0 +1,203 @@
+"""The person a logged request is about, and the facts its letters need: one loader.
+
+`dsr access`, `dsr erase` (the plan, ``--execute``, ``--verify`` and the
+confirmation letter) and `dsr request evidence` all start from a request in the
+ledger. They read it here, the same way: its identifiers in the order they were
+logged, pseudonymised ones left out (a keyed hash finds no one, and must never be
+sent to a source), the person built from them as the lookup engine reads them,
+and the letter's language, greeting name and dates. Were each command to read
+them its own way, ``--execute`` could look for a different person than the one
+its plan was made for, or a letter greet someone by a pseudonym.
+
+A ``Subject`` is a detached copy of the request: it can be used after the ledger
+session that read it has closed, and it changes nothing in the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from dsr.clock import today_berlin
+from dsr.config.models import Config
+from dsr.errors import Problem, UsageError
+from dsr.ledger import Ledger, Request
+from dsr.ledger.pseudonymise import is_hashed
+from dsr.lookup.engine import phone_region
+from dsr.lookup.person import Person
+from dsr.requests.lifecycle import LANGUAGES, get_request
+
+LETTER_FALLBACK = "de"
+"""The letter language when neither the request nor dsr.yaml names one dsr writes."""
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """One identifier as logged, and its normalised form (what redaction also cuts out)."""
+
+    kind: str
+    value: str
+    normalised: str | None  # None when only the value is readable
+
+
+@dataclass(frozen=True)
+class LetterFacts:
+    """What a letter to the person says about their request: whom it greets (the only
+    identifier it holds), in which language, and the request's dates.
+
+    The access letter uses every field; the erasure confirmation the first five."""
+
+    id: str
+    language: str
+    received: date
+    answered: date
+    person_name: str | None
+    due: date | None = None
+    extended_until: date | None = None
+    extension_reason: str | None = None
+    paused_days: int = 0
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A logged request as the commands that act for its person read it."""
+
+    id: str
+    type: str
+    status: str
+    received: date
+    due: date
+    target: date | None
+    channel: str | None
+    logged_language: str | None
+    """The language recorded with the request (None: dsr.yaml's applies)."""
+    language: str
+    """The request's language, else dsr.yaml's."""
+    paused_days: int
+    extended_until: date | None
+    extension_reason: str | None
+    closed_at: datetime | None
+    outcome: str | None
+    identifiers: tuple[Identifier, ...]
+    """The readable identifiers in the order they were logged (pseudonymised ones left out)."""
+    identifier_kinds: tuple[str, ...]
+    """Every kind logged, pseudonymised ones too (evidence names kinds, never values)."""
+
+    @property
+    def person_name(self) -> str | None:
+        """The first name logged: whom a letter greets."""
+        return next((i.value for i in self.identifiers if i.kind == "name"), None)
+
+    def values(self) -> dict[str, list[str]]:
+        """The identifiers' values by kind, as logged."""
+        found: dict[str, list[str]] = {}
+        for identifier in self.identifiers:
+            found.setdefault(identifier.kind, []).append(identifier.value)
+        return found
+
+    def forms(self) -> dict[str, list[str]]:
+        """By kind, each value as logged and normalised: what redaction cuts out of text."""
+        found: dict[str, list[str]] = {}
+        for identifier in self.identifiers:
+            forms = found.setdefault(identifier.kind, [])
+            forms.append(identifier.value)
+            if identifier.normalised is not None:
+                forms.append(identifier.normalised)
+        return found
+
+    def lookup_person(self, config: Config) -> Person:
+        """The person as the lookup engine reads them; empty when nothing is left to look
+        up. UsageError names the identifier that cannot be read (its kind, never its value)."""
+        return Person.from_identifiers(
+            self.values(), region=phone_region(config), label=f"request {self.id}: "
+        )
+
+    def person(self, config: Config) -> Person:
+        """``lookup_person``, refusing a request that holds nothing to look up."""
+        person = self.lookup_person(config)
+        if person.empty:
+            raise UsageError(
+                Problem(
+                    f"request {self.id} holds no identifier to look up",
+                    hint="its identifiers may have been pseudonymised",
+                )
+            )
+        return person
+
+    def letter_facts(self, *, today: date | None = None) -> LetterFacts:
+        """The facts a letter answering this request today states."""
+        return LetterFacts(
+            id=self.id,
+            language=self.language if self.language in LANGUAGES else LETTER_FALLBACK,
+            received=self.received,
+            answered=max(today or today_berlin(), self.received),
+            person_name=self.person_name,
+            due=self.due,
+            extended_until=self.extended_until,
+            extension_reason=self.extension_reason,
+            paused_days=self.paused_days,
+        )
+
+    def require_type(self, types: Sequence[str], *, hint: str) -> None:
+        """UsageError unless the request is of one of ``types`` (named by the first)."""
+        if self.type not in types:
+            raise UsageError(
+                Problem(f"request {self.id} is of type {self.type}, not {types[0]}", hint=hint)
+            )
+
+    def require_identity_checked(self) -> None:
+        """UsageError while the clock stands still for an identity question: no one's data
+        is looked up, sent or erased before the person is known to be who they say."""
+        if self.status == "awaiting_identity":
+            raise UsageError(
+                Problem(
+                    f"request {self.id} awaits the identity check",
+                    hint=f"record it first: dsr request verify {self.id}",
+                )
+            )
+
+
+def read_subject(session: Session, config: Config, request_id: str) -> Subject:
+    """The request ``request_id`` from an open ledger session; UsageError when there is none."""
+    return subject_of(get_request(session, request_id.strip()), config)
+
+
+def load_subject(ledger: Ledger, config: Config, request_id: str) -> Subject:
+    """``read_subject`` in a read-only session of its own."""
+    with ledger.session(write=False) as session:
+        return read_subject(session, config, request_id)
+
+
+def subject_of(request: Request, config: Config) -> Subject:
+    """The detached ``Subject`` of a ledger row."""
+    logged = sorted(request.identifiers, key=lambda i: i.id)
+    readable = tuple(
+        Identifier(
+            i.kind,
+            i.value,
+            None if not i.normalised or is_hashed(i.normalised) else i.normalised,
+        )
+        for i in logged
+        if not is_hashed(i.value)
+    )
+    return Subject(
+        id=request.id,
+        type=request.type,
+        status=request.status,
+        received=request.received,
+        due=request.due,
+        target=request.target,
+        channel=request.channel,
+        logged_language=request.language,
+        language=request.language or config.language,
+        paused_days=request.paused_days or 0,
+        extended_until=request.extended_until,
+        extension_reason=request.extension_reason,
+        closed_at=request.closed_at,
+        outcome=request.outcome,
+        identifiers=readable,
+        identifier_kinds=tuple(sorted({i.kind for i in logged})),
+    )
