@@ -16,7 +16,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -105,7 +104,7 @@ def test_a_usage_error_is_one_line_on_stderr(args: list[str], says: str, tmp_pat
     assert "--help" in result.stderr  # where to look next
 
 
-def _imported(*args: str, cwd: Path | None = None) -> set[str]:
+def _imported(tmp_path: Path, *args: str, cwd: Path | None = None) -> set[str]:
     """The modules a fresh ``dsr ARGS`` has imported when it ends (exit 0 expected).
 
     Read from ``sys.modules`` in the process itself: ``-X importtime`` does not see
@@ -118,7 +117,7 @@ def _imported(*args: str, cwd: Path | None = None) -> set[str]:
         "    json.dump(sorted(sys.modules), f)\n"
         "sys.exit(code)\n"
     )
-    listing = Path(tempfile.mkdtemp()) / "modules.json"
+    listing = tmp_path / "modules.json"
     done = subprocess.run(
         [sys.executable, "-c", code, str(listing), *args], capture_output=True, text=True, cwd=cwd
     )
@@ -128,11 +127,11 @@ def _imported(*args: str, cwd: Path | None = None) -> set[str]:
     return names
 
 
-HEAVY = ("sqlalchemy", "pandas", "weasyprint", "pydantic", "numpy", "faker", "jinja2", "yaml")
+HEAVY = ("sqlalchemy", "pandas", "weasyprint", "numpy", "faker", "jinja2", "yaml", "holidays")
 
 
-def test_help_imports_no_command_and_no_core() -> None:
-    names = _imported("--help")
+def test_help_imports_no_command_and_no_core(tmp_path: Path) -> None:
+    names = _imported(tmp_path, "--help")
     assert "typer" in names  # the help is Typer's; the commands behind it are not loaded
     heavy = sorted(n for n in names if n.split(".")[0] in HEAVY)
     assert not heavy, heavy
@@ -142,15 +141,29 @@ def test_help_imports_no_command_and_no_core() -> None:
     assert core == ["dsr.errors", "dsr.outcome"], core  # no dsr.config.load, no ledger
 
 
-def test_version_imports_neither_typer_nor_rich() -> None:
-    names = _imported("--version")
+def test_version_imports_neither_typer_nor_rich(tmp_path: Path) -> None:
+    names = _imported(tmp_path, "--version")
     assert not sorted(n for n in names if n.split(".")[0] in ("typer", "rich", *HEAVY))
     assert not sorted(n for n in names if n.startswith("dsr.") and n != "dsr.cli.app"
                       and n not in ("dsr.cli", "dsr.cli.console", "dsr.outcome"))  # fmt: skip
 
 
-def test_a_command_help_imports_only_that_command() -> None:
-    names = _imported("request", "--help")
+def test_a_command_help_imports_only_that_command(tmp_path: Path) -> None:
+    names = _imported(tmp_path, "request", "--help")
     assert "dsr.cli.request" in names
     others = sorted(n for n in names if n.removeprefix("dsr.cli.") in set(COMMANDS) - {"request"})
     assert not others, others
+
+
+def test_overdue_imports_what_it_uses_only(demo: Path, tmp_path: Path) -> None:
+    """`dsr overdue` (cron) reads dsr.yaml and the ledger: it needs no CSV scanner (NumPy,
+    multiprocessing), no letter templates (Jinja), no phone or tax-id parsers, no PDF
+    writer, no demo generator, and none of the other commands."""
+    run("request", "new", "--type", "access", "--email", "a@example.com", exit=0, cwd=demo)
+    names = _imported(tmp_path, "overdue", cwd=demo)
+    assert "sqlalchemy" in names and "dsr.requests.overdue" in names
+    unused = ("numpy", "multiprocessing", "jinja2", "phonenumbers", "stdnum", "weasyprint",
+              "faker", "duckdb", "openpyxl", "dsr.lookup.engine", "dsr.erasure.plan")  # fmt: skip
+    assert not sorted(n for n in unused if n in names)
+    others = set(COMMANDS) - {"overdue", "request"}  # overdue shares request's --actor option
+    assert not sorted(n for n in names if n.removeprefix("dsr.cli.") in others)

@@ -1,8 +1,9 @@
 """The ``dsr`` command group: commands loaded on demand, help that reads well.
 
 Importing every command module would import the whole core (SQLAlchemy, the
-configuration loader, the lookup and erasure engines, WeasyPrint): about two
-seconds before ``dsr --help`` could print a line. The group here lists the
+configuration loader, the lookup and erasure engines, WeasyPrint): more than half
+a second before ``dsr --help`` could print a line, against 0.14 s now
+(benchmarks/bench_startup.py). The group here lists the
 commands from ``dsr.cli.app.COMMANDS`` and imports a command's module only when
 that command runs or its own help is asked for.
 
@@ -117,7 +118,7 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self._loaded: dict[str, typer.core.TyperCommand | TyperGroup] = {}
+        self._loaded: dict[str, TyperCommand | TyperGroup] = {}
         self._listing = False
 
     def list_commands(self, ctx: Context) -> list[str]:
@@ -175,8 +176,9 @@ def load(name: str, ctx: Context) -> TyperCommand | TyperGroup:
     The command is built exactly as ``build_app`` would build it, through a Typer app
     of its own. ``ctx`` is the root's context: the help option names (-h, --help)
     that each command's help option is made from."""
-    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                         rich_markup_mode="rich")  # fmt: skip
+    holder = typer.Typer(
+        add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich"
+    )
     _add(holder, name)
     command = get_group(holder).commands[name]
     _tidy(command, ctx)
