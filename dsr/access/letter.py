@@ -19,6 +19,7 @@ from dsr.classify.taxonomy import CATEGORIES, category_label
 from dsr.classify.text import special_kinds
 from dsr.config.gaps import EEA
 from dsr.config.models import Config, RetentionRule
+from dsr.connectors.rows import is_empty
 from dsr.inventory.record import rule_applies
 from dsr.render.letters import sender, table_label
 from dsr.requests.deadline_names import long_date
@@ -175,7 +176,8 @@ def _categories(
         for column in table.columns:
             item = info.get((table.source, table.table, column))
             values = [row.get(column) for row in table.rows]
-            filled = [v for v in values if v not in (None, "", [], {})]
+            # rows.is_empty: blanks and NaN are not filled in; nor are empty lists or objects
+            filled = [v for v in values if not is_empty(v) and v not in ([], {})]
             if item is None or not filled:
                 continue
             for category in item.categories:

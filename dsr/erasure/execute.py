@@ -49,6 +49,7 @@ from dsr import clock
 from dsr.config.models import Config, Source
 from dsr.connectors import PluginLoadError, open_connector
 from dsr.connectors.protocol import ApplyResult, Connector, ErasureAction
+from dsr.connectors.rows import RowId, read_rows, row_id
 from dsr.erasure import translate as tr
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.erasure.retention import own_matches, rows_left_by_updates
@@ -300,10 +301,8 @@ def _confirmed(config: Config, differences: list[tr.Difference]) -> list[tr.Diff
                         skip.add(table.name)
             for difference in group:
                 new = () if difference.table in skip else difference.new
-                there = tr.read_by_key(connector, difference.table, difference.gone)
-                gone = tuple(
-                    k for k in difference.gone if tr.row_ref(difference.table, k) not in there
-                )
+                there = read_rows(connector, difference.table, difference.gone)
+                gone = tuple(k for k in difference.gone if row_id(difference.table, k) not in there)
                 if new or gone:
                     standing.append(dataclasses.replace(difference, new=new, gone=gone))
         except DsrError:
@@ -466,10 +465,10 @@ def execute_plan(
     done_before = {s for s in work if s in stored.progress}
 
     found = _recheck(config, loaded, skip=done_before, resumed=resumed, progress=progress)
-    rows: dict[str, dict[str, dict[str, Any]]] = {}
+    rows: dict[str, dict[RowId, dict[str, Any]]] = {}
     for match in found.matches:
         if match.row:
-            rows.setdefault(match.source, {})[tr.row_ref(match.table, match.key)] = match.row
+            rows.setdefault(match.source, {})[row_id(match.table, match.key)] = match.row
 
     if resumed:
         details: dict[str, Any] = {"done_earlier": sorted(done_before)}
@@ -577,7 +576,7 @@ def _run_source(
     actions: list[PlanAction],
     *,
     found: LookupResult,
-    rows: Mapping[str, Mapping[str, Any]],
+    rows: Mapping[RowId, Mapping[str, Any]],
     identifiers: Mapping[str, Sequence[str]],
     mask: str,
     key: bytes | None,
@@ -599,7 +598,7 @@ def _run_source(
     def apply(entry: Source) -> tuple[ApplyResult, int]:
         connector = open_connector(entry)
         try:
-            current, unreadable = tr.read_rows(connector, actions, rows)
+            current, unreadable = tr.current_rows(connector, actions, rows)
             translated = tr.translate(
                 actions, source=source, rows=current, unreadable=unreadable,
                 identifiers=identifiers, mask=mask, key=key,

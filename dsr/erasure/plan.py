@@ -41,15 +41,15 @@ from dsr.clock import today_berlin
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
 from dsr.connectors.protocol import Connector, RowKey, Table
+from dsr.connectors.rows import RowId, row_id
 from dsr.erasure import retention
 from dsr.erasure.model import Anonymisation, ErasurePlan, PlanAction
 from dsr.erasure.processors import due_date, processor_tasks, read_only
-from dsr.erasure.retention import Hold, Ident, RowRef, ident
+from dsr.erasure.retention import Hold, RowRef
 from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger
-from dsr.lookup.engine import LookupResult, Match, find_people
-from dsr.lookup.links import link_text
+from dsr.lookup.engine import LookupResult, Match, find_people, json_key
 from dsr.lookup.person import Person
 from dsr.progress import NullProgress, Progress
 from dsr.requests.lifecycle import current_actor
@@ -83,9 +83,12 @@ class Confirmation:
     def matches(self, match: Match) -> bool:
         if (match.source, match.table) != (self.source, self.table):
             return False
-        if self.key is None:
-            return len(match.key) == 1 and link_text(next(iter(match.key.values()))) == self.value
-        return ident(match.table, match.key) == ident(self.table, self.key)
+        if self.key is None:  # the value names the key's one column, whatever it is called
+            if len(match.key) != 1:
+                return False
+            (column,) = match.key
+            return row_id(match.table, match.key) == row_id(self.table, {column: self.value})
+        return row_id(match.table, match.key) == row_id(self.table, self.key)
 
     def __str__(self) -> str:
         return f"--confirm (number {self.number}) {self.source}.{self.table}"
@@ -272,11 +275,11 @@ def _build(
                 )
             )
         confirmed += [m for m in hits if m.match == "possible"]
-    confirmed_ids = {(m.source, ident(m.table, m.key)) for m in confirmed}
+    confirmed_ids = {(m.source, row_id(m.table, m.key)) for m in confirmed}
     left_out = tuple(
-        LeftOut(m.source, m.table, _json_key(m.key), m.via)
+        LeftOut(m.source, m.table, json_key(m.key), m.via)
         for m in matches
-        if m.match == "possible" and (m.source, ident(m.table, m.key)) not in confirmed_ids
+        if m.match == "possible" and (m.source, row_id(m.table, m.key)) not in confirmed_ids
     )
     kinds = tuple(
         k
@@ -295,7 +298,7 @@ def _build(
             m
             for m in matches
             if m.source == name
-            and (m.match != "possible" or (m.source, ident(m.table, m.key)) in confirmed_ids)
+            and (m.match != "possible" or (m.source, row_id(m.table, m.key)) in confirmed_ids)
         ]
         if not here:
             continue
@@ -396,9 +399,9 @@ class _SourcePlan:
     ) -> list[PlanAction]:
         matches = self._addressable(tables, matches)
         refs = retention.references({n: t for n, t in tables.items() if t.kind != "view"})
-        own: dict[Ident, RowRef] = {}
-        reasons: dict[Ident, str] = {}
-        mentions: dict[Ident, Match] = {}
+        own: dict[RowId, RowRef] = {}
+        reasons: dict[RowId, str] = {}
+        mentions: dict[RowId, Match] = {}
         confirmed: list[RowRef] = []
         for match in matches:
             row = RowRef(match.table, match.key, match.row)
@@ -419,7 +422,7 @@ class _SourcePlan:
                 reasons[row.ident] = "linked_row"
                 mentions.pop(row.ident, None)
         # kept by a retention rule, with the rows hanging on them
-        kept: dict[Ident, Hold] = {}
+        kept: dict[RowId, Hold] = {}
         for key, row in own.items():
             hold = self._hold(row.table, row.values)
             if hold is not None:
@@ -428,14 +431,14 @@ class _SourcePlan:
         # rows others point at: held for integrity, as long as the rows holding them
         deletable = [r for i, r in own.items() if i not in kept]
         children = retention.children_of(connector, refs, deletable)
-        staying: dict[Ident, Hold] = dict(kept)
+        staying: dict[RowId, Hold] = dict(kept)
         for key in children:
             if key not in own:
                 staying[key] = Hold(None)  # another person's row, or one not in the plan
         rows = {**children, **own}
         pairs = retention.parent_links(rows.values(), refs)
         held = retention.held_parents((r.ident for r in deletable), staying, pairs)
-        shown: dict[Ident, set[str]] = {}
+        shown: dict[RowId, set[str]] = {}
         for child, parent in pairs:
             if child in kept and parent in held and kept[child].rule is not None:
                 needed = _SHOWN_CATEGORIES - self._categories(rows[child].table)
@@ -566,7 +569,7 @@ class _SourcePlan:
         return how
 
     def _action(self, table: str, key: RowKey, action: str, **fields: Any) -> PlanAction:
-        return PlanAction(source=self.source.name, table=table, key=_json_key(key),
+        return PlanAction(source=self.source.name, table=table, key=json_key(key),
                           action=action, **fields)  # type: ignore[arg-type]
 
     def _personal(self, table: str) -> tuple[str, ...]:
@@ -598,14 +601,6 @@ def _is_text(type_name: str) -> bool:
     """Whether a column's type holds text (files and exports report none: all text)."""
     upper = type_name.upper()
     return not upper or any(t in upper for t in _TEXT_TYPES)
-
-
-def _json_key(key: Mapping[str, Any]) -> dict[str, Any]:
-    """A row key as JSON holds it: numbers, text and booleans as they are, others as text."""
-    return {
-        str(k): v if v is None or isinstance(v, bool | int | float | str) else str(v)
-        for k, v in key.items()
-    }
 
 
 def _sorted(actions: Iterable[PlanAction]) -> list[PlanAction]:

@@ -40,16 +40,7 @@ from dsr.erasure.model import PlanAction, PlanActionKind
 from dsr.lookup.engine import LookupResult, Match
 from dsr.lookup.links import link_text
 
-Ident = RowId
-"""A row inside one source: ``dsr.connectors.rows.row_id`` of its table and key."""
-
 _GERMAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
-
-
-def ident(table: str, key: RowKey) -> Ident:
-    """A row's identity for comparisons: ``rows.row_id`` (``17``, ``17.0``, ``"17"`` and
-    ``Decimal("17.00")`` are the same row, ``" 17 "`` is another)."""
-    return row_id(table, key)
 
 
 @dataclass(frozen=True)
@@ -168,17 +159,17 @@ class RowRef:
     values: Mapping[str, Any]
 
     @property
-    def ident(self) -> Ident:
-        return ident(self.table, self.key)
+    def ident(self) -> RowId:
+        return row_id(self.table, self.key)
 
 
 def parent_links(
     rows: Iterable[RowRef], refs: Iterable[Reference]
-) -> list[tuple[Ident, Ident]]:
+) -> list[tuple[RowId, RowId]]:
     """(child, parent) pairs among ``rows``: which of them points at which."""
     rows = list(rows)
     refs = list(refs)
-    index: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Ident]] = {}
+    index: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[RowId]] = {}
     for row in rows:
         for ref in refs:
             if ref.parent == row.table:
@@ -199,8 +190,8 @@ def parent_links(
     return pairs
 
 
-def hanging_on(kept: Mapping[Ident, Hold], pairs: Iterable[tuple[Ident, Ident]]) -> dict[
-    Ident, Hold
+def hanging_on(kept: Mapping[RowId, Hold], pairs: Iterable[tuple[RowId, RowId]]) -> dict[
+    RowId, Hold
 ]:
     """Rows kept with a kept row they point at (invoice lines with their invoice), level by
     level; a row hanging on several kept rows stays as long as the longest."""
@@ -221,10 +212,10 @@ def hanging_on(kept: Mapping[Ident, Hold], pairs: Iterable[tuple[Ident, Ident]])
 
 
 def held_parents(
-    deletable: Iterable[Ident],
-    staying: Mapping[Ident, Hold],
-    pairs: Iterable[tuple[Ident, Ident]],
-) -> dict[Ident, Hold]:
+    deletable: Iterable[RowId],
+    staying: Mapping[RowId, Hold],
+    pairs: Iterable[tuple[RowId, RowId]],
+) -> dict[RowId, Hold]:
     """Rows that cannot be deleted because a row that stays points at them, with how long.
 
     ``pairs`` are (child, parent) links found in the source, ``staying`` the rows that
@@ -233,7 +224,7 @@ def held_parents(
     """
     candidates = set(deletable)
     pairs = [(c, p) for c, p in pairs if p in candidates]
-    held: dict[Ident, Hold] = {}
+    held: dict[RowId, Hold] = {}
     changed = True
     while changed:
         changed = False
@@ -319,7 +310,7 @@ def own_matches(result: LookupResult, person: int = 0) -> list[Match]:
 
 def children_of(
     connector: Connector, refs: Iterable[Reference], rows: Sequence[RowRef]
-) -> dict[Ident, RowRef]:
+) -> dict[RowId, RowRef]:
     """Every row pointing at one of ``rows`` through a declared foreign key: one batched
     ``find`` for all references (a multi-column key is asked by its first column and
     checked in full)."""
@@ -337,7 +328,7 @@ def children_of(
         Lookup(ref.child, ref.columns[0], frozenset(v[0] for v in values), "exact")
         for ref, values in wanted.items()
     ]
-    found: dict[Ident, RowRef] = {}
+    found: dict[RowId, RowRef] = {}
     for hit in connector.find(lookups):
         for ref, values in wanted.items():
             if ref.child == hit.table and link_value(hit.row, ref.columns) in values:
@@ -434,9 +425,10 @@ def rows_left_by_updates(
         r for r in references(tables)
         if (any_table or r.child in deleting) and r.parent in parents
     ]
-    planned = {ident(a.table, a.key) for a in actions}
+    planned = {row_id(a.table, a.key) for a in actions}
     # a reference names the parent's key columns (a foreign key to a primary key): the
     # planned key holds the values it is compared with
     rows = [RowRef(a.table, a.key, a.key) for a in anonymised]
     found = children_of(connector, refs, rows)
-    return [row for key, row in sorted(found.items(), key=lambda i: repr(i[0])) if key not in planned]
+    ordered = sorted(found.items(), key=lambda item: repr(item[0]))  # a key may hold None
+    return [row for key, row in ordered if key not in planned]

@@ -16,8 +16,11 @@ turns one into the other, per source, at execution time:
 
 Values come from the rows the re-check lookup just read; a row it did not reach
 (on a resumed run, links through an already-erased source are gone) is read by
-its key where the key names columns (SQL). Nothing here keeps or logs a value:
-errors name the source, table, column and row key only.
+its key (``dsr.connectors.rows.read_rows``: SQL by primary key, files by place).
+Rows are told apart by ``rows.row_id``, so a plan's key read back from JSON
+(``{"id": 17.0}``, ``{"id": "17"}``) names the row the lookup keys ``{"id": 17}``.
+Nothing here keeps or logs a value: errors name the source, table, column and row
+key only.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dsr.connectors.protocol import Connector, ErasureAction, Lookup, RowKey
+from dsr.connectors.protocol import Connector, ErasureAction, RowKey
+from dsr.connectors.rows import CannotRead, RowId, is_empty, read_rows, row_id
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.errors import Problem, SourceError, Where
 from dsr.ledger.pseudonymise import HASH_PREFIX, keyed_hash
@@ -57,18 +61,10 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
 _TWO_DIGITS = re.compile(r"\d{2}")
 
 
-def row_id(key: Mapping[str, Any]) -> str:
-    """A row key as one comparable text: the plan's JSON keys and a lookup's native keys agree."""
-    return json.dumps(dict(key), sort_keys=True, separators=(",", ":"), default=str)
-
-
-def row_ref(table: str, key: Mapping[str, Any]) -> str:
-    """A row of a source: its table and its key (keys repeat across tables: ``{"id": 1}``)."""
-    return f"{table}\x1f{row_id(key)}"
-
-
 def _place(action: PlanAction) -> str:
-    return f"table '{action.table}', row {row_id(action.key)}"
+    """Where an action's row is, for a message: its table and key (never a value)."""
+    key = json.dumps(dict(action.key), sort_keys=True, separators=(",", ":"), default=str)
+    return f"table '{action.table}', row {key}"
 
 
 # -- the plan against the data of today -------------------------------------------------------
@@ -101,25 +97,26 @@ def plan_differences(
     unless the plan covers them (confirmed with ``--confirm``).
     """
     wanted = set(sources)
-    planned: dict[tuple[str, str], dict[str, RowKey]] = {}
+    planned: dict[tuple[str, str], dict[RowId, RowKey]] = {}
     for action in plan.actions:
         if action.source in wanted:
             place = (action.source, action.table)
-            planned.setdefault(place, {})[row_id(action.key)] = action.key
-    found: dict[tuple[str, str], dict[str, RowKey]] = {}
-    strong: dict[tuple[str, str], set[str]] = {}
+            planned.setdefault(place, {})[row_id(action.table, action.key)] = action.key
+    found: dict[tuple[str, str], dict[RowId, RowKey]] = {}
+    strong: dict[tuple[str, str], set[RowId]] = {}
     for match in matches:
         if match.source in wanted:
             place = (match.source, match.table)
-            found.setdefault(place, {})[row_id(match.key)] = match.key
+            ident = row_id(match.table, match.key)
+            found.setdefault(place, {})[ident] = match.key
             if match.match != "possible":
-                strong.setdefault(place, set()).add(row_id(match.key))
+                strong.setdefault(place, set()).add(ident)
     differences = []
     for place in sorted(set(planned) | set(found)):
         then = planned.get(place, {})
         now = found.get(place, {})
-        new = tuple(now[i] for i in sorted(strong.get(place, set()) - set(then)))
-        gone = () if resumed else tuple(then[i] for i in sorted(set(then) - set(now)))
+        new = tuple(now[i] for i in sorted(strong.get(place, set()) - set(then), key=repr))
+        gone = () if resumed else tuple(then[i] for i in sorted(set(then) - set(now), key=repr))
         if new or gone:
             differences.append(Difference(place[0], place[1], new, gone))
     return differences
@@ -154,59 +151,33 @@ def needs_values(action: PlanAction) -> bool:
     )
 
 
-def by_key(key: RowKey) -> bool:
-    """Whether a row can be read by its key: SQL keys name columns; file rows are keyed by
-    their place (file, sheet, row), which no lookup can ask for."""
-    return bool(key) and not ("file" in key and "row" in key)
-
-
-def read_by_key(
-    connector: Connector, table: str, keys: Iterable[RowKey]
-) -> dict[str, Mapping[str, Any]]:
-    """The rows of ``table`` with these column keys, by ``row_ref``: one exact lookup on the
-    keys' leading column, each hit checked against the whole key. Rows not there are absent."""
-    wanted = {row_ref(table, k): k for k in keys if by_key(k)}
-    if not wanted:
-        return {}
-    first = next(iter(next(iter(wanted.values()))))  # the key's leading column: indexed
-    values = frozenset(str(k[first]) for k in wanted.values() if first in k)
-    rows: dict[str, Mapping[str, Any]] = {}
-    for hit in connector.find([Lookup(table, first, values, "exact")]):
-        ident = row_ref(hit.table, hit.key)
-        if ident in wanted:
-            rows[ident] = hit.row
-    return rows
-
-
-def read_rows(
-    connector: Connector, actions: Sequence[PlanAction], known: Mapping[str, Mapping[str, Any]]
-) -> tuple[dict[str, Mapping[str, Any]], set[str]]:
-    """Current rows for the actions that need values: from ``known`` (the re-check's rows),
-    else read by key (SQL). Returns the rows by ``row_ref`` and the refs of rows that
-    cannot be read by key at all (file places the lookup did not reach)."""
-    rows: dict[str, Mapping[str, Any]] = {}
+def current_rows(
+    connector: Connector, actions: Sequence[PlanAction], known: Mapping[RowId, Mapping[str, Any]]
+) -> tuple[dict[RowId, Mapping[str, Any]], set[RowId]]:
+    """Current rows for the actions that need values: from ``known`` (the re-check's rows,
+    by ``row_id``), else read by key (``rows.read_rows``). Returns the rows by ``row_id``
+    and the rows that cannot be read by key at all (a plugin without ``read`` whose rows
+    are keyed by their place in a file); rows read and not there are simply absent."""
+    found: dict[RowId, Mapping[str, Any]] = {}
     missing: dict[str, list[RowKey]] = {}
-    unreadable: set[str] = set()
+    unreadable: set[RowId] = set()
     for action in actions:
         if not needs_values(action):
             continue
-        ident = row_ref(action.table, action.key)
+        ident = row_id(action.table, action.key)
         if ident in known:
-            rows[ident] = known[ident]
-        elif by_key(action.key):
-            missing.setdefault(action.table, []).append(action.key)
+            found[ident] = known[ident]
         else:
-            unreadable.add(ident)
+            missing.setdefault(action.table, []).append(action.key)
     for table, keys in missing.items():
-        rows.update(read_by_key(connector, table, keys))
-    return rows, unreadable
+        try:
+            found.update(read_rows(connector, table, keys))
+        except CannotRead:
+            unreadable.update(row_id(table, key) for key in keys)
+    return found, unreadable
 
 
 # -- anonymisation methods ----------------------------------------------------------------------
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def year_of(value: Any) -> str:
@@ -287,8 +258,8 @@ def translate(
     actions: Sequence[PlanAction],
     *,
     source: str,
-    rows: Mapping[str, Mapping[str, Any]],
-    unreadable: set[str],
+    rows: Mapping[RowId, Mapping[str, Any]],
+    unreadable: set[RowId],
     identifiers: Mapping[str, Sequence[str]],
     mask: str,
     key: bytes | None,
@@ -331,8 +302,8 @@ def translate(
 
 def _anonymise(
     action: PlanAction,
-    rows: Mapping[str, Mapping[str, Any]],
-    unreadable: set[str],
+    rows: Mapping[RowId, Mapping[str, Any]],
+    unreadable: set[RowId],
     mask: str,
     key: bytes | None,
     where: Where,
@@ -355,7 +326,7 @@ def _anonymise(
         )
     if not valued:
         return out, 0
-    ident = row_ref(action.table, action.key)
+    ident = row_id(action.table, action.key)
     row = rows.get(ident)
     if row is None:
         if ident in unreadable:
@@ -370,7 +341,7 @@ def _anonymise(
         return out, 1  # read by key and not there: the row is gone, nothing to anonymise
     for column, method in valued:
         value = row.get(column)
-        if _empty(value):
+        if is_empty(value):
             continue
         try:
             new = generalise(method, value, key)

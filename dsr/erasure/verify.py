@@ -21,7 +21,6 @@ checksum, and the request is closed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,14 +36,15 @@ from dsr.classify.result import TableClassification
 from dsr.clock import today_berlin
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
-from dsr.connectors.protocol import Lookup
+from dsr.connectors.protocol import RowKey
+from dsr.connectors.rows import CannotRead, RowId, is_empty, read_rows, row_id, value_text
 from dsr.erasure.letter import LetterFacts, LetterTask, confirmation_context, file_stem
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Document, Ledger, append_event
-from dsr.lookup.engine import Match, find_people
+from dsr.lookup.engine import Match, find_people, json_key
 from dsr.lookup.person import Person
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
@@ -328,15 +328,11 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
 # -- residue in rows ----------------------------------------------------------------------
 
 
-def _ident(key: Mapping[str, Any]) -> str:
-    return json.dumps(dict(sorted(key.items())), sort_keys=True, default=str)
-
-
-def _kept_columns(plan: ErasurePlan) -> dict[tuple[str, str, str], frozenset[str] | None]:
-    """Per kept row, the columns it keeps (None: the whole row)."""
-    kept: dict[tuple[str, str, str], frozenset[str] | None] = {}
+def _kept_columns(plan: ErasurePlan) -> dict[tuple[str, RowId], frozenset[str] | None]:
+    """Per kept row (source and ``row_id``), the columns it keeps (None: the whole row)."""
+    kept: dict[tuple[str, RowId], frozenset[str] | None] = {}
     for action in plan.kept():
-        place = (action.source, action.table, _ident(action.key))
+        place = (action.source, row_id(action.table, action.key))
         if not action.columns or (place in kept and kept[place] is None):
             kept[place] = None
         else:
@@ -361,7 +357,11 @@ def _person_columns(
 
 
 def _filled(value: Any) -> bool:
-    return value not in (None, "", [], {}) and not (isinstance(value, str) and not value.strip())
+    """Whether a cell still holds something: not ``rows.is_empty``, and not an empty list or
+    object (SaaS exports hold those)."""
+    if isinstance(value, list | dict):
+        return bool(value)
+    return not is_empty(value)
 
 
 def _row_residue(
@@ -377,8 +377,8 @@ def _row_residue(
     for match in matches:
         if match.match == "possible" or match.source in task_sources:
             continue
-        place = (match.source, match.table, _ident(match.key))
-        key = dict(match.key)
+        place = (match.source, row_id(match.table, match.key))
+        key = json_key(match.key)  # as the plan stores keys, and JSON can hold it
         if place in kept:
             keeps = kept[place]
             if keeps is None:
@@ -439,10 +439,12 @@ def _tasks(
 
 def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> VerifyResult:
     """A retention-ended plan without the person's identifiers: every row the plan deleted
-    must be gone and every column it emptied must be empty, read back by primary key.
+    must be gone and every column it emptied must be empty, read back by key
+    (``rows.read_rows``: SQL rows by primary key, file rows by their place).
 
-    Rows keyed by their place in a file, and masked, generalised or redacted values,
-    cannot be checked without the values; they are counted in ``warnings``."""
+    Masked, generalised or redacted values cannot be checked without the values, nor rows
+    a connector cannot read back by key (a plugin without ``read`` keyed by place in a
+    file); they are counted in ``warnings``."""
     plan = loaded.stored.plan
     residue: list[Residue] = []
     counts: dict[str, int] = {}
@@ -470,10 +472,13 @@ def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> Veri
                 reason = run.failure.reason if run.failure else "nothing was read"
                 residue.append(Residue("source_failed", name, detail=reason))
                 continue
-            rows = run.value
+            rows, unread = run.value
             searched.append(name)
             for action in checkable:
-                row = rows.get((action.table, _ident(action.key)))
+                if action.table in unread:
+                    unchecked += 1
+                    continue
+                row = rows.get(row_id(action.table, action.key))
                 if row is None:
                     continue
                 counts[f"{name}.{action.table}"] = counts.get(f"{name}.{action.table}", 0) + 1
@@ -503,7 +508,7 @@ def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> Veri
     if unchecked:
         result.warnings.append(
             f"{unchecked} action(s) could not be read back without the person's identifiers "
-            "(rows in files, masked or redacted values)"
+            "(masked or redacted values, rows the connector cannot read by key)"
         )
     return result
 
@@ -516,9 +521,9 @@ def _emptied(action: PlanAction) -> tuple[str, ...]:
 
 
 def _checkable(action: PlanAction) -> bool:
-    if len(action.key) != 1 or "file" in action.key:
-        return False
-    return action.action == "delete" or bool(_emptied(action))
+    """Whether reading the row back shows the action was done: a delete (the row is gone)
+    or an anonymisation that emptied columns."""
+    return bool(action.key) and (action.action == "delete" or bool(_emptied(action)))
 
 
 # -- residue in bytes ---------------------------------------------------------------------
@@ -666,53 +671,59 @@ def _kept_values(
     kept = [a for a in plan.kept() if a.source == source.name]
     if not kept:
         return [], True
-    seen: dict[tuple[str, str], dict[str, Any]] = {
-        (m.table, _ident(m.key)): m.row for m in matches if m.source == source.name
+    seen: dict[RowId, dict[str, Any]] = {
+        row_id(m.table, m.key): m.row for m in matches if m.source == source.name
     }
     values: list[str] = []
     missing: list[PlanAction] = []
     for action in kept:
-        row = seen.get((action.table, _ident(action.key)))
+        row = seen.get(row_id(action.table, action.key))
         if row is None:
             missing.append(action)
         else:
             values += _row_values(row, action)
     complete = True
-    fetchable = [a for a in missing if len(a.key) == 1 and "file" not in a.key]
-    if len(fetchable) < len(missing):
-        complete = False
-    if fetchable:
+    if missing:
         try:
-            rows = _fetch(source, fetchable)
+            rows, unread = _fetch(source, missing)
         except Exception:  # a read failure only costs precision: then no names
             return values, False
-        for action in fetchable:
-            row = rows.get((action.table, _ident(action.key)))
+        for action in missing:
+            row = rows.get(row_id(action.table, action.key))
             if row is None:
-                complete = False  # the kept row is gone: nothing of it to exclude
+                # gone (nothing of it to exclude), or not readable by key
+                complete = False
                 continue
             values += _row_values(row, action)
+        complete = complete and not unread
     return values, complete
 
 
 def _row_values(row: Mapping[str, Any], action: PlanAction) -> list[str]:
     columns = action.columns or tuple(row)
-    return [str(row[c]).casefold() for c in columns if c in row and _filled(row[c])]
+    texts = (value_text(row[c]) for c in columns if c in row and _filled(row[c]))
+    return [text.casefold() for text in texts if text is not None]
 
 
-def _fetch(source: Source, actions: Sequence[PlanAction]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Kept rows by their one-column primary key, one batched find per table."""
-    wanted: dict[tuple[str, str], set[str]] = {}
+def _fetch(
+    source: Source, actions: Sequence[PlanAction]
+) -> tuple[dict[RowId, dict[str, Any]], set[str]]:
+    """The current rows the actions name, by ``row_id`` (``rows.read_rows``, one batch per
+    table), and the tables whose rows the connector cannot read by key (``CannotRead``:
+    a plugin without ``read`` whose rows are keyed by their place in a file)."""
+    wanted: dict[str, list[RowKey]] = {}
     for action in actions:
-        [(column, value)] = action.key.items()
-        wanted.setdefault((action.table, column), set()).add(str(value))
+        wanted.setdefault(action.table, []).append(action.key)
     connector = open_connector(source)
     try:
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
-        lookups = [Lookup(t, c, frozenset(v), "exact") for (t, c), v in wanted.items()]
-        for hit in connector.find(lookups):
-            rows[hit.table, _ident(hit.key)] = dict(hit.row)
-        return rows
+        found: dict[RowId, dict[str, Any]] = {}
+        unread: set[str] = set()
+        for table, keys in wanted.items():
+            try:
+                found.update(read_rows(connector, table, keys))
+            except CannotRead:
+                unread.add(table)
+        return found, unread
     finally:
         connector.close()
 

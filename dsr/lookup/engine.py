@@ -34,7 +34,7 @@ from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
 from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table
-from dsr.connectors.rows import RowId, row_id
+from dsr.connectors.rows import RowId, key_text, row_id
 from dsr.identifiers import normalise_name, phone_digits, same_phone
 from dsr.lookup.infer import Edge, inferred_edges
 from dsr.lookup.links import Wanted, follow_links, link_text
@@ -52,6 +52,7 @@ __all__ = [
     "Person",
     "Reference",
     "find_people",
+    "json_key",
     "phone_region",
 ]
 
@@ -119,7 +120,7 @@ class LookupResult:
             item: dict[str, Any] = {
                 "source": match.source,
                 "table": match.table,
-                "key": match.key,
+                "key": json_key(match.key),
                 "match": match.match,
                 "via": match.via,
             }
@@ -133,7 +134,7 @@ class LookupResult:
             entry: dict[str, Any] = {
                 "source": ref.source,
                 "table": ref.table,
-                "key": ref.key,
+                "key": json_key(ref.key),
                 "via": ref.via,
             }
             if rows:
@@ -145,6 +146,20 @@ class LookupResult:
             "matches": matches,
             "references": references,
         }
+
+
+def json_key(key: RowKey) -> dict[str, Any]:
+    """A row key as JSON documents and the erasure plan hold it: numbers, text, booleans and
+    None as they are, any other value as the text ``rows.row_id`` compares it by
+    (``Decimal("17.00")`` → ``"17"``, binary → ``0x`` hex, a datetime as ``str`` gives it).
+    So the key ``dsr find --json`` prints names the same row as the one the plan stores,
+    and ``--confirm`` takes either. (Plans stored before this kept a decimal as ``str``
+    wrote it, ``"17.00"``, which ``row_id`` reads as another value than the number 17:
+    such a plan is refused by ``--execute`` as not matching the data, nothing changed.)"""
+    return {
+        str(k): v if v is None or isinstance(v, bool | int | float | str) else key_text(v)
+        for k, v in key.items()
+    }
 
 
 def phone_region(config: Config) -> str:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from dsr.clock import now, today_berlin
 from dsr.config.models import Config
+from dsr.connectors.rows import RowId, row_id
 from dsr.erasure.model import ErasurePlan
 from dsr.ledger import Document, Event, Ledger, Plan, Request
 from dsr.ledger.pseudonymise import PseudonymiseResult, key_path, pseudonymise, scrub_sqlite
@@ -274,20 +275,16 @@ def _retention_ended(plans: list[tuple[str, ErasurePlan]], today: date) -> list[
     Plans are read oldest first: a later executed plan that deletes or anonymises a row
     (``--retention-ended``) settles it; a later keep replaces its date.
     """
-    kept: dict[tuple[str, str, str], tuple[date | None, str]] = {}
+    kept: dict[tuple[str, RowId], tuple[date | None, str]] = {}
     for _, plan in plans:
         for action in plan.actions:
-            place = (
-                action.source,
-                action.table,
-                json.dumps(action.key, sort_keys=True, default=str),
-            )
+            place = (action.source, row_id(action.table, action.key))
             if action.action == "keep":
                 kept[place] = (action.until, action.rule or action.reason or "retention")
             elif action.action in ("delete", "anonymise"):
                 kept.pop(place, None)
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for (source, table, _), (until, rule) in kept.items():
+    for (source, (table, _)), (until, rule) in kept.items():
         if until is None or until >= today:
             continue
         group = groups.setdefault(
