@@ -30,6 +30,9 @@ import pytest
 from tests import mariadb, pg, shared_data
 from tests.helpers import run
 
+# The erasure tests' small company (the `company` fixture); tests/erasure_company.py.
+pytest_plugins = ["tests.erasure_company"]
+
 DEMO_CUSTOMERS = 40
 
 

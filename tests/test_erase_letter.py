@@ -25,7 +25,7 @@ from dsr.erasure.letter import (
 )
 from dsr.erasure.model import ErasurePlan, PlanAction, ProcessorTask
 from dsr.render.templates import render
-from tests.test_erase_verify import (
+from tests.erasure_company import (
     BASIS,
     EMAIL,
     build_company,
@@ -37,12 +37,6 @@ from tests.test_erase_verify import (
 )
 
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def company(tmp_path: Path) -> Path:
-    build_company(tmp_path / "company")
-    return tmp_path / "company"
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

@@ -12,27 +12,18 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from dsr.erasure.model import PlanAction
 from dsr.requests.lifecycle import today_berlin
-from tests.helpers import dsr
-from tests.test_erase_verify import (
-    build_company,
+from tests.erasure_company import (
     erase_by_hand,
     full_plan,
     new_erasure,
     store_plan,
     verify,
 )
+from tests.helpers import dsr
 
 TODAY = today_berlin()
-
-
-@pytest.fixture
-def company(tmp_path: Path) -> Path:
-    build_company(tmp_path / "company")
-    return tmp_path / "company"
 
 
 def _entry(document: dict, request_id: str) -> dict:

@@ -14,27 +14,18 @@ import sqlite3
 import stat
 from pathlib import Path
 
-import pytest
-
 from dsr.erasure.model import PlanAction
-from tests.helpers import dsr
-from tests.test_erase_verify import (
+from tests.erasure_company import (
     CUSTOMER_NUMBER,
     EMAIL,
     NAME,
-    build_company,
     erase_by_hand,
     full_plan,
     new_erasure,
     store_plan,
     verify,
 )
-
-
-@pytest.fixture
-def company(tmp_path: Path) -> Path:
-    build_company(tmp_path / "company")
-    return tmp_path / "company"
+from tests.helpers import dsr
 
 
 def _bundle_text(folder: Path) -> str:

@@ -27,20 +27,11 @@ from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger, Request
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup.engine import phone_region
-from dsr.lookup.person import Person
+from dsr.lookup.person import Identifier, Person
 from dsr.requests.lifecycle import LANGUAGES, get_request
 
 LETTER_FALLBACK = "de"
 """The letter language when neither the request nor dsr.yaml names one dsr writes."""
-
-
-@dataclass(frozen=True)
-class Identifier:
-    """One identifier as logged, and its normalised form (what redaction also cuts out)."""
-
-    kind: str
-    value: str
-    normalised: str | None  # None when only the value is readable
 
 
 @dataclass(frozen=True)
@@ -104,7 +95,7 @@ class Subject:
         for identifier in self.identifiers:
             forms = found.setdefault(identifier.kind, [])
             forms.append(identifier.value)
-            if identifier.normalised is not None:
+            if identifier.normalised != identifier.value:
                 forms.append(identifier.normalised)
         return found
 
@@ -178,7 +169,8 @@ def subject_of(request: Request, config: Config) -> Subject:
         Identifier(
             i.kind,
             i.value,
-            None if not i.normalised or is_hashed(i.normalised) else i.normalised,
+            # a normalised form that is no longer readable stands in as the value
+            i.value if not i.normalised or is_hashed(i.normalised) else i.normalised,
         )
         for i in logged
         if not is_hashed(i.value)
