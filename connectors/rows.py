@@ -9,13 +9,21 @@ a spreadsheet and a vendor's export. The decisions, and why:
 number is written without a fractional part when it has none (``17.0`` from a
 spreadsheet or a float column reads ``17``; ``Decimal("17.50")`` reads ``17.5``),
 a boolean reads ``true``/``false``, text is taken as it is stored. ``None``, NaN
-and binary values hold nothing to compare. Surrounding blanks are NOT removed:
-``" 17 "`` is another value than ``"17"``. Every engine compares text as stored
-(``WHERE code = '17'`` does not find ``' 17 '``), an index can only serve that
-comparison, and an erasure addresses a row by the key the engine stores; a
-definition that trimmed would either miss such rows in SQL or give up the
-indexes that make a lookup take milliseconds. Identifiers are trimmed where they
-are normalised (``dsr.identifiers``), on the way in.
+and binary values hold nothing to compare. The text keeps its surrounding blanks:
+``" 17 "`` NAMES another row than ``"17"`` (an erasure addresses a row by the key
+the engine stores, and ``WHERE code = '17'`` does not reach ``' 17 '``).
+
+**Surrounding spaces do not stop a MATCH**: a cell holding ``" anna@example.com "``
+(a spreadsheet typed by hand, an export written as ``a, b``) is Anna's, so
+``exact`` and ``casefold`` compare the text without the spaces around it, and an
+access answer or an erasure does not miss it. Connectors that compare in Python
+get this from ``matcher``; the ``sql`` connector compares ``trim(column)`` where it
+scans anyway, and where an index answers the lookup it compares the column as
+stored (``query.condition``): a database column written by an application rarely
+holds padded identifiers, and trimming there would give up the index that makes a
+lookup take milliseconds. Only spaces count as padding, in every engine (SQL's
+``trim`` removes spaces). Identifiers are trimmed where they are normalised
+(``dsr.identifiers``), on the way in.
 
 **A row's identity** (``row_id``) is its table and its key, each key value taken
 as its text: ``{"id": 17}``, ``{"id": "17"}`` and ``{"id": 17.0}`` are the same
@@ -25,8 +33,8 @@ from a workbook agree), ``{"id": " 17 "}`` is another one. Place keys of files
 
 **Match modes** (``matcher``), for a stored value with text ``t`` and a lookup value ``v``:
 
-- ``exact``: ``t == v``;
-- ``casefold``: ``t.lower() == v.lower()`` (Python's full Unicode lower-casing);
+- ``exact``: ``t.strip(" ") == v``;
+- ``casefold``: ``t.strip(" ").lower() == v.lower()`` (Python's full Unicode lower-casing);
 - ``digits``: the ASCII digits of ``t``, every other character dropped, end with
   ``v`` (``0171_2345678``, ``0171 2345678`` and ``+49 171 2345678`` all end with
   ``1712345678``); a ``v`` that is not all digits matches nothing;
@@ -159,6 +167,10 @@ Matcher = Callable[[Any], list[str]]
 _NOT_DIGIT = re.compile(r"[^0-9]+")
 
 
+PADDING = " "
+"""What surrounds a value without being part of what it matches (the module docstring)."""
+
+
 def digits_of(text: str) -> str:
     """The ASCII digits of ``text``, in order: ``"+49 (171) 234_5678"`` → ``"491712345678"``."""
     return _NOT_DIGIT.sub("", text)
@@ -182,7 +194,10 @@ def _matcher(match: MatchMode, values: frozenset[str]) -> Matcher:
 
         def exact(stored: Any) -> list[str]:
             text = value_text(stored)
-            return [text] if text is not None and text in wanted else []
+            if text is None:
+                return []
+            text = text.strip(PADDING)
+            return [text] if text in wanted else []
 
         return exact
     if match == "casefold":
@@ -190,7 +205,7 @@ def _matcher(match: MatchMode, values: frozenset[str]) -> Matcher:
 
         def casefold(stored: Any) -> list[str]:
             text = value_text(stored)
-            return folded.get(text.lower(), []) if text is not None else []
+            return folded.get(text.strip(PADDING).lower(), []) if text is not None else []
 
         return casefold
     if match == "digits":

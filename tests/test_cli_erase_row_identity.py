@@ -233,8 +233,9 @@ def test_a_resumed_run_reads_a_row_keyed_17_0_by_its_key(tmp_path: Path) -> None
 
 def test_a_padded_links_value_finds_the_row_it_names(tmp_path: Path) -> None:
     """A ``links:`` value is an identifier read from another system: the newsletter's
-    ``" 17 "`` is asked for as stored and trimmed, and finds customer 17 (and her order,
-    which refers to her as ``'17'``); a reference inside the shop is not trimmed."""
+    ``" 17 "`` is asked for as stored and trimmed, and finds customer 17 and her orders,
+    which refer to her as ``'17'`` and ``' 17 '`` (spaces around a value do not stop a
+    match where the engine scans: dsr.connectors.rows, "Surrounding spaces")."""
     folder = tmp_path / "company"
     write_company(
         folder, SPELLINGS,
@@ -256,6 +257,7 @@ def test_a_padded_links_value_finds_the_row_it_names(tmp_path: Path) -> None:
             "direct",
         ("shop", "customers", row_id("customers", {"id": 17})): "linked",
         ("shop", "orders", row_id("orders", {"id": 1})): "linked",
+        ("shop", "orders", row_id("orders", {"id": 2})): "linked",
         ("shop", "payments", row_id("payments", {"id": 1})): "linked",
         ("shop", "invoices", row_id("invoices", {"id": 1})): "linked",
         ("shop", "vouchers", row_id("vouchers", {"code": "5.5"})): "linked",

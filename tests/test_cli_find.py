@@ -199,3 +199,28 @@ def test_batch_human_output_and_bad_rows(demo: Path, tmp_path: Path) -> None:
     result = run("find", "--batch", batch, exit=2, cwd=demo)
     assert "people.csv:2" in result.stderr and "not-an-address" not in result.stderr
     run("find", "--batch", batch, "--email", LENA, exit=2, cwd=demo)
+
+
+def test_spaces_around_a_value_do_not_hide_a_person(tmp_path: Path) -> None:
+    """A hand-typed list and a database column scanned without an index: " anna@x.de "
+    is Anna's address (dsr.connectors.rows, "Surrounding spaces"); a tab is not padding."""
+    (tmp_path / "people.csv").write_text(
+        "name,email\nAnna Alt, anna@x.de \nBob Bau,bob@x.de\nTab,\tanna@x.de\n", encoding="utf-8"
+    )
+    db = sqlite3.connect(tmp_path / "crm.db")
+    db.execute("CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT)")
+    db.executemany("INSERT INTO contacts VALUES (?, ?)", [(1, "  Anna@X.de"), (2, "bob@x.de")])
+    db.commit()
+    db.close()
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: T}\nsources:\n"
+        "  list: {type: csv, path: people.csv}\n"
+        "  crm: {type: sql, url: 'sqlite:///crm.db'}\n",
+        encoding="utf-8",
+    )
+    result = run("find", "--email", "anna@x.de", "--json", exit=0, cwd=tmp_path)
+    found = {
+        (m["source"], str(m["key"].get("row", m["key"].get("id"))))
+        for m in result.json["matches"]
+    }
+    assert found == {("list", "2"), ("crm", "1")}

@@ -355,11 +355,13 @@ def _candidates(lookup: Lookup, kind: str) -> tuple[str, list[list[str]]] | None
     values = sorted(v for v in lookup.values if v)
     if text is None or not values:
         return None
+    # Spaces around a value do not stop a match (dsr.connectors.rows); a Parquet file
+    # has no index, so trimming costs no plan.
     if lookup.match == "exact":
-        return f"list_contains(CAST(? AS VARCHAR[]), {text})", [values]
+        return f"list_contains(CAST(? AS VARCHAR[]), trim({text}, ' '))", [values]
     if lookup.match == "casefold":
         lowered = sorted({v.lower() for v in values})
-        return f"list_contains(CAST(? AS VARCHAR[]), lower({text}))", [lowered]
+        return f"list_contains(CAST(? AS VARCHAR[]), lower(trim({text}, ' ')))", [lowered]
     if lookup.match == "digits":
         numbers = [v for v in values if v.isascii() and v.isdigit()]
         if not numbers:

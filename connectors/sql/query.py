@@ -93,13 +93,19 @@ def condition(
     if match == "casefold" and (info.number or info.boolean):
         match, values = "exact", sorted({v.lower() for v in values})  # numbers have no case
     if match == "exact":
-        return _exact(col, info, values)
+        return _exact(col, info, values, trim=not table.leads_index(column))
     if match == "casefold":
         # A case-insensitive collation (MySQL/MariaDB ``_ci``) compares the column itself,
         # so a plain index serves; it folds ASCII but not every letter (ẞ is not ß in
         # utf8mb4_general_ci), so the spellings go in as they do for ``lower()``.
         folded = info.text and table.case_insensitive(column)
-        lowered = sa.func.lower(_as_text(col, info))
+        indexed = column in table.lower_indexed or (folded and table.leads_index(column))
+        # Where no index answers, the engine scans anyway: compare without the spaces
+        # around the value, as the matcher does (dsr.connectors.rows, "Surrounding spaces").
+        text = _as_text(col, info) if indexed else sa.func.trim(_as_text(col, info))
+        lowered = sa.func.lower(text)
+        if not indexed:
+            col = text
         spellings: set[str] = set()
         patterns: list[sa.ColumnElement[bool]] = []
         for value in values:
@@ -141,11 +147,13 @@ def condition(
 
 
 def _exact(
-    col: sa.ColumnElement[Any], info: ColumnInfo, values: list[str]
+    col: sa.ColumnElement[Any], info: ColumnInfo, values: list[str], *, trim: bool
 ) -> sa.ColumnElement[bool] | None:
     """Rows whose value reads as one of ``values``: numbers compared as numbers, text as text.
 
-    (Decimals bind through the column's type, which turns them into floats on SQLite.)
+    ``trim``: compare text without the spaces around it (where no index answers the
+    lookup, so the engine scans anyway; see ``condition``). Decimals bind through the
+    column's type, which turns them into floats on SQLite.
     """
     if info.number is not None:
         numbers = exact_numbers(values, info.number)
@@ -156,9 +164,10 @@ def _exact(
     if info.untyped:
         # SQLite without a declared type keeps 17 and '17' apart: ask for both.
         numbers = exact_numbers(values, "float")
-        texts = col.in_(list(values))
+        texts = (sa.func.trim(col) if trim else col).in_(list(values))
         return sa.or_(texts, col.in_(numbers)) if numbers else texts
-    return _as_text(col, info).in_(list(values))
+    text = _as_text(col, info)
+    return (sa.func.trim(text) if trim else text).in_(list(values))
 
 
 def delete_order(actions: Sequence[ErasureAction], tables: dict[str, TableInfo]) -> list[str]:

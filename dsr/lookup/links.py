@@ -10,8 +10,9 @@ can lead to a source whose own foreign keys lead to yet another link).
 A value is sent as the text ``dsr.connectors.rows.value_text`` gives it (the one
 definition every connector compares with), so ``10042.0`` from a spreadsheet and
 ``Decimal("10042.00")`` from a NUMERIC column ask for ``10042``. References inside
-one source (``link_text``) are not trimmed: the database compares the stored values,
-so a key ``" 17 "`` is referred to as ``" 17 "``. A ``links:`` value joins two
+one source (``link_text``) are sent as stored: an ``exact`` lookup already lets
+spaces around a value match where the engine scans (``rows``, "Surrounding
+spaces"), and a key ``" 17 "`` is referred to as ``" 17 "``. A ``links:`` value joins two
 systems, and exports pad values their own way; it is an identifier read on the way
 in, so it is asked for as stored and, when it has surrounding blanks, trimmed as
 well (``link_texts``): a padded customer number still finds the customer, and a
