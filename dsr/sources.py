@@ -68,7 +68,7 @@ def failure_of(source: Source, exc: BaseException) -> SourceFailure:
     only the exception's type."""
     kept: BaseException | None = None
     if isinstance(exc, DsrError):
-        reason = "; ".join(_without_source(p, source.name) for p in exc.problems)
+        reason = "; ".join(source_note(p, source.name) for p in exc.problems)
     elif isinstance(exc, PluginLoadError):
         reason = str(exc)
     else:  # a connector bug must not hide the other sources, nor leak what it read
@@ -149,8 +149,11 @@ def _secrets(source: Source) -> list[str]:
     return sorted(set(found), key=len, reverse=True)
 
 
-def _without_source(problem: Problem, source: str) -> str:
-    """The line names the source already; keep the rest of the problem's place."""
+def source_note(problem: Problem | object, source: str) -> str:
+    """A connector's problem or warning, shown under its source's name: the source is
+    left out (the line names it already), the rest of the problem's place kept."""
+    if not isinstance(problem, Problem):
+        return str(problem)
     where = problem.where
     if where.source == source:
         problem = Problem(
@@ -251,10 +254,7 @@ def _inspect(source: Source) -> tuple[list[TableReport], list[str]]:
     connector = open_connector(source)
     try:
         tables = [_table_report(t, connector) for t in connector.tables()]
-        problems = [
-            _without_source(p, source.name) if isinstance(p, Problem) else str(p)
-            for p in getattr(connector, "problems", [])
-        ]
+        problems = [source_note(p, source.name) for p in getattr(connector, "problems", [])]
     finally:
         connector.close()
     return tables, problems

@@ -300,9 +300,7 @@ def _show_executed(document: dict[str, Any]) -> None:
     console.print(table)
     for source in document.get("sources", []):
         for text in source.get("warnings") or ():
-            # a connector's Problem already names its source ("source 'shop': ...")
-            named = f"source '{source['source']}'" in str(text)
-            hint(str(text) if named else f"{source['source']}: {text}")
+            hint(f"{source['source']}: {text}")
     for task in document.get("processor_tasks", []):
         console.print(
             f"  processor task: {escape(str(task.get('vendor')))} "

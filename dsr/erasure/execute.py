@@ -61,7 +61,7 @@ from dsr.lookup.engine import LookupResult, find_people
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
 from dsr.requests.subject import Subject, read_subject
-from dsr.sources import SourceFailure, run_source
+from dsr.sources import SourceFailure, run_source, source_note
 
 CRASH_VARIABLE = "DSR_TEST_CRASH"
 """Test-only: ``POINT:SOURCE`` where the executor kills its own process (module docstring)."""
@@ -606,7 +606,9 @@ def _run_source(
             existing = _unplanned_children(connector, planned)
             with crash.inside_commit(connector, source):
                 result = connector.apply(translated.actions)
-            outcome.warnings = [str(w) for w in getattr(connector, "warnings", [])]
+            outcome.warnings = [
+                source_note(w, source) for w in getattr(connector, "warnings", [])
+            ]
             result = _delete_trigger_copies(connector, planned, existing, result, outcome)
         finally:
             with contextlib.suppress(Exception):
