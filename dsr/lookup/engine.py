@@ -38,7 +38,7 @@ from dsr.connectors.rows import RowId, key_text, row_id
 from dsr.identifiers import normalise_name, phone_digits, same_phone
 from dsr.lookup.infer import Edge, inferred_edges
 from dsr.lookup.links import Wanted, follow_links, link_text
-from dsr.lookup.person import Person
+from dsr.lookup.person import Person, phone_region
 from dsr.progress import NullProgress, Progress
 from dsr.sources import SourceFailure, SourceRun, for_each_source, run_source, select_sources
 
@@ -160,11 +160,6 @@ def json_key(key: RowKey) -> dict[str, Any]:
         str(k): v if v is None or isinstance(v, bool | int | float | str) else key_text(v)
         for k, v in key.items()
     }
-
-
-def phone_region(config: Config) -> str:
-    """The region national phone numbers are read in: the country of the holiday calendar."""
-    return config.deadline.holidays.split("-")[0].upper() or "DE"
 
 
 def find_people(

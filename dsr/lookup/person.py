@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dsr.errors import Problem, UsageError, Where, did_you_mean
 from dsr.identifiers import (
@@ -33,6 +34,15 @@ FieldName = Callable[[str, int, int], str]
 """How an error names an identifier: (kind, its index among that kind, how many of that
 kind were given) → e.g. ``--email (number 2)``."""
 
+if TYPE_CHECKING:
+    from dsr.config.models import Config
+
+
+
+def phone_region(config: Config) -> str:
+    """The region national phone numbers are read in: the country of the holiday calendar
+    (``deadline.holidays``, validated to an ISO 3166 code; DE by default)."""
+    return config.deadline.country
 
 def option_name(kind: str, index: int, count: int) -> str:
     """The command-line option, numbered when it was given more than once."""

@@ -294,11 +294,11 @@ def normalise_identifiers(
         )
     # Imported here: the phone and tax-id parsers, like Jinja below, are needed only when
     # a request is logged or a letter written, not by `dsr overdue` or `dsr request list`.
-    from dsr.lookup.person import parse_identifiers
+    from dsr.lookup.person import parse_identifiers, phone_region
 
     found = parse_identifiers(
         identifiers,
-        region=config.deadline.country,
+        region=phone_region(config),
         sources=list(config.sources) if config.sources else None,
     )
     return [(i.kind, i.value, i.normalised) for i in found]

@@ -26,8 +26,7 @@ from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger, Request
 from dsr.ledger.pseudonymise import is_hashed
-from dsr.lookup.engine import phone_region
-from dsr.lookup.person import Identifier, Person
+from dsr.lookup.person import Identifier, Person, phone_region
 from dsr.requests.lifecycle import LANGUAGES, get_request
 
 LETTER_FALLBACK = "de"
