@@ -36,7 +36,7 @@ from dsr.connectors.protocol import (
     RowKey,
     Table,
 )
-from dsr.connectors.rows import changes, matcher
+from dsr.connectors.rows import changes, matcher, row_id
 from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.sql.schema import (
     ESTIMATE_ABOVE,
@@ -339,17 +339,13 @@ class SqlConnector:
     def _find_in(self, conn: Connection, table: str, group: list[Lookup]) -> Iterator[Hit]:
         """Candidates from the engine (``query.condition``), kept where ``rows.matcher``
         matches them. PostgreSQL returns CHAR(n) values with their padding, which the SQL
-        standard says is not part of the value: it is dropped before matching."""
+        standard says is not part of the value; the matcher ignores spaces around a value
+        (``rows``, "Surrounding spaces"), so such a value matches as it should."""
         info = self._info(conn, table)
         for lookup in group:
             if lookup.column not in info.columns:
                 raise self._error(f"table '{table}' has no column '{lookup.column}'")
         server = conn.dialect.name != "sqlite"
-        padded = {
-            lookup.column
-            for lookup in group
-            if conn.dialect.name == "postgresql" and info.columns[lookup.column].fixed_width
-        }
         tests = [(lookup.column, matcher(lookup)) for lookup in group]
         pieces = [
             (lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in group
@@ -371,11 +367,8 @@ class SqlConnector:
                 values = dict(row._mapping)
                 key = info.key_of(values)
                 for column, test in tests:
-                    stored = values[column]
-                    if column in padded and isinstance(stored, str):
-                        stored = stored.rstrip(" ")
-                    for value in test(stored):
-                        ident = (repr(tuple(key.items())), column, value)
+                    for value in test(values[column]):
+                        ident = (row_id(table, key), column, value)
                         if ident not in seen:
                             seen.add(ident)
                             yield Hit(table, key, column, value, values)

@@ -75,12 +75,6 @@ class ColumnInfo:
         """Declared without a type (SQLite): it may hold numbers and text side by side."""
         return isinstance(self.type, sa.types.NullType)
 
-    @property
-    def fixed_width(self) -> bool:
-        """CHAR(n): its values are padded with spaces that, by the SQL standard, are not
-        part of the value (PostgreSQL returns them; ``lower()`` and ``=`` ignore them)."""
-        return isinstance(self.type, sa.CHAR)
-
 
 @dataclass
 class TableInfo:
