@@ -425,6 +425,25 @@ def read_rows(connector: Any, table: str, keys: Iterable[RowKey]) -> dict[RowId,
     return rows
 
 
+
+def read_keyed(
+    connector: Any, keys: Iterable[tuple[str, RowKey]]
+) -> tuple[dict[RowId, dict[str, Any]], set[str]]:
+    """``read_rows`` for (table, key) pairs of several tables, one batch per table: the
+    rows found by ``row_id``, and the tables whose rows cannot be read by key
+    (``CannotRead``), for the caller to count as unchecked instead of failing."""
+    by_table: dict[str, list[RowKey]] = {}
+    for table, key in keys:
+        by_table.setdefault(table, []).append(key)
+    found: dict[RowId, dict[str, Any]] = {}
+    unreadable: set[str] = set()
+    for table, table_keys in by_table.items():
+        try:
+            found.update(read_rows(connector, table, table_keys))
+        except CannotRead:
+            unreadable.add(table)
+    return found, unreadable
+
 def _read_with_find(
     connector: Any, table: str, keys: list[RowKey]
 ) -> Iterator[tuple[RowKey, dict[str, Any]]]:

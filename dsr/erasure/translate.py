@@ -33,7 +33,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dsr.connectors.protocol import Connector, ErasureAction, RowKey
-from dsr.connectors.rows import CannotRead, RowId, is_empty, read_rows, row_id
+from dsr.connectors.rows import RowId, is_empty, read_keyed, row_id
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.errors import Problem, SourceError, Where
 from dsr.ledger.pseudonymise import HASH_PREFIX, keyed_hash
@@ -159,8 +159,7 @@ def current_rows(
     and the rows that cannot be read by key at all (a plugin without ``read`` whose rows
     are keyed by their place in a file); rows read and not there are simply absent."""
     found: dict[RowId, Mapping[str, Any]] = {}
-    missing: dict[str, list[RowKey]] = {}
-    unreadable: set[RowId] = set()
+    missing: list[tuple[str, RowKey]] = []
     for action in actions:
         if not needs_values(action):
             continue
@@ -168,12 +167,10 @@ def current_rows(
         if ident in known:
             found[ident] = known[ident]
         else:
-            missing.setdefault(action.table, []).append(action.key)
-    for table, keys in missing.items():
-        try:
-            found.update(read_rows(connector, table, keys))
-        except CannotRead:
-            unreadable.update(row_id(table, key) for key in keys)
+            missing.append((action.table, action.key))
+    read, unread_tables = read_keyed(connector, missing)
+    found.update(read)
+    unreadable = {row_id(table, key) for table, key in missing if table in unread_tables}
     return found, unreadable
 
 

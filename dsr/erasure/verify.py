@@ -36,8 +36,7 @@ from dsr.classify.result import TableClassification
 from dsr.clock import today_berlin
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
-from dsr.connectors.protocol import RowKey
-from dsr.connectors.rows import CannotRead, RowId, is_empty, read_rows, row_id, value_text
+from dsr.connectors.rows import RowId, is_empty, read_keyed, row_id, value_text
 from dsr.erasure.letter import LetterFacts, LetterTask, confirmation_context, file_stem
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
@@ -711,19 +710,9 @@ def _fetch(
     """The current rows the actions name, by ``row_id`` (``rows.read_rows``, one batch per
     table), and the tables whose rows the connector cannot read by key (``CannotRead``:
     a plugin without ``read`` whose rows are keyed by their place in a file)."""
-    wanted: dict[str, list[RowKey]] = {}
-    for action in actions:
-        wanted.setdefault(action.table, []).append(action.key)
     connector = open_connector(source)
     try:
-        found: dict[RowId, dict[str, Any]] = {}
-        unread: set[str] = set()
-        for table, keys in wanted.items():
-            try:
-                found.update(read_rows(connector, table, keys))
-            except CannotRead:
-                unread.add(table)
-        return found, unread
+        return read_keyed(connector, ((action.table, action.key) for action in actions))
     finally:
         connector.close()
 
