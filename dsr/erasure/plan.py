@@ -321,10 +321,10 @@ def _build(
     plan = ErasurePlan(
         request=request.id,
         created=today,
-        language=request.language,
+        language=request.answer_language,
         actions=tuple(_sorted(actions)),
         processor_tasks=processor_tasks(
-            config, actions, request_due=request.due, today=today, language=request.language
+            config, actions, request_due=request.due, today=today, language=request.answer_language
         ),
         failed_sources=failed,
         counts_before=_counts(actions),
@@ -640,10 +640,10 @@ def _retention_ended(
     plan = ErasurePlan(
         request=request.id,
         created=today,
-        language=request.language,
+        language=request.answer_language,
         actions=tuple(_sorted(actions)),
         processor_tasks=processor_tasks(
-            config, actions, request_due=request.due, today=today, language=request.language
+            config, actions, request_due=request.due, today=today, language=request.answer_language
         ),
         counts_before=_counts(actions),
         retention_ended=True,

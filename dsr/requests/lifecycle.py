@@ -152,7 +152,8 @@ class RequestInfo:
         }
 
 
-def _info(request: Request) -> RequestInfo:
+def request_info(request: Request) -> RequestInfo:
+    """A detached copy of a ledger row, readable after its session has closed."""
     return RequestInfo(
         id=request.id,
         type=request.type,
@@ -417,7 +418,7 @@ def new_request(
             },
             at=moment,
         )
-        info = _info(request)
+        info = request_info(request)
     return Change(info, earlier_requests=tuple(earlier))
 
 
@@ -508,7 +509,7 @@ def verify_identity(
             details={"method": how, "paused_days_added": added, "due": request.due},
             at=moment,
         )
-        info = _info(request)
+        info = request_info(request)
     return Change(info, warnings=tuple(warnings), added_days=added)
 
 
@@ -577,7 +578,7 @@ def await_identity(
             details={"asked": what, "asked_on": day, "late": late},
             at=moment,
         )
-        info = _info(request)
+        info = request_info(request)
     return Change(info, warnings=tuple(warnings))
 
 
@@ -705,7 +706,7 @@ def extend(
             details={"due": result.due, "language": lang, "letter_sha256": digest},
             at=moment,
         )
-        info = _info(request)
+        info = request_info(request)
     return Change(info, warnings=tuple(warnings), letter=path, letter_sha256=digest)
 
 
@@ -797,7 +798,7 @@ def reject(
             details={"language": lang, "late": late, "letter_sha256": digest},
             at=moment,
         )
-        info = _info(request)
+        info = request_info(request)
     return Change(info, warnings=tuple(warnings), letter=path, letter_sha256=digest)
 
 
@@ -836,7 +837,7 @@ def close(
             details={"outcome": outcome, "late": late},
             at=moment,
         )
-        info = _info(request)
+        info = request_info(request)
     return Change(info, warnings=tuple(warnings))
 
 
@@ -860,7 +861,7 @@ def list_requests(
     if types:
         query = query.where(Request.type.in_(list(types)))
     with ledger.session(write=False) as session:
-        return [_info(r) for r in session.scalars(query)]
+        return [request_info(r) for r in session.scalars(query)]
 
 
 def show_request(ledger: Ledger, config: Config, request_id: str) -> RequestDetail:
@@ -881,5 +882,5 @@ def show_request(ledger: Ledger, config: Config, request_id: str) -> RequestDeta
             {"kind": d.kind, "path": d.path, "sha256": d.sha256, "created_at": d.created_at}
             for d in sorted(request.documents, key=lambda d: d.id)
         ]
-        info = _info(request)
+        info = request_info(request)
     return RequestDetail(info, deadline_for(info, config), identifiers, events, documents)

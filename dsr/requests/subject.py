@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger, Request
 from dsr.ledger.pseudonymise import is_hashed
 from dsr.lookup.person import Identifier, Person, phone_region
-from dsr.requests.lifecycle import LANGUAGES, get_request
+from dsr.requests.lifecycle import LANGUAGES, RequestInfo, get_request, request_info
 
 LETTER_FALLBACK = "de"
 """The letter language when neither the request nor dsr.yaml names one dsr writes."""
@@ -52,25 +52,13 @@ class LetterFacts:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """A logged request as the commands that act for its person read it."""
+class Subject(RequestInfo):
+    """A logged request as the commands that act for its person read it: the request
+    (``RequestInfo``: ``language`` is the one recorded with it, None when dsr.yaml's
+    applies) and what acting for its person needs besides."""
 
-    id: str
-    type: str
-    status: str
-    received: date
-    due: date
-    target: date | None
-    channel: str | None
-    logged_language: str | None
-    """The language recorded with the request (None: dsr.yaml's applies)."""
-    language: str
-    """The request's language, else dsr.yaml's."""
-    paused_days: int
-    extended_until: date | None
-    extension_reason: str | None
-    closed_at: datetime | None
-    outcome: str | None
+    answer_language: str
+    """The language its letters are written in: the request's, else dsr.yaml's."""
     identifiers: tuple[Identifier, ...]
     """The readable identifiers in the order they were logged (pseudonymised ones left out)."""
     identifier_kinds: tuple[str, ...]
@@ -121,7 +109,9 @@ class Subject:
         """The facts a letter answering this request today states."""
         return LetterFacts(
             id=self.id,
-            language=self.language if self.language in LANGUAGES else LETTER_FALLBACK,
+            language=(
+                self.answer_language if self.answer_language in LANGUAGES else LETTER_FALLBACK
+            ),
             received=self.received,
             answered=max(today or today_berlin(), self.received),
             person_name=self.person_name,
@@ -175,20 +165,8 @@ def subject_of(request: Request, config: Config) -> Subject:
         if not is_hashed(i.value)
     )
     return Subject(
-        id=request.id,
-        type=request.type,
-        status=request.status,
-        received=request.received,
-        due=request.due,
-        target=request.target,
-        channel=request.channel,
-        logged_language=request.language,
-        language=request.language or config.language,
-        paused_days=request.paused_days or 0,
-        extended_until=request.extended_until,
-        extension_reason=request.extension_reason,
-        closed_at=request.closed_at,
-        outcome=request.outcome,
+        **vars(request_info(request)),
+        answer_language=request.language or config.language,
         identifiers=readable,
         identifier_kinds=tuple(sorted({i.kind for i in logged})),
     )
