@@ -602,8 +602,13 @@ def _write_letter(
     language: str,
     context: dict[str, Any],
     output: Path | None,
+    event: str,
+    details: dict[str, Any],
+    actor: str | None,
+    at: datetime,
 ) -> tuple[Path, str]:
-    """Render the letter, write it owner-only and record it with its checksum."""
+    """Render the letter, write it owner-only, record it with its checksum and append
+    the ``event`` that it was written (with ``details``, its language and checksum)."""
     controller = config.controller
     dpo = controller.dpo
     full = {
@@ -628,6 +633,15 @@ def _write_letter(
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     session.add(
         Document(request_id=request.id, kind=f"{kind}_letter", path=str(path), sha256=digest)
+    )
+    _record_letter(
+        session,
+        path,
+        actor=current_actor(actor),
+        action=event,
+        request_id=request.id,
+        details={**details, "language": language, "letter_sha256": digest},
+        at=at,
     )
     return path, digest
 
@@ -696,14 +710,9 @@ def extend(
             language=lang,
             context={"reason": why, "due": long_date(result.due, lang)},
             output=output,
-        )
-        _record_letter(
-            session,
-            path,
-            actor=current_actor(actor),
-            action="request.extended",
-            request_id=request.id,
-            details={"due": result.due, "language": lang, "letter_sha256": digest},
+            event="request.extended",
+            details={"due": result.due},
+            actor=actor,
             at=moment,
         )
         info = request_info(request)
@@ -788,14 +797,9 @@ def reject(
             language=lang,
             context={"reason": why, "authority": authority},
             output=output,
-        )
-        _record_letter(
-            session,
-            path,
-            actor=current_actor(actor),
-            action="request.rejected",
-            request_id=request.id,
-            details={"language": lang, "late": late, "letter_sha256": digest},
+            event="request.rejected",
+            details={"late": late},
+            actor=actor,
             at=moment,
         )
         info = request_info(request)
