@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -30,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate, planted_email
+from machine import machine  # benchmarks/machine.py: the script's folder is on sys.path
 
 TARGET_MIB = 300
 
@@ -88,26 +87,6 @@ hits = sum(1 for _ in source.find([Lookup(table, "email", emails, "casefold")]))
 print(json.dumps({"seconds": time.perf_counter() - start, "peak_kib": _peak_kib(), "hits": hits}))
 """
 )
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-        memory = f"{ram:.1f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        memory = "RAM unknown"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {memory}; "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
 
 
 def run(code: str, *args: str) -> dict[str, float]:

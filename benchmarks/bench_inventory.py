@@ -30,13 +30,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import platform
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from machine import machine  # benchmarks/machine.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,26 +46,6 @@ FIRST = "ARRAY['Anna','Jürgen','Petra','Thomas','Sabine','Lena','Björn','Olive
 LAST = "ARRAY['Schmidt','Müller','Klein','Becker','Hoffmann','Vogel','Weiß','Bennett']"
 FIRST_LIST = FIRST[6:-1].split(",")
 LAST_LIST = LAST[6:-1].split(",")
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    try:
-        memory = f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM"
-    except (ValueError, OSError, AttributeError):
-        memory = "RAM unknown"
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {memory}; "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
-
-
-# --- data ---------------------------------------------------------------------------------
 
 
 def _sqlite_case(values: list[str], index: str) -> str:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import platform
 import random
 import shutil
 import sqlite3
@@ -31,6 +29,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+
+from machine import machine  # benchmarks/machine.py: the script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ("id", "customer_number", "email", "first_name", "last_name", "phone", "note")
@@ -179,25 +179,6 @@ def in_process(url: str, one: str, many: list[str]) -> tuple[float, float]:
         return timed([one], 21), timed(many, 5)
     finally:
         connector.close()
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    ram = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.is_file():
-        kb = int(meminfo.read_text().split()[1])
-        ram = f", {kb / MB:.1f} GiB RAM"
-    return (
-        f"{model}, {os.cpu_count()} cores{ram}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def config(folder: Path, kind: str, line: str) -> Path:
