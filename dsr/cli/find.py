@@ -29,9 +29,7 @@ from dsr.cli.options import (
 )
 from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
-from dsr.config.models import Config
-from dsr.connectors.files.csvread import detect_format, read_records
-from dsr.errors import Problem, UsageError, Where
+from dsr.errors import Problem, UsageError
 from dsr.lookup.engine import (
     LookupResult,
     Match,
@@ -40,13 +38,11 @@ from dsr.lookup.engine import (
     find_people,
     phone_region,
 )
-from dsr.lookup.person import IDENTIFIER_KINDS, Person, column_name, parse_identifiers
+from dsr.lookup.person import Person, id_sources, parse_identifiers, read_batch
 from dsr.outcome import ExitCode
 
-_BATCH_COLUMNS = IDENTIFIER_KINDS
 _KINDS: tuple[MatchKind, ...] = ("direct", "linked", "mention", "possible")
 _SHOWN_KEYS = 5
-_SHOWN_PROBLEMS = 20  # of a --batch file's bad cells: enough to see the pattern
 
 
 def _option(name: str, help_text: str, metavar: str) -> Any:
@@ -101,9 +97,11 @@ def find_command(
     if batch is not None:
         if given:
             raise UsageError(Problem("--batch cannot be combined with single identifiers"))
-        rows, people = _read_batch(batch, loaded)
+        rows, people = read_batch(batch, loaded)
     else:
-        person = Person.of(parse_identifiers(given, region=region, sources=_sources(loaded)))
+        person = Person.of(
+            parse_identifiers(given, region=region, sources=id_sources(loaded))
+        )
         if person.empty:
             raise UsageError(
                 Problem(
@@ -127,60 +125,6 @@ def find_command(
             f"{len(result.failed_sources)} source(s) could not be read; the result is not complete"
         )
         raise typer.Exit(ExitCode.ATTENTION)
-
-
-def _sources(config: Config) -> list[str] | None:
-    """The sources an ``--id`` may name; any when dsr.yaml describes none."""
-    return list(config.sources) if config.sources else None
-
-
-def _read_batch(path: Path, config: Config) -> tuple[list[int], list[Person]]:
-    """The people in a CSV file and their row numbers (header = 1), each row read by the
-    parser the options use; empty cells are skipped, a bad one is named by row and column."""
-    if not path.is_file():
-        raise UsageError(Problem("no such file", Where(file=path)))
-    header, records = read_records(path, detect_format(path))
-    columns = {h.strip().lower(): h for h in header}
-    if not any(c in columns for c in _BATCH_COLUMNS):
-        raise UsageError(
-            Problem(
-                "has none of the columns " + ", ".join(_BATCH_COLUMNS), Where(file=path, line=1)
-            )
-        )
-    region, sources = phone_region(config), _sources(config)
-    rows, people, problems = [], [], []
-    try:
-        for record in records:
-            given = [(c, record.values.get(columns[c], "")) for c in _BATCH_COLUMNS if c in columns]
-            try:
-                person = Person.of(
-                    parse_identifiers(
-                        given,
-                        region=region,
-                        sources=sources,
-                        name=column_name,
-                        where=Where(file=path, line=record.row),
-                        skip_empty=True,
-                    )
-                )
-            except UsageError as bad:
-                problems.extend(bad.problems)
-                continue
-            if person.empty:
-                continue
-            rows.append(record.row)
-            people.append(person)
-    finally:
-        records.close()
-    if problems:
-        shown = problems[:_SHOWN_PROBLEMS]
-        if len(problems) > len(shown):
-            more = len(problems) - len(shown)
-            shown.append(Problem(f"and {more} more problem(s)", Where(file=path)))
-        raise UsageError(shown)
-    if not people:
-        raise UsageError(Problem("holds no person to look up", Where(file=path)))
-    return rows, people
 
 
 def _show(result: LookupResult, rows: list[int], count: int) -> None:

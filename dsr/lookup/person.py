@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsr.errors import Problem, UsageError, Where, did_you_mean
@@ -43,6 +44,11 @@ def phone_region(config: Config) -> str:
     """The region national phone numbers are read in: the country of the holiday calendar
     (``deadline.holidays``, validated to an ISO 3166 code; DE by default)."""
     return config.deadline.country
+
+
+def id_sources(config: Config) -> list[str] | None:
+    """The sources an ``id`` identifier may name; any when dsr.yaml describes none."""
+    return list(config.sources) if config.sources else None
 
 def option_name(kind: str, index: int, count: int) -> str:
     """The command-line option, numbered when it was given more than once."""
@@ -282,3 +288,63 @@ class Person:
             region=region,
             label=label,
         )
+
+
+SHOWN_PROBLEMS = 20
+"""Of a batch file's bad cells, how many are named: enough to see the pattern."""
+
+
+def read_batch(path: Path, config: Config) -> tuple[list[int], list[Person]]:
+    """The people in a CSV file (`dsr find --batch`) and their row numbers (header = 1),
+    each row read by the parser the options use; empty cells are skipped, a bad one is
+    named by row and column (never by its value)."""
+    from dsr.connectors.files.csvread import detect_format, read_records
+
+    if not path.is_file():
+        raise UsageError(Problem("no such file", Where(file=path)))
+    header, records = read_records(path, detect_format(path))
+    columns = {h.strip().lower(): h for h in header}
+    if not any(c in columns for c in IDENTIFIER_KINDS):
+        raise UsageError(
+            Problem(
+                "has none of the columns " + ", ".join(IDENTIFIER_KINDS), Where(file=path, line=1)
+            )
+        )
+    region, sources = phone_region(config), id_sources(config)
+    rows: list[int] = []
+    people: list[Person] = []
+    problems: list[Problem] = []
+    try:
+        for record in records:
+            given = [
+                (c, record.values.get(columns[c], "")) for c in IDENTIFIER_KINDS if c in columns
+            ]
+            try:
+                person = Person.of(
+                    parse_identifiers(
+                        given,
+                        region=region,
+                        sources=sources,
+                        name=column_name,
+                        where=Where(file=path, line=record.row),
+                        skip_empty=True,
+                    )
+                )
+            except UsageError as bad:
+                problems.extend(bad.problems)
+                continue
+            if person.empty:
+                continue
+            rows.append(record.row)
+            people.append(person)
+    finally:
+        records.close()
+    if problems:
+        shown = problems[:SHOWN_PROBLEMS]
+        if len(problems) > len(shown):
+            more = len(problems) - len(shown)
+            shown.append(Problem(f"and {more} more problem(s)", Where(file=path)))
+        raise UsageError(shown)
+    if not people:
+        raise UsageError(Problem("holds no person to look up", Where(file=path)))
+    return rows, people

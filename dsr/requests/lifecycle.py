@@ -295,12 +295,12 @@ def normalise_identifiers(
         )
     # Imported here: the phone and tax-id parsers, like Jinja below, are needed only when
     # a request is logged or a letter written, not by `dsr overdue` or `dsr request list`.
-    from dsr.lookup.person import parse_identifiers, phone_region
+    from dsr.lookup.person import id_sources, parse_identifiers, phone_region
 
     found = parse_identifiers(
         identifiers,
         region=phone_region(config),
-        sources=list(config.sources) if config.sources else None,
+        sources=id_sources(config),
     )
     return [(i.kind, i.value, i.normalised) for i in found]
 
