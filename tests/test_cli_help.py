@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from typer.main import get_command
 
-from dsr.cli.app import COMMANDS, register
+from dsr.cli.app import COMMANDS
+from dsr.cli.root import loaded_root
 from tests.helpers import run
 
 WIDE = {"COLUMNS": "2000"}
@@ -45,7 +45,7 @@ def _tree() -> dict[str, object]:
         for name, child in (getattr(command, "commands", None) or {}).items():
             walk(child, f"{path} {name}".strip())
 
-    walk(get_command(register()), "")
+    walk(loaded_root(), "")
     return found
 
 

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.main import get_command
 
 import dsr
-from dsr.cli.app import register
+from dsr.cli.root import loaded_root
 from tests.helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +28,7 @@ def all_commands() -> list[list[str]]:
         else:
             paths.append(prefix)
 
-    walk(get_command(register()), [])
+    walk(loaded_root(), [])
     return paths
 
 

@@ -18,14 +18,11 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from dsr import __version__
 from dsr.cli.console import debug_enabled, set_debug
 from dsr.outcome import ExitCode
-
-if TYPE_CHECKING:
-    import typer
 
 
 class Command(NamedTuple):
@@ -73,16 +70,6 @@ COMMANDS: dict[str, Command] = {
 A command's module, and the core it imports, is loaded only when that command runs
 or shows its help: `dsr find` need not import the erasure engine, WeasyPrint or
 Faker, and `dsr --help` none of them."""
-
-
-def register(names: Sequence[str] = tuple(COMMANDS)) -> typer.Typer:
-    """The whole command tree as one Typer app, every command imported now.
-
-    For tests and tools that walk every command; the ``dsr`` command itself loads
-    them one at a time (dsr.cli.root)."""
-    from dsr.cli.root import build_app
-
-    return build_app(names)
 
 
 _VERSION_ONLY = {"--version", "--debug"}

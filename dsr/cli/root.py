@@ -23,7 +23,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
-from collections.abc import Sequence
 from difflib import get_close_matches
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -104,15 +103,6 @@ def _add(app: typer.Typer, name: str) -> None:
         app.command(name)(target)
 
 
-def build_app(names: Sequence[str]) -> typer.Typer:
-    """The root app with these commands imported and added, in the order of COMMANDS."""
-    app = _typer()
-    for name in COMMANDS:
-        if name in names:
-            _add(app, name)
-    return app
-
-
 class LazyGroup(TyperGroup):
     """The root group: knows the commands by name and loads one only when it is used."""
 
@@ -170,12 +160,24 @@ def root_command() -> LazyGroup:
     return group
 
 
+def loaded_root() -> LazyGroup:
+    """The ``dsr`` group with every command loaded (in ``commands``) exactly as running it
+    loads them: for tests and tools that walk the whole command tree."""
+    group = root_command()
+    ctx = group.context_class(group, info_name="dsr")
+    for name in COMMANDS:
+        command = group.get_command(ctx, name)
+        if command is not None:
+            group.commands[name] = command
+    return group
+
+
 def load(name: str, ctx: Context) -> TyperCommand | TyperGroup:
     """Import command ``name`` and return it as Click sees it, its help tidied.
 
-    The command is built exactly as ``build_app`` would build it, through a Typer app
-    of its own. ``ctx`` is the root's context: the help option names (-h, --help)
-    that each command's help option is made from."""
+    The command is built through a Typer app of its own, as ``app.command`` or
+    ``app.add_typer`` would add it to the root. ``ctx`` is the root's context: the help
+    option names (-h, --help) that each command's help option is made from."""
     holder = typer.Typer(
         add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich"
     )
