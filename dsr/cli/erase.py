@@ -18,9 +18,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from dsr.cli.console import ProgressBars, out
-from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.options import ActorOption, ConfigOption, JsonOption
 from dsr.cli.output import hint, print_json, source_failed, warning
-from dsr.cli.request import ActorOption
 from dsr.config.load import load_config
 from dsr.config.models import Config
 from dsr.erasure.plan import PlanOutcome, plan_request

@@ -60,6 +60,18 @@ IdOption = Annotated[
 IbanOption = Annotated[Many, _identifier("--iban", "Bank account (IBAN), any spacing.", "IBAN")]
 
 
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        help="Who did it, for the audit trail. Default: your login name.",
+        show_default=False,
+        metavar="NAME",
+    ),
+]
+"""The person recorded in the audit trail: every command that changes the ledger takes it."""
+
+
 def given_identifiers(
     *,
     email: Many = None,

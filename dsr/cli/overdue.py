@@ -5,9 +5,8 @@ from __future__ import annotations
 import typer
 
 from dsr.cli.console import out
-from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.options import ActorOption, ConfigOption, JsonOption
 from dsr.cli.output import print_json
-from dsr.cli.request import ActorOption
 from dsr.config.load import load_config
 from dsr.ledger import open_ledger
 from dsr.outcome import ExitCode

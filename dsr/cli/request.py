@@ -12,6 +12,7 @@ from rich.table import Table
 
 from dsr.cli.console import out
 from dsr.cli.options import (
+    ActorOption,
     BirthdateOption,
     ConfigOption,
     EmailOption,
@@ -57,20 +58,14 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-ActorOption = Annotated[
-    str | None,
-    typer.Option(
-        "--actor",
-        help="Who did it, for the audit trail. Default: your login name.",
-        show_default=False,
-        metavar="NAME",
-    ),
-]
 AtOption = Annotated[
     str | None,
     typer.Option(
         "--at",
-        help="When it happened: DATE or DATETHH:MM (Europe/Berlin). Default: now.",
+        help=(
+            "When it happened: DATE, or DATE and time as in 2026-03-05T14:30 "
+            "(Europe/Berlin). Default: now."
+        ),
         show_default=False,
         metavar="DATE[THH:MM]",
     ),
