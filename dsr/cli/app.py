@@ -48,6 +48,9 @@ COMMANDS: dict[str, Command] = {
         "inventory", "inventory_command", "Scan the sources; write the Art. 30 record and findings."
     ),
     "find": Command("find", "find_command", "Find where a person appears in every source."),
+    "links": Command(
+        "links", "links_command", "Show how tables link a person's rows, with the evidence."
+    ),
     "access": Command(
         "access", "access_command", "Answer an access request (Art. 15): letter and data copy."
     ),

@@ -70,8 +70,10 @@ def rule_for(rules: Iterable[RetentionRule], source: str, table: str) -> Retenti
     for rule in rules:
         for pattern in rule.tables:
             pattern = pattern.strip()
-            if pattern == "*" or fnmatchcase(name, pattern) or fnmatchcase(
-                name.casefold(), pattern.casefold()
+            if (
+                pattern == "*"
+                or fnmatchcase(name, pattern)
+                or fnmatchcase(name.casefold(), pattern.casefold())
             ):
                 return rule
     return None
@@ -163,9 +165,7 @@ class RowRef:
         return row_id(self.table, self.key)
 
 
-def parent_links(
-    rows: Iterable[RowRef], refs: Iterable[Reference]
-) -> list[tuple[RowId, RowId]]:
+def parent_links(rows: Iterable[RowRef], refs: Iterable[Reference]) -> list[tuple[RowId, RowId]]:
     """(child, parent) pairs among ``rows``: which of them points at which."""
     rows = list(rows)
     refs = list(refs)
@@ -190,9 +190,9 @@ def parent_links(
     return pairs
 
 
-def hanging_on(kept: Mapping[RowId, Hold], pairs: Iterable[tuple[RowId, RowId]]) -> dict[
-    RowId, Hold
-]:
+def hanging_on(
+    kept: Mapping[RowId, Hold], pairs: Iterable[tuple[RowId, RowId]]
+) -> dict[RowId, Hold]:
     """Rows kept with a kept row they point at (invoice lines with their invoice), level by
     level; a row hanging on several kept rows stays as long as the longest."""
     result = dict(kept)
@@ -202,8 +202,8 @@ def hanging_on(kept: Mapping[RowId, Hold], pairs: Iterable[tuple[RowId, RowId]])
         changed = False
         for child, parent in pairs:
             if parent in result:
-                hold = result[parent] if child not in result else result[child].later(
-                    result[parent]
+                hold = (
+                    result[parent] if child not in result else result[child].later(result[parent])
                 )
                 if result.get(child) != hold:
                     result[child] = hold
@@ -268,11 +268,10 @@ def own_matches(result: LookupResult, person: int = 0) -> list[Match]:
         by_table.setdefault((match.source, match.table), []).append(match)
 
     def linked(match: Match) -> bool:
-        return match.match == "linked" and not match.via.startswith("link ")
+        # Reached over a links: link, or as the owner of the person's own row: theirs.
+        return match.match == "linked" and not match.via.startswith(("link ", "owner: "))
 
-    excluded = {
-        id(m) for m in matches if linked(m) and kinds.get((m.source, m.table)) == "person"
-    }
+    excluded = {id(m) for m in matches if linked(m) and kinds.get((m.source, m.table)) == "person"}
     if not excluded:
         return matches
     parents: dict[int, list[Match]] = {}
@@ -382,18 +381,30 @@ def ended_actions(
             kind: PlanActionKind = "processor_task" if cannot else "delete"
             actions.append(
                 PlanAction(
-                    source=action.source, table=action.table, key=action.key, action=kind,
-                    reason="retention", until=due if cannot else action.until,
-                    rule=action.rule, basis=action.basis, order=action.order,
+                    source=action.source,
+                    table=action.table,
+                    key=action.key,
+                    action=kind,
+                    reason="retention",
+                    until=due if cannot else action.until,
+                    rule=action.rule,
+                    basis=action.basis,
+                    order=action.order,
                 )
             )
         else:
             actions.append(
                 PlanAction(
-                    source=action.source, table=action.table, key=action.key, action="keep",
+                    source=action.source,
+                    table=action.table,
+                    key=action.key,
+                    action="keep",
                     columns=action.columns if action.action == "keep" else (),
-                    reason=action.reason, until=action.until, rule=action.rule,
-                    basis=action.basis, order=action.order,
+                    reason=action.reason,
+                    until=action.until,
+                    rule=action.rule,
+                    basis=action.basis,
+                    order=action.order,
                 )
             )
     return actions, list(dict.fromkeys(notes))
@@ -422,8 +433,7 @@ def rows_left_by_updates(
     deleting = {a.table for a in actions if a.action == "delete"}
     parents = {a.table for a in anonymised}
     refs = [
-        r for r in references(tables)
-        if (any_table or r.child in deleting) and r.parent in parents
+        r for r in references(tables) if (any_table or r.child in deleting) and r.parent in parents
     ]
     planned = {row_id(a.table, a.key) for a in actions}
     # a reference names the parent's key columns (a foreign key to a primary key): the

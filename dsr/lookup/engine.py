@@ -25,20 +25,29 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from stdnum import iban
 
+from dsr.classify.names import NameHint, name_hint
 from dsr.classify.result import TableClassification
-from dsr.config.models import Config, Source
+from dsr.config.models import Config, Link, Source
 from dsr.connectors import open_connector
 from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table
 from dsr.connectors.rows import RowId, key_text, row_id
-from dsr.identifiers import normalise_name, phone_digits, same_phone
-from dsr.lookup.infer import Edge, inferred_edges
+from dsr.identifiers import (
+    normalise_email,
+    normalise_iban,
+    normalise_name,
+    normalise_phone,
+    phone_digits,
+    same_phone,
+)
+from dsr.lookup.infer import Edge, source_edges
 from dsr.lookup.links import Wanted, follow_links, link_text
 from dsr.lookup.person import Person, phone_region
+from dsr.lookup.structured import own_field
 from dsr.progress import NullProgress, Progress
 from dsr.sources import SourceFailure, SourceRun, for_each_source, run_source, select_sources
 
@@ -72,6 +81,8 @@ class Match:
     via: str
     row: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     inferred: bool = False
+    value: str = field(default="", compare=False, repr=False)
+    """The identifier that found a direct match, normalised (not part of any output)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,10 @@ def json_key(key: RowKey) -> dict[str, Any]:
     }
 
 
+MAX_EXPANSIONS = 3
+"""Rounds of identity expansion: each searches only the identifiers the round before found."""
+
+
 def find_people(
     config: Config,
     people: Sequence[Person],
@@ -170,8 +185,150 @@ def find_people(
     progress: Progress | None = None,
 ) -> LookupResult:
     """Look up all ``people`` in the selected sources (all when none), one pass per source,
-    then follow ``links:`` across the sources, again batched per source."""
+    then follow ``links:`` across the sources, again batched per source.
+
+    Then identity expansion: a request names one or two identifiers, the person's own
+    rows hold the others (found by phone in the shop, the shop row gives the e-mail the
+    payment provider knows them by). Their strong identifiers, and the name their rows
+    agree on when the request gave none, are searched for in another pass, only the new
+    ones, until nothing new turns up; a match found so says through what (``via``). An
+    identifier several people share does not expand (``_SourceLookup._shared``)."""
     progress = progress or NullProgress()
+    region = phone_region(config)
+    result = _find_once(config, people, sources, progress)
+    asked = [_identity(p) for p in people]
+    for _ in range(MAX_EXPANSIONS):
+        grown = expansion(people, result, region, asked)
+        if not any(p is not None for p in grown):
+            break
+        index = [i for i, p in enumerate(grown) if p is not None]
+        more = _find_once(config, [grown[i] for i in index], sources, progress)  # type: ignore[misc]
+        _merge(result, more, index, list(config.sources))
+        for i in index:
+            asked[i] |= _identity(grown[i])  # type: ignore[arg-type]
+    return result
+
+
+def _identity(person: Person) -> set[tuple[str, str]]:
+    return (
+        {("email", e) for e in person.emails}
+        | {("phone", p) for p in person.phones}
+        | {("iban", i) for i in person.ibans}
+        | {("name", normalise_name(n)) for n in person.names}
+    )
+
+
+def expansion(
+    people: Sequence[Person],
+    result: LookupResult,
+    region: str,
+    asked: Sequence[set[tuple[str, str]]],
+) -> list[Person | None]:
+    """Per person, the identifiers their own rows hold that were not searched yet (None
+    when there are none): e-mail, phone and IBAN columns of direct and linked rows, and
+    the name when the request gave none and the person-table rows agree on one."""
+    lookups = {
+        (source, c.table): c for source, classes in result.classifications.items() for c in classes
+    }
+    out: list[Person | None] = []
+    for index, person in enumerate(people):
+        emails: dict[str, None] = {}
+        phones: dict[str, None] = {}
+        ibans: dict[str, None] = {}
+        names: set[str] = set()
+        for match in result.matches:
+            if match.person != index or match.match not in ("direct", "linked"):
+                continue
+            table = lookups.get((match.source, match.table))
+            if table is None or (match.match == "linked" and table.kind != "person"):
+                continue  # a linked order or voucher may name someone else too
+            for column in table.columns:
+                hint = name_hint(column.column)
+                if hint is not None and hint.qualifier:
+                    continue  # to_email, shipping_phone: perhaps another person's
+                value = match.row.get(column.column)
+                if value is None or isinstance(value, bytes | list | dict):
+                    continue
+                text = str(value).strip()
+                if not text:
+                    continue
+                if column.lookup == "email" and (mail := normalise_email(text)):
+                    emails[mail] = None
+                elif column.lookup == "phone" and (number := normalise_phone(text, region)):
+                    phones[number] = None
+                elif "financial" in column.categories and (account := normalise_iban(text)):
+                    ibans[account] = None
+            if table.kind == "person" and match.match == "direct":
+                name = _row_name(match.row, [c.column for c in table.columns if c.lookup == "name"])
+                if name:
+                    names.add(name)
+        new = Person(
+            emails=tuple(e for e in emails if ("email", e) not in asked[index]),
+            phones=tuple(p for p in phones if ("phone", p) not in asked[index]),
+            ibans=tuple(i for i in ibans if ("iban", i) not in asked[index]),
+            names=tuple(person.names)
+            or (tuple(names) if len({normalise_name(n) for n in names}) == 1 else ()),
+        )
+        named = bool(new.names) and not person.names
+        fresh = new.strong or (named and ("name", normalise_name(new.names[0])) not in asked[index])
+        out.append(new if fresh else None)
+    return out
+
+
+def _row_name(row: Mapping[str, Any], columns: Sequence[str]) -> str:
+    return " ".join(str(row[c]).strip() for c in columns if row.get(c) not in (None, "")).strip()
+
+
+def _merge(
+    result: LookupResult, more: LookupResult, index: Sequence[int], order: Sequence[str]
+) -> None:
+    """Add an expansion pass's matches (person numbers mapped back), keeping the strongest
+    match per row; a direct match says which identifier of the person's rows found it."""
+    best: dict[tuple[int, str, RowId], int] = {}
+    for position, match in enumerate(result.matches):
+        best[match.person, match.source, row_id(match.table, match.key)] = position
+    for match in more.matches:
+        person = index[match.person]
+        via = match.via
+        if match.match == "direct":
+            via = f"{via} (an identifier of this person's own rows)"
+        moved = replace(match, person=person, via=via)
+        ident = (person, match.source, row_id(match.table, match.key))
+        position = best.get(ident)
+        if position is None:
+            best[ident] = len(result.matches)
+            result.matches.append(moved)
+        elif (
+            result.matches[position].match in ("mention", "possible")
+            and _RANK[result.matches[position].match] > _RANK[moved.match]
+        ):  # a row already the person's keeps the way it was found
+            result.matches[position] = moved
+    seen = {(r.person, r.source, row_id(r.table, r.key)) for r in result.references}
+    for ref in more.references:
+        person = index[ref.person]
+        if (person, ref.source, row_id(ref.table, ref.key)) not in seen:
+            result.references.append(replace(ref, person=person))
+    for name, reason in more.failed_sources.items():
+        result.failed_sources.setdefault(name, reason)
+        if name in more.exceptions:
+            result.exceptions.setdefault(name, more.exceptions[name])
+        if name in result.searched:
+            result.searched.remove(name)
+    place = {name: number for number, name in enumerate(order)}
+    result.matches.sort(
+        key=lambda m: (
+            m.person, place.get(m.source, 0), m.table, _RANK[m.match], repr(sorted(m.key.items()))
+        )
+    )  # fmt: skip
+
+
+def _find_once(
+    config: Config,
+    people: Sequence[Person],
+    sources: Sequence[str],
+    progress: Progress,
+) -> LookupResult:
+    """One pass of ``find_people`` over the sources, without expansion."""
     region = phone_region(config)
     result = LookupResult()
     chosen = select_sources(config, sources)
@@ -194,15 +351,16 @@ def find_people(
     def search(source: Source) -> None:
         connector = open_connector(source)
         connectors.append(connector)
-        lookup = _SourceLookup(source, connector, people, region)
+        lookup = _SourceLookup(source, connector, people, region, config.links)
         lookup.run()
         lookups[source.name] = lookup
 
     try:
         for run in for_each_source(chosen, search, progress=progress, title="Looking up"):
             record(run)
-        if config.links:
-            follow_links(config.links, lookups, guard)
+        across = [link for link in config.links if link.from_.source != link.to.source]
+        if across:
+            follow_links(across, lookups, guard)
     finally:
         for connector in connectors:
             connector.close()
@@ -228,7 +386,12 @@ class _SourceLookup:
     """The lookups of one source for all people, and the matches they give."""
 
     def __init__(
-        self, source: Source, connector: Connector, people: Sequence[Person], region: str
+        self,
+        source: Source,
+        connector: Connector,
+        people: Sequence[Person],
+        region: str,
+        links: Sequence[Link] = (),
     ) -> None:
         self.source = source
         self.connector = connector
@@ -239,8 +402,19 @@ class _SourceLookup:
         self.refs: dict[tuple[int, RowId], Reference] = {}
         self.children: dict[str, list[Edge]] = defaultdict(list)  # parent → edges
         self.parents: dict[str, list[Edge]] = defaultdict(list)  # child → address edges
-        self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → person edges
+        self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → role edges
+        self.owners: dict[str, list[Edge]] = defaultdict(list)  # child → its owner's table
         self.classes: list[TableClassification] = []
+        self.edges: list[Edge] = []
+        self.by_via: dict[str, Edge] = {}  # a downward edge by its via
+        self.upward: dict[str, Edge] = {}  # an edge followed from a row to its owner
+        self.owner_names: dict[tuple[int, str, str], str] = {}  # the name the owner must bear
+        # ``links:`` whose both ends are in this source are edges of its own graph.
+        self.links = [
+            link
+            for link in links
+            if link.from_.source == source.name and link.to.source == source.name
+        ]
 
     def run(self) -> None:
         from dsr.classify.classifier import classify_source
@@ -255,6 +429,7 @@ class _SourceLookup:
         if lookups:
             for hit in self.connector.find(lookups):
                 self._direct_hit(hit, purposes, owners, classes)
+        self._shared(classes)
         self._expand([m for m in self.found.values() if m.match == "direct"])
 
     def matches(self) -> list[Match]:
@@ -275,7 +450,7 @@ class _SourceLookup:
 
     def follow(self, wanted: Wanted) -> int:
         """Rows reached over a link from another source, then their own linked rows."""
-        frontier = self._fetch(wanted, inferred=set())
+        frontier = self._fetch(wanted)
         self._expand(frontier)
         return len(frontier)
 
@@ -363,22 +538,49 @@ class _SourceLookup:
                     for p in person.phones
                 ):
                     continue
-                self._add(index, hit, "direct", "phone")
+                self._add(index, hit, "direct", "phone", value=hit.value)
             elif purpose in ("email", "id"):
-                self._add(index, hit, "direct", purpose)
+                self._add(index, hit, "direct", purpose, value=hit.value)
             elif purpose == "iban":
                 if iban.compact(str(hit.row.get(hit.column) or "")) in person.ibans:
                     self._add(index, hit, "direct", "iban")
-            elif purpose == "text" and hit.value.isdigit():
-                if _mentions_phone(str(hit.row.get(hit.column) or ""), person, self.region):
-                    self._add(index, hit, "mention", f"{hit.column} mentions (phone)")
             elif purpose == "text":
-                self._add(index, hit, "mention", f"{hit.column} mentions")
+                self._text_hit(index, hit, person)
             elif _same_name(person, hit.row, _name_columns(classes, hit.table)):
                 self._add(index, hit, "possible", f"name + {purpose}")
 
+    def _text_hit(self, index: int, hit: Hit, person: Person) -> None:
+        """An identifier in a text cell: the row's own data when the cell is a JSON or
+        PHP-serialized structure holding it as a field of its kind, else a mention."""
+        cell = str(hit.row.get(hit.column) or "")
+        if hit.value.isdigit():  # the tail of a phone number: the whole number must be there
+            if not _mentions_phone(cell, person, self.region):
+                return
+            kind = "phone"
+            path = own_field(cell, kind, lambda v: _is_phone(v, person, self.region))
+            mention = f"{hit.column} mentions (phone)"
+        else:
+            kind = "email"
+            path = (
+                own_field(cell, kind, lambda v: v.casefold() == hit.value)
+                if "@" in hit.value
+                else None
+            )
+            mention = f"{hit.column} mentions"
+        if path is not None:
+            self._add(index, hit, "direct", f"{kind} in {hit.column} ({path})", value=hit.value)
+        else:
+            self._add(index, hit, "mention", mention)
+
     def _add(
-        self, person: int, hit: Hit, kind: MatchKind, via: str, *, inferred: bool = False
+        self,
+        person: int,
+        hit: Hit,
+        kind: MatchKind,
+        via: str,
+        *,
+        inferred: bool = False,
+        value: str = "",
     ) -> bool:
         """Keep the strongest match per person and row: direct > linked > mention > possible."""
         table, key, row = hit.table, hit.key, hit.row
@@ -387,9 +589,43 @@ class _SourceLookup:
         if current is not None and _RANK[current.match] <= _RANK[kind]:
             return False
         self.found[ident] = Match(
-            person, self.source.name, table, key, kind, via, dict(row), inferred=inferred
+            person, self.source.name, table, key, kind, via, dict(row), inferred, value
         )
         return True
+
+    def _row_name(self, table: str, row: Mapping[str, Any]) -> str:
+        """The normalised name a row bears ("" when it has none): its name columns without
+        a qualifier (``firstname``, ``lastname``, not ``shipping_lastname``, ``to_name``:
+        an order names its recipient too), else all of them."""
+        columns = _name_columns(self.classes, table)
+        plain = [c for c in columns if _own_name_column(name_hint(c))]
+        return normalise_name(_row_name(row, plain or columns))
+
+    def _shared(self, classes: Sequence[TableClassification]) -> None:
+        """An e-mail or phone found in person-table rows of different names (a family's
+        e-mail, a company's switchboard) does not tell whose rows they are: those rows
+        are possible matches to check, unless their name is the person's, and nothing
+        is followed from them."""
+        kinds = {c.table: c for c in classes}
+        # Compared within one table: across tables one person's name columns mean other
+        # things (a banner client's ``name`` is the firm, ``contact`` the person).
+        groups: dict[tuple[int, str, str, str], list[Match]] = defaultdict(list)
+        for match in self.found.values():
+            table = kinds.get(match.table)
+            if match.match == "direct" and match.value and table and table.kind == "person":
+                groups[match.person, match.via, match.value, match.table].append(match)
+        for (person, via, _, _), matches in groups.items():
+            names = {self._row_name(m.table, m.row) for m in matches} - {""}
+            if all(_names_agree(one, other) for one in names for other in names):
+                continue
+            asker = self.people[person]
+            for match in matches:
+                columns = _name_columns(classes, match.table)
+                if asker.names and _same_name(asker, match.row, columns):
+                    continue
+                self.found[person, row_id(match.table, match.key)] = replace(
+                    match, match="possible", via=f"{via} shared by people of different names"
+                )
 
     # linked records
 
@@ -399,45 +635,74 @@ class _SourceLookup:
         kinds: Mapping[str, str],
         classes: Sequence[TableClassification],
     ) -> None:
-        """Declared foreign keys, or where none are declared, those inferred from names and
-        values; an edge to a person table is a reference, to an address table a parent."""
-        edges = [
-            Edge(fk.table, fk.referred[0], table.name, fk.columns[0])
-            for table in tables.values()
-            for fk in table.foreign_keys
-            if len(fk.columns) == 1 and fk.table in tables
+        """The source's links (declared, configured, inferred: ``lookup.infer``). An owning
+        edge leads from a row to its child rows; an edge to an address table is a parent
+        fetched with the row; an edge to a person table from a row gives a reference."""
+        configured = [
+            (link.from_.table, link.from_.column, link.to.table, link.to.column)
+            for link in self.links
         ]
-        edges += inferred_edges(tables, classes, self.connector)
-        for edge in edges:
-            self.children[edge.parent].append(edge)
+        self.edges = source_edges(tables, classes, self.connector, configured)
+        for edge in self.edges:
+            if edge.owning:
+                self.children[edge.parent].append(edge)
+            if edge.kind == "name-only":
+                continue
             if kinds.get(edge.parent) == "address":
                 self.parents[edge.child].append(edge)
+            elif kinds.get(edge.parent) == "person" and edge.owning:
+                self.owners[edge.child].append(edge)
             elif kinds.get(edge.parent) == "person":
                 self.people_refs[edge.child].append(edge)
 
     def _expand(self, frontier: list[Match]) -> None:
-        """From these matches, batched level by level: child rows, and address parents;
-        the rows of other people they point to become references."""
+        """From these matches, batched level by level: child rows, address parents and
+        the person row owning a row (the customer of an address found by phone); the
+        rows of other people they point to in a role become references. Rows reached only over
+        a name-only link are possible matches, not followed further."""
         while frontier:
             wanted: Wanted = defaultdict(lambda: defaultdict(set))
-            inferred: set[str] = set()
             pointers: Wanted = defaultdict(lambda: defaultdict(set))
             for match in frontier:
+                if match.match == "possible":
+                    continue
                 for edge in self.children.get(match.table, ()):
-                    _want(wanted, match, edge.referred, edge.child, edge.column, edge.via)
-                    if edge.inferred:
-                        inferred.add(edge.via)
+                    self.by_via[edge.via] = edge
+                    text = link_text(match.row.get(edge.referred))
+                    for value in edge.asked(text) if text is not None else ():
+                        wanted[edge.child, edge.column][value].add((match.person, edge.via))
                 for edge in self.parents.get(match.table, ()):
+                    if not edge.admits(match.row):
+                        continue
                     via = f"{match.table}.{edge.column} → {edge.parent}.{edge.referred} (address)"
                     _want(wanted, match, edge.column, edge.parent, edge.referred, via)
+                owners = [e for e in self.owners.get(match.table, ()) if e.admits(match.row)]
+                owners = [e for e in owners if link_text(match.row.get(e.column)) is not None]
+                # Only a row the person's identifier found, with one owner: a row reached
+                # over a link may name other people too (the employee who answered), and
+                # their rows must not become the person's.
+                for edge in owners if match.match == "direct" and len(owners) == 1 else ():
+                    name = self._row_name(match.table, match.row) or " ".join(
+                        normalise_name(n) for n in self.people[match.person].names[:1]
+                    )
+                    text = link_text(match.row.get(edge.column))
+                    if not name or text is None:
+                        continue  # nothing to check the owner's row against
+                    via = f"owner: {match.table}.{edge.column} → {edge.parent}.{edge.referred}"
+                    self.upward[via] = edge
+                    self.owner_names[match.person, via, text] = name
+                    _want(wanted, match, edge.column, edge.parent, edge.referred, via)
                 for edge in self.people_refs.get(match.table, ()):
+                    if not edge.admits(match.row):
+                        continue
                     via = f"{match.table}.{edge.column} → {edge.parent}.{edge.referred}"
                     _want(pointers, match, edge.column, edge.parent, edge.referred, via)
-            frontier = self._fetch(wanted, inferred)
+            frontier = self._fetch(wanted)
             self._point(pointers)
 
-    def _fetch(self, wanted: Wanted, inferred: set[str]) -> list[Match]:
-        """The rows asked for, in one batch; the new linked matches they give."""
+    def _fetch(self, wanted: Wanted) -> list[Match]:
+        """The rows asked for, in one batch; the new linked matches they give (possible
+        ones over a name-only link; a polymorphic link only where the type agrees)."""
         lookups = [
             Lookup(table, column, frozenset(values), "exact")
             for (table, column), values in wanted.items()
@@ -447,7 +712,17 @@ class _SourceLookup:
             return new
         for hit in self.connector.find(lookups):
             for person, via in wanted.get((hit.table, hit.column), {}).get(hit.value, ()):
-                if self._add(person, hit, "linked", via, inferred=via in inferred):
+                edge = self.by_via.get(via)
+                if edge is not None and not edge.admits(hit.row):
+                    continue
+                name = self.owner_names.get((person, via, hit.value))
+                if name is not None and not _names_agree(name, self._row_name(hit.table, hit.row)):
+                    continue  # the row's owner must bear the name the row bears
+                kind: MatchKind = "possible" if edge and edge.kind == "name-only" else "linked"
+                inferred = (edge or self.upward.get(via)) is not None and bool(
+                    (edge or self.upward[via]).inferred
+                )
+                if self._add(person, hit, kind, via, inferred=inferred):
                     new.append(self.found[person, row_id(hit.table, hit.key)])
         return new
 
@@ -470,6 +745,25 @@ def _want(wanted: Wanted, match: Match, here: str, table: str, column: str, via:
     text = link_text(match.row.get(here))
     if text is not None:
         wanted[table, column][text].add((match.person, via))
+
+
+_PERSON_NAME_RULES = frozenset({"person_name", "name", "author"})
+
+
+def _own_name_column(hint: NameHint | None) -> bool:
+    """A column holding a person's name itself (``firstname``, ``name``), not a user name,
+    an alias or a name qualified by a role (``shipping_lastname``, ``to_name``)."""
+    return hint is not None and not hint.qualifier and hint.rule.key in _PERSON_NAME_RULES
+
+
+def _names_agree(one: str, other: str) -> bool:
+    """Whether two normalised names are one person's: every word of the shorter in the other."""
+    first, second = set(one.split()), set(other.split())
+    return bool(first and second) and (first <= second or second <= first)
+
+
+def _is_phone(text: str, person: Person, region: str) -> bool:
+    return any(same_phone(text, number, region) for number in person.phones)
 
 
 def _mentions_phone(text: str, person: Person, region: str) -> bool:

@@ -1,129 +1,720 @@
-"""Links a schema does not declare: ``orders.customer_id`` → ``customers.id`` by name and values.
+"""The links of one source: declared, configured, and inferred from names tested by values.
 
-Older MySQL schemas and spreadsheets declare no foreign keys, yet their rows
-belong to a customer all the same. A column whose name reads as a key to a
-person table (``customer_id``, ``customerid``, ``kunden_nr``, ``kdnr``) is
-taken as a link only when a sample of its values really are keys of that table,
-so a coincidental name never pulls in other people's rows. Such links are
-reported as inferred, for a person to confirm in ``links:``.
+Most software a company runs declares no foreign keys (OpenCart, PrestaShop,
+Joomla, Matomo, WordPress): its rows link by naming conventions (``customer_id``,
+``id_customer``, ``fk_soc``, ``idvisit``, ``OXUSERID``), by type + id pairs
+(``elementtype`` + ``fk_element``) and through key/value tables. A name alone
+proves nothing: two columns called ``customer_id`` can point into different key
+spaces, and following the wrong one hands (or deletes) another customer's rows.
+So every candidate a name suggests is tested against the data: the values of the
+referencing column must (nearly all) be keys of the target. A candidate the values
+contradict is dropped; one the data cannot test (too few values) is kept as
+``name-only``, and rows reached only over it are possible matches for a person to
+confirm, never changed by an erasure.
+
+An edge also says whether the child row is the parent's OWN (``customer_id``,
+``user_id``: the address belongs to that customer) or only names that person in a
+role (``affiliate_id``, ``created_by``, ``fk_user_author``): following a role edge
+downwards would make other customers' orders the affiliate's, so only owning
+edges are followed from a person to their rows; role edges give references.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from dsr.classify.names import is_key_name, key_stem, name_hint, words
+from dsr.classify.names import name_hint, words
 from dsr.classify.result import TableClassification
 from dsr.connectors.protocol import Connector, Lookup, Table
+from dsr.connectors.rows import is_empty, value_text
 
-SAMPLE = 50
-AGREEMENT = 0.8
-"""Share of sampled values that must be keys of the person table."""
+LinkKind = Literal["declared", "configured", "inferred", "name-only"]
 
+SAMPLE_ROWS = 1000
+"""Rows read per table to test candidates (values) and to see a type column's values."""
+MAX_VALUES = 200
+AGREEMENT = 0.9
+"""Share of a column's sampled values that must be keys of the target."""
+FEW = 3
+"""Fewer distinct values than this cannot tell a link from a coincidence, unless the
+column has exactly the target key's name (``customer_id`` → ``customer.customer_id``)."""
+
+_ID = frozenset({"id", "ids", "fk", "nr", "no", "num", "key", "ref"})
+_OWNING_SUFFIXES = frozenset({"from", "to", "sender", "recipient"})
+_USER_ROLES = frozenset(
+    {
+        "modifiedby", "updatedby", "deletedby", "checkedout", "owner",
+        "ownerid", "editoruserid", "createduserid", "modifieduserid", "creatorlogin",
+        "invitedby", "assignee", "assigneeid", "reviewer",
+    }
+)  # fmt: skip
+"""Columns naming a person in a role on someone else's row (the staff member who edited it)."""
+_PERSON_OWNERS = frozenset(
+    {"author", "createdby", "requester", "sender", "recipient", "userfrom", "userto"}
+)
+"""Columns naming the person a row is about or by, whatever the person table is called."""
+_TYPE_WORDS = ("type", "context", "extension")
+_POLY_STEMS = frozenset(
+    {"object", "element", "item", "source", "target", "entity", "related", "record"}
+)
+_KNOWN_PREFIXES = ("wp_", "oc_", "ps_", "llx_", "ost_", "jos_", "s_", "matomo_", "piwik_")
 _NUMBER_STEMS = frozenset({"kd", "kunde", "kunden", "customer", "client", "member"})
 
 
 @dataclass(frozen=True)
 class Edge:
-    """Rows of ``child.column`` refer to ``parent.referred``; ``inferred`` when not declared."""
+    """Rows of ``child.column`` refer to ``parent.referred``.
+
+    ``kind`` and ``evidence`` say why dsr believes it; ``owning`` whether the child row
+    is the parent's own (``customer_id``) or names that person in a role
+    (``affiliate_id``); ``when`` restricts a polymorphic link to the child rows whose
+    type column holds one of the values (``("elementtype", ("societe",))``)."""
 
     parent: str
     referred: str
     child: str
     column: str
-    inferred: bool = False
+    kind: LinkKind = "declared"
+    evidence: str = "declared foreign key"
+    owning: bool = True
+    when: tuple[str, tuple[str, ...]] | None = None
+    coverage: float | None = None
+    typed: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    """Where the type lives in another table (Joomla's ``field_id`` → ``fields.context``):
+    the child column and its values' types; ``when[0]`` then names it for people."""
+    compose: bool = False
+    """The child column holds type and key in one text, ``com_contact.contact.59``:
+    ``when[1]`` are the type prefixes that name the parent."""
+
+    @property
+    def inferred(self) -> bool:
+        return self.kind in ("inferred", "name-only")
 
     @property
     def via(self) -> str:
-        text = f"{self.parent}.{self.referred} → {self.child}.{self.column}"
-        if self.inferred:
-            return (
-                f"inferred: {self.child}.{self.column} → {self.parent}.{self.referred} "
-                "(confirm in links:)"
-            )
-        return text
+        arrow = f"{self.child}.{self.column} → {self.parent}.{self.referred}"
+        if self.when is not None:
+            arrow += f" where {self.when[0]} = {'/'.join(self.when[1])}"
+        if self.kind == "declared":
+            return f"{self.parent}.{self.referred} → {self.child}.{self.column}"
+        if self.kind == "configured":
+            return f"link {arrow}"
+        return f"{self.kind}: {arrow} (confirm in links:)"
+
+    def admits(self, row: Mapping[str, object]) -> bool:
+        """Whether a child row is on this link (its type column names the parent)."""
+        if self.when is None:
+            return True
+        kind = _row_type(self.when, self.typed, self.compose, self.column, row)
+        return kind is not None and kind in self.when[1]
+
+    def asked(self, text: str) -> list[str]:
+        """The child-column values that refer to the parent key ``text``."""
+        if self.compose and self.when is not None:
+            return [f"{prefix}.{text}" for prefix in self.when[1]]
+        return [text]
 
 
-def _singular(name: str) -> set[str]:
-    joined = "".join(words(name))
-    forms = {joined}
-    for end in ("ies", "es", "s", "en", "n", "e"):
-        if joined.endswith(end) and len(joined) > len(end) + 2:
-            forms.add(joined[: -len(end)] + ("y" if end == "ies" else ""))
+def _row_type(
+    when: tuple[str, tuple[str, ...]],
+    typed: tuple[str, tuple[tuple[str, str], ...]] | None,
+    compose: bool,
+    column: str,
+    row: Mapping[str, object],
+) -> str | None:
+    """The type a polymorphic child row names: its type column, its parent's type, or the
+    prefix of a composed value."""
+    if typed is not None:
+        value = row.get(typed[0])
+        return None if value is None else dict(typed[1]).get(value_text(value))
+    if compose:
+        value = row.get(column)
+        if value is None:
+            return None
+        head, _, tail = str(value).rpartition(".")
+        return head.lower() if head and tail else None
+    value = row.get(when[0])
+    return None if value is None else _type_text(value)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    parent: str
+    referred: str
+    child: str
+    column: str
+    owning: bool
+    strength: int  # 3 same name as the target key, 2 names the table, 1 prefix/role
+    when: tuple[str, tuple[str, ...]] | None = None
+    typed: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    compose: bool = False
+
+
+def source_edges(
+    tables: Mapping[str, Table],
+    classes: Sequence[TableClassification],
+    connector: Connector,
+    configured: Iterable[tuple[str, str, str, str]] = (),
+) -> list[Edge]:
+    """Every link of one source: declared foreign keys, ``configured`` ones
+    (child table, child column, parent table, parent column), and the candidates names
+    suggest for the other columns, kept when the values agree."""
+    edges: list[Edge] = []
+    covered: set[tuple[str, str]] = set()
+    for child, column, parent, referred in configured:
+        if child in tables and parent in tables:
+            edges.append(
+                Edge(parent, referred, child, column, "configured", "configured in dsr.yaml",
+                     _owning(column, tables[parent], tables, declared=True), None)
+            )  # fmt: skip
+            covered.add((child, column))
+    for table in tables.values():
+        for fk in table.foreign_keys:
+            if len(fk.columns) != 1 or fk.table not in tables:
+                continue
+            if (table.name, fk.columns[0]) in covered:
+                continue
+            covered.add((table.name, fk.columns[0]))
+            edges.append(
+                Edge(fk.table, fk.referred[0], table.name, fk.columns[0],
+                     owning=_owning(fk.columns[0], tables[fk.table], tables, declared=True))
+            )  # fmt: skip
+    declared = {(e.child, e.column): e for e in edges if e.kind == "declared"}
+    candidates = [
+        c for c in _candidates(tables, classes, declared) if (c.child, c.column) not in covered
+    ]
+    kinds = {c.table: c.kind for c in classes}
+    found = _tested(candidates, tables, connector, kinds)
+    covered |= {(e.child, e.column) for e in found if e.kind == "inferred"}
+    typed = _parent_typed(tables, edges + found, connector, covered)
+    composed = _composed(tables, connector, covered)
+    found += _tested(typed + composed, tables, connector, kinds)
+    # A name-only guess at a role (``checked_out`` → some person table) is never followed.
+    return edges + [e for e in found if e.owning or e.kind != "name-only"]
+
+
+# -- names -------------------------------------------------------------------------------
+
+
+def table_prefix(names: Iterable[str]) -> str:
+    """The prefix an application puts before every table (``oc_``, ``llx_``), or ``""``."""
+    names = list(names)
+    counts: dict[str, int] = defaultdict(int)
+    for name in names:
+        lower = name.lower()
+        if "_" in lower:
+            counts[lower.split("_", 1)[0] + "_"] += 1
+    for prefix in _KNOWN_PREFIXES:
+        if counts.get(prefix, 0) >= max(2, len(names) // 2):
+            return prefix
+    if counts:
+        prefix, count = max(counts.items(), key=lambda item: item[1])
+        if count >= 3 and count >= 0.6 * len(names):
+            return prefix
+    return ""
+
+
+def _entity(name: str, prefix: str) -> list[str]:
+    lower = name.lower()
+    if prefix and lower.startswith(prefix):
+        lower = lower[len(prefix) :]
+    return words(lower)
+
+
+def _forms(word: str) -> set[str]:
+    forms = {word}
+    for end, new in (("ies", "y"), ("ses", "s"), ("es", ""), ("s", ""), ("en", ""), ("n", "")):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            forms.add(word[: -len(end)] + new)
     return forms
 
 
-def _number_column(table: TableClassification) -> str | None:
-    for column in table.columns:
-        hint = name_hint(column.column)
-        if hint is not None and hint.rule.key == "customer_number":
-            return column.column
-    return None
+def _stem(column: str) -> tuple[list[str], bool]:
+    """The words of a key's name without its id words, and whether it reads as a key."""
+    parts = words(column)
+    if not parts:
+        return [], False
+    key = False
+    if parts[0] in ("fk", "id") and len(parts) > 1:
+        parts, key = parts[1:], True
+    while parts and parts[-1] in _ID:
+        parts, key = parts[:-1], True
+    if len(parts) > 1 and "id" in parts:  # user_id_from
+        parts, key = [p for p in parts if p != "id"], True
+    if len(parts) == 1 and not key:
+        word = parts[0]
+        if word.startswith("id") and len(word) > 4:  # idvisit, idsite
+            return [word[2:]], True
+        if word.endswith("id") and len(word) > 4:  # customerid, oxuserid
+            return [word[:-2]], True
+    return parts, key
 
 
-def _target(column: str, person: Table, number: str | None) -> str | None:
-    """The person table's column ``column`` of another table names, or None."""
-    if not is_key_name(column) and (name_hint(column) is None or number is None):
-        return None
-    if number is not None and "".join(words(column)) == "".join(words(number)):
-        return number
-    stem = key_stem(column)
-    hint = name_hint(column)
-    numbered = hint is not None and hint.rule.key == "customer_number"
-    if stem in _singular(person.name) or (numbered and stem in _NUMBER_STEMS):
-        if number is not None and words(column)[-1:] != ["id"]:
-            return number
-        if len(person.primary_key) == 1:
-            return person.primary_key[0]
-        return number
-    if numbered and stem.startswith(("kd", "kunde")) and number is not None:
-        return number
-    return None
+def _owning(
+    column: str, parent: Table, tables: Mapping[str, Table], *, declared: bool = False
+) -> bool:
+    """Whether ``column`` names the parent's entity (owning) rather than a role
+    (``affiliate_id``, ``fk_user_creat``, ``created_by``). A declared or configured key
+    is owning unless its name says role; an inferred one only when its name says owner."""
+    if len(parent.primary_key) == 1 and column.lower() == parent.primary_key[0].lower():
+        return True
+    joined = "".join(words(column))
+    if joined in _USER_ROLES or any(joined.startswith(r) for r in _USER_ROLES if len(r) > 6):
+        return False
+    parts, _ = _stem(column)
+    if not parts or "".join(parts) in _PERSON_OWNERS:
+        return True
+    if declared and len(parts) == 1:
+        return True
+    entity = _entity(parent.name, table_prefix(tables))
+    names = _names(entity)
+    if "".join(parts) in names:
+        return True
+    head = parts[0]
+    rest = parts[1:]
+    named = head in names or (len(head) >= 3 and any(n.startswith(head) for n in names))
+    return named and all(r in _OWNING_SUFFIXES for r in rest)
 
 
-def inferred_edges(
-    tables: dict[str, Table], classes: Sequence[TableClassification], connector: Connector
-) -> list[Edge]:
-    """Key-like columns pointing at a person table, where the source declares no foreign keys
-    and a sample of the values agrees."""
-    if any(t.foreign_keys for t in tables.values()):
+def _names(entity: list[str]) -> set[str]:
+    joined = "".join(entity)
+    names = _forms(joined)
+    if entity:
+        names |= {"".join(entity[:-1]) + f for f in _forms(entity[-1])}
+    return names
+
+
+def _candidates(
+    tables: Mapping[str, Table],
+    classes: Sequence[TableClassification],
+    declared: Mapping[tuple[str, str], Edge],
+) -> list[_Candidate]:
+    prefix = table_prefix(tables)
+    kinds = {c.table: c.kind for c in classes}
+    targets = [t for t in tables.values() if len(t.primary_key) == 1]
+    by_declared_name: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for (_, column), edge in declared.items():
+        by_declared_name[column.lower()].add((edge.parent, edge.referred))
+    context = _Context(
+        tables,
+        prefix,
+        targets,
+        [t for t in targets if kinds.get(t.name) == "person"],
+        _number_columns(classes),
+        frozenset("".join(_entity(name, prefix)) for name in tables),
+        by_declared_name,
+    )
+    out: list[_Candidate] = []
+    for table in tables.values():
+        for column in table.columns:
+            if (table.name, column.name) not in declared:
+                out += _column_candidates(table, column.name, context)
+        out += _polymorphic(table, targets, prefix)
+    return out
+
+
+@dataclass(frozen=True)
+class _Context:
+    tables: Mapping[str, Table]
+    prefix: str
+    targets: list[Table]
+    people: list[Table]
+    numbers: list[tuple[str, str]]
+    entities: frozenset[str]
+    """Every table's name without prefix, joined (``orderstatus``): a key naming one of
+    them points there, not to a table whose name it starts with."""
+    declared_names: Mapping[str, set[tuple[str, str]]]
+
+
+def _column_candidates(table: Table, name: str, context: _Context) -> list[_Candidate]:
+    """The tables a column's name suggests it points into, strongest first: 3 when it has
+    the target key's very name (or a name declared elsewhere in the source), 2 when it
+    names the table, 1 for a prefix or a role (``created_by`` → a person table)."""
+    sole_key = table.primary_key[0] if len(table.primary_key) == 1 else None
+    parts, key = _stem(name)
+    lower = name.lower()
+    joined = "".join(parts)
+    found: dict[tuple[str, str], _Candidate] = {}
+
+    def add(parent: Table, referred: str, strength: int, owning: bool | None = None) -> None:
+        if parent.name == table.name and (referred == name or owning is not False):
+            return  # a table refers to itself only in a role (invited_by)
+        if owning is None:
+            owning = _owning(name, parent, context.tables)
+        old = found.get((parent.name, referred))
+        if old is None or old.strength < strength:
+            found[parent.name, referred] = _Candidate(
+                parent.name, referred, table.name, name, owning, strength
+            )
+
+    for parent, referred in context.declared_names.get(lower, ()):
+        add(context.tables[parent], referred, 3)
+    if len(parts) >= 2 and not key:
+        for target in context.tables.values():
+            if parts[0] in _names(_entity(target.name, context.prefix)):
+                for other in target.columns:
+                    if "".join(words(other.name)) == "".join(parts[1:]) and _key_like(other.name):
+                        add(target, other.name, 2, owning=True)  # order_reference → orders
+    for target in context.targets:
+        pk = target.primary_key[0]
+        entity = _entity(target.name, context.prefix)
+        names = _names(entity)
+        if lower == pk.lower():
+            # The key's very name; weaker when its stem names another table (the key of
+            # action_logs_users is user_id, but user_id means the users table).
+            elsewhere = joined not in names and any(
+                joined in _names(_entity(t, context.prefix)) for t in context.tables
+            )
+            extension = _entity(table.name, context.prefix)[:1] == entity[:1]  # user_language
+            if name != sole_key or "".join(entity[:1]) in _forms(joined) or extension:
+                add(target, pk, 1 if elsewhere else 3)  # also a 1:1 extension table
+            continue
+        if not key or not parts:
+            continue
+        if joined in names:
+            add(target, pk, 2)  # also a table's own key naming another (1:1)
+            for other in target.columns:  # user_keys.user_id holds users.username
+                if other.name != pk and _key_like(other.name) and name != sole_key:
+                    add(target, other.name, 2)
+        elif name == sole_key:
+            continue
+        elif entity and joined in _forms(entity[-1]) and entity[-1] in pk.lower():
+            add(target, pk, 2)  # idvisit → log_visit.idvisit
+        elif (parts[0] in names or _abbreviates(parts[0], entity, names)) and not (
+            set(parts[1:]) & _OTHER_ENTITY or joined in context.entities
+        ):
+            add(target, pk, 1)  # fk_soc → societe, fk_user_author → user; not order_status_id
+    if name != sole_key and "".join(words(name)) in _USER_ROLES | _PERSON_OWNERS:
+        for target in context.people:
+            add(target, target.primary_key[0], 1, None if target.name != table.name else False)
+    if context.numbers and key and name != sole_key:
+        hint = name_hint(name)
+        numbered = hint is not None and hint.rule.key == "customer_number"
+        if numbered and (joined in _NUMBER_STEMS or joined.startswith(("kd", "kunde"))):
+            for parent, number in context.numbers:
+                add(context.tables[parent], number, 2, owning=True)  # the customer's number
+    return list(found.values())
+
+
+_KEY_LIKE = ("reference", "ref", "code", "number", "no", "nr", "login", "username", "email", "uuid")
+
+
+def _key_like(column: str) -> bool:
+    """Whether a column can be a key others refer to (a reference, a login, an e-mail);
+    names, cities or amounts are not, however many values agree."""
+    parts = words(column)
+    return bool(parts) and parts[-1] in _KEY_LIKE
+
+
+_OTHER_ENTITY = frozenset(
+    {"status", "type", "group", "category", "state", "class", "level", "language",
+     "currency", "country", "zone", "option", "product", "item", "line", "detail"}
+)  # fmt: skip
+"""Words after a table's name that make another thing of it: ``order_status_id`` is not
+an order."""
+
+
+def _abbreviates(word: str, entity: list[str], names: set[str]) -> bool:
+    return len(word) >= 3 and len(entity) == 1 and any(n.startswith(word) for n in names)
+
+
+def _entity_word(table: Table, prefix: str) -> str:
+    return "".join(_entity(table.name, prefix)[:1])
+
+
+def _number_columns(classes: Sequence[TableClassification]) -> list[tuple[str, str]]:
+    out = []
+    for table in classes:
+        if table.kind != "person":
+            continue
+        for column in table.columns:
+            hint = name_hint(column.column)
+            if hint is not None and hint.rule.key == "customer_number":
+                out.append((table.table, column.column))
+    return out
+
+
+def _polymorphic(table: Table, targets: Sequence[Table], prefix: str) -> list[_Candidate]:
+    """``elementtype`` + ``fk_element``: one candidate per target; the type values that
+    name it are found with the data (``_tested``)."""
+    names = [c.name for c in table.columns]
+    types = [n for n in names if any("".join(words(n)).endswith(t) for t in _TYPE_WORDS)]
+    if not types:
         return []
-    persons = [c for c in classes if c.kind == "person" and c.table in tables]
-    edges: list[Edge] = []
-    for person in persons:
-        parent = tables[person.table]
-        number = _number_column(person)
-        for table in tables.values():
-            if table.name == parent.name:
+    out = []
+    for name in names:
+        parts, key = _stem(name)
+        if not key or "".join(parts) not in _POLY_STEMS:
+            continue
+        paired = [t for t in types if "".join(words(t)).startswith("".join(parts))]
+        type_column = (paired or (types if len(types) == 1 else []) or [None])[0]
+        if type_column is None:
+            continue
+        for target in targets:
+            if target.name == table.name:
                 continue
-            for column in table.columns:
-                if column.name in table.primary_key:
+            out.append(
+                _Candidate(target.name, target.primary_key[0], table.name, name, True, 2,
+                           (type_column, ()))
+            )  # fmt: skip
+    return out
+
+
+_TYPE_HOLDERS = ("context", "element", "type", "extension", "objecttype", "elementtype")
+
+
+def _parent_typed(
+    tables: Mapping[str, Table],
+    edges: Sequence[Edge],
+    connector: Connector,
+    covered: set[tuple[str, str]],
+) -> list[_Candidate]:
+    """Polymorphic ids whose type is in a parent row: Joomla's ``fields_values.item_id``
+    names a user, a contact or an article by ``field_id`` → ``fields.context``, Dolibarr's
+    ``element_contact.element_id`` by ``fk_c_type_contact`` → ``c_type_contact.element``."""
+    out: list[_Candidate] = []
+    targets = [t for t in tables.values() if len(t.primary_key) == 1]
+    for table in tables.values():
+        own_types = [
+            c.name
+            for c in table.columns
+            if any("".join(words(c.name)).endswith(t) for t in _TYPE_WORDS)
+        ]
+        if own_types:
+            continue
+        ids = [
+            c.name
+            for c in table.columns
+            if (table.name, c.name) not in covered
+            and (stem := _stem(c.name))[1]
+            and "".join(stem[0]) in _POLY_STEMS
+        ]
+        if not ids:
+            continue
+        for edge in edges:
+            if edge.child != table.name or edge.kind == "name-only" or edge.when is not None:
+                continue
+            parent = tables[edge.parent]
+            holder = next(
+                (c.name for c in parent.columns if "".join(words(c.name)) in _TYPE_HOLDERS), None
+            )
+            if holder is None:
+                continue
+            pairs = tuple(
+                (value_text(row[edge.referred]), _type_text(row[holder]))
+                for row in connector.sample(parent.name, SAMPLE_ROWS)
+                if row.get(edge.referred) is not None and row.get(holder) not in (None, "")
+            )
+            if not pairs:
+                continue
+            for column in ids:
+                for target in targets:
+                    if target.name in (table.name, parent.name):
+                        continue
+                    out.append(
+                        _Candidate(target.name, target.primary_key[0], table.name, column, True,
+                                   2, (f"{edge.column} → {parent.name}.{holder}", ()),
+                                   (edge.column, pairs))
+                    )  # fmt: skip
+    return out
+
+
+_COMPOSED = re.compile(r"^[A-Za-z_][\w.]*\.[0-9]+$")
+
+
+def _composed(
+    tables: Mapping[str, Table],
+    connector: Connector,
+    covered: set[tuple[str, str]],
+) -> list[_Candidate]:
+    """Ids written with their type in one text, ``com_content.article.99`` (Joomla's
+    ``history.item_id``): one candidate per target a prefix names."""
+    out: list[_Candidate] = []
+    targets = [t for t in tables.values() if len(t.primary_key) == 1]
+    for table in tables.values():
+        for column in table.columns:
+            parts, key = _stem(column.name)
+            if not key or "".join(parts) not in _POLY_STEMS or (table.name, column.name) in covered:
+                continue
+            rows = connector.sample(table.name, 50)
+            texts = [str(r[column.name]) for r in rows if r.get(column.name) not in (None, "")]
+            if not texts or sum(bool(_COMPOSED.match(t)) for t in texts) < AGREEMENT * len(texts):
+                continue
+            for target in targets:
+                if target.name != table.name:
+                    out.append(
+                        _Candidate(target.name, target.primary_key[0], table.name, column.name,
+                                   True, 2, (column.name, ()), None, True)
+                    )  # fmt: skip
+    return out
+
+
+def _type_text(value: object) -> str:
+    return str(value).strip().lower()
+
+
+def _type_names(value: str, target: str, prefix: str) -> bool:
+    """Whether a type value (``societe``, ``Customer``, ``com_users.user``) names a table."""
+    entity = _entity(target, prefix)
+    names = _names(entity)
+    parts = [p for p in re.split(r"[^a-z0-9]+", value.lower()) if p]
+    if not parts:
+        return False
+    if "".join(parts) in names or parts[-1] in names:
+        return True
+    # com_users.user → users, com_contact.contact → contact_details
+    return any(p in names or (len(entity) > 1 and p in _forms(entity[0])) for p in parts[:-1])
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _tested(
+    candidates: Sequence[_Candidate],
+    tables: Mapping[str, Table],
+    connector: Connector,
+    kinds: Mapping[str, str],
+) -> list[Edge]:
+    """Test every candidate against the data in one batch per source: keep those whose
+    values are keys of the target, as ``inferred``; the untestable as ``name-only``."""
+    samples: dict[str, list[dict[str, object]]] = {}
+    for table in {c.child for c in candidates}:
+        samples[table] = connector.sample(table, SAMPLE_ROWS)
+    wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
+    values: dict[_Candidate, dict[str, set[str]]] = {}
+    prefix = table_prefix(tables)
+    for candidate in candidates:
+        per_type: dict[str, set[str]] = defaultdict(set)
+        for row in samples[candidate.child]:
+            text = key_value(row.get(candidate.column))
+            if text is None:
+                continue
+            if candidate.when is not None:
+                kind = _row_type(
+                    candidate.when, candidate.typed, candidate.compose, candidate.column, row
+                )
+                if kind is None or not _type_names(kind, candidate.parent, prefix):
                     continue
-                referred = _target(column.name, parent, number)
-                if referred and _values_agree(
-                    connector, table.name, column.name, parent.name, referred
-                ):
-                    edges.append(Edge(parent.name, referred, table.name, column.name, True))
+                if candidate.compose:
+                    text = text.rpartition(".")[2]
+                per_type[kind].add(text)
+            else:
+                per_type[""].add(text)
+        trimmed = {k: set(sorted(v)[:MAX_VALUES]) for k, v in per_type.items()}
+        values[candidate] = trimmed
+        for texts in trimmed.values():
+            wanted[candidate.parent, candidate.referred] |= texts
+    present: dict[tuple[str, str], set[str]] = defaultdict(set)
+    lookups = [Lookup(t, c, frozenset(v), "exact") for (t, c), v in wanted.items() if v]
+    if lookups:
+        for hit in connector.find(lookups):
+            present[hit.table, hit.column].add(hit.value)
+    best: dict[tuple[str, str], list[tuple[_Candidate, float, int]]] = defaultdict(list)
+    for candidate, per_type in values.items():
+        texts = set().union(*per_type.values()) if per_type else set()
+        found = texts & present.get((candidate.parent, candidate.referred), set())
+        share = len(found) / len(texts) if texts else 0.0
+        best[candidate.child, candidate.column].append((candidate, share, len(texts)))
+    edges: list[Edge] = []
+    for options in best.values():
+        edges += _choose(options, values, kinds)
     return edges
 
 
-def _values_agree(
-    connector: Connector, table: str, column: str, parent: str, referred: str
-) -> bool:
-    """Whether most sampled values of ``table.column`` are values of ``parent.referred``."""
-    values = {
-        _text(row[column])
-        for row in connector.sample(table, SAMPLE)
-        if row.get(column) not in (None, "")
-    }
-    if not values:
-        return False
-    found = {hit.value for hit in connector.find([Lookup(parent, referred, frozenset(values))])}
-    return len(found) >= AGREEMENT * len(values)
+def _choose(
+    options: list[tuple[_Candidate, float, int]],
+    values: Mapping[_Candidate, dict[str, set[str]]],
+    kinds: Mapping[str, str],
+) -> list[Edge]:
+    """The edges one column gives: the best-named target whose values agree; a polymorphic
+    column one edge per target its type values name."""
+    edges: list[Edge] = []
+    poly = [o for o in options if o[0].when is not None]
+    for candidate, share, count in poly:
+        if count and share >= AGREEMENT:
+            kinds = tuple(sorted(values[candidate]))
+            assert candidate.when is not None
+            edges.append(_edge(candidate, share, count, (candidate.when[0], kinds)))
+    plain = [o for o in options if o[0].when is None]
+    agreeing = [o for o in plain if o[2] and o[1] >= AGREEMENT]
+    enough = [
+        o for o in agreeing if o[2] >= FEW or o[0].strength >= 3 or not _numeric(values[o[0]])
+    ]
+    if enough:
+        top = max(o[0].strength for o in enough)
+        chosen = [o for o in enough if o[0].strength == top]
+        if len(chosen) > 1:
+            chosen = _root(chosen, kinds)
+        if len(chosen) == 1:
+            edges.append(_edge(*chosen[0]))
+        else:  # several targets agree equally: the data cannot tell which, a person must
+            edges += [_edge(*o, kind="name-only") for o in chosen]
+        return edges
+    untested = [o for o in plain if o[2] < FEW and (o[2] == 0 or o[1] >= AGREEMENT)]
+    untested = [o for o in untested if o not in enough]
+    if untested:
+        top = max(o[0].strength for o in untested)
+        edges += [_edge(*o, kind="name-only") for o in untested if o[0].strength == top]
+    return edges
 
 
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _root(
+    chosen: list[tuple[_Candidate, float, int]], kinds: Mapping[str, str]
+) -> list[tuple[_Candidate, float, int]]:
+    """Of several tables whose keys all hold a column's values (``login`` is the key of
+    ``user`` and of ``user_language``), the person table, else the one with the
+    shortest name: the others extend it (``user_language`` is a ``user``'s row)."""
+    people = [o for o in chosen if kinds.get(o[0].parent) == "person"]
+    if len(people) == 1:
+        return people
+    pool = people or chosen
+    shortest = min(len(o[0].parent) for o in pool)
+    short = [o for o in pool if len(o[0].parent) == shortest]
+    return short if len(short) == 1 else pool
+
+
+def _numeric(per_type: Mapping[str, set[str]]) -> bool:
+    """Whether the values are small numbers, where a few agreeing by chance prove nothing
+    (``KD-501`` found among the keys is evidence; ``2`` is not)."""
+    return any(text.isdigit() for texts in per_type.values() for text in texts)
+
+
+def _edge(
+    candidate: _Candidate,
+    share: float,
+    count: int,
+    when: tuple[str, tuple[str, ...]] | None = None,
+    *,
+    kind: LinkKind = "inferred",
+) -> Edge:
+    target = f"{candidate.parent}.{candidate.referred}"
+    if kind == "name-only" and count == 0:
+        evidence = f"name only: no values to test against {target}"
+    elif kind == "name-only" and share >= AGREEMENT and count >= FEW:
+        evidence = f"name only: {count} values are keys of {target} and of another table alike"
+    elif kind == "name-only":
+        evidence = f"name only: {count} value(s) too few to test against {target}"
+    else:
+        evidence = f"{round(share * count)} of {count} sampled values are keys of {target}"
+        if when is not None:
+            evidence += f" (rows where {when[0]} = {'/'.join(when[1])})"
+    return Edge(
+        candidate.parent, candidate.referred, candidate.child, candidate.column, kind,
+        evidence, candidate.owning, when, share if count else None, candidate.typed,
+        candidate.compose,
+    )  # fmt: skip
+
+
+def key_value(value: object) -> str | None:
+    """A referencing value to test: empty, ``0`` and negative numbers mean "none"
+    (OpenCart's guest ``customer_id = 0``) and are not tested."""
+    if is_empty(value) or isinstance(value, bytes | list | dict):
+        return None
+    text = value_text(value)  # as stored: " 17 " is another value than the key 17
+    if not text.strip() or text in ("0", "-1") or text.startswith("0000-00-00"):
+        return None
+    return text
