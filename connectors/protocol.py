@@ -74,6 +74,10 @@ class Table:
     rows: int | None = None
     rows_exact: bool = False
     kind: Literal["table", "view", "sheet", "file", "records"] = "table"
+    unreadable: tuple[str, ...] = ()
+    """Columns the source cannot read (values its driver refuses): rows are read and
+    searched without them, their values read as empty. The connector's ``problems``
+    say why."""
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)

@@ -9,12 +9,19 @@ new empty database, and connecting gives up after a few seconds.
 Per-table trouble found while listing (a view that fails when queried) does not
 fail the listing: the table is listed with unknown rows and the reason goes to
 ``problems``, for ``dsr sources check`` to show.
+
+Values are read leniently (``schema``, "Reading values"): a MySQL zero date or
+text SQLAlchemy cannot parse reads as empty instead of failing the source. A column
+whose values the driver itself refuses (SQLite text that is no UTF-8, a PostgreSQL
+``infinity`` date) is found on the first read that fails: it is read as text where
+the database can cast it, else skipped (read as empty, listed in ``Table.unreadable``
+and in ``problems``), and the rest of the table is still read and searched.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -40,6 +47,7 @@ from dsr.connectors.rows import changes, matcher, row_id
 from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.sql.schema import (
     ESTIMATE_ABOVE,
+    Fallback,
     TableInfo,
     count_rows,
     reflect_table,
@@ -49,6 +57,13 @@ from dsr.errors import Problem, SourceError, Where
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a server before the source counts as unreachable."""
+
+_READ_ERRORS = (DBAPIError, ValueError, TypeError, ArithmeticError, LookupError)
+"""What fetching rows raises when a value cannot be read: the driver's refusal (wrapped
+by SQLAlchemy) or a conversion's."""
+
+Build = Callable[[Sequence[sa.ColumnElement[Any]]], sa.Select[Any]]
+"""A statement over a SELECT list: the same rows, whichever columns are read."""
 
 _DEFAULT_DRIVERS = {
     "postgresql": "postgresql+psycopg",
@@ -127,8 +142,10 @@ def _reason(exc: BaseException) -> tuple[str, str]:
             "server unreachable",
             "check host and port in the url and that the server runs and accepts connections",
         )
-    if "file is not a database" in low or "malformed" in low:
+    if "file is not a database" in low or "database disk image is malformed" in low:
         return "not a SQLite database", "check the path in the url"
+    if "could not decode" in low:  # sqlite3 quotes the text it could not decode: not shown
+        return "a text value is not valid UTF-8", "check the source's text encoding"
     if "unable to open database file" in low:
         return "cannot open the database file", "check the path and its permissions"
     first = next((line.strip() for line in text.splitlines() if line.strip()), type(orig).__name__)
@@ -172,6 +189,9 @@ class SqlConnector:
         self._engine: Engine | None = None
         self._names: dict[str, Literal["table", "view"]] | None = None
         self._infos: dict[str, TableInfo] = {}
+        self._fallbacks: dict[str, dict[str, Fallback]] = {}
+        """Columns found unreadable as they are, per table; kept when ``tables()`` reflects
+        again, so a column is probed once per connector."""
 
     # -- connection and errors ----------------------------------------------------------
 
@@ -263,7 +283,9 @@ class SqlConnector:
                     f"no table '{table}'",
                     "run `dsr sources check` to list the tables (include/exclude apply)",
                 )
-            self._infos[table] = reflect_table(conn, table, kind, self.options.schema_)
+            info = reflect_table(conn, table, kind, self.options.schema_)
+            info.fallbacks.update(self._fallbacks.get(table, {}))
+            self._infos[table] = info
         return self._infos[table]
 
     def tables(self) -> list[Table]:
@@ -297,8 +319,17 @@ class SqlConnector:
                     )
                     info = self._infos.get(name) or TableInfo(name, kind, self.options.schema_, {})
                     rows, exact = None, False
+                self.problems.extend(self._unreadable_problem(name, c) for c in info.unreadable)
                 result.append(info.public(rows, exact))
         return result
+
+    def _unreadable_problem(self, table: str, column: str) -> Problem:
+        return Problem(
+            f"column '{column}' of table '{table}' cannot be read (the database or its "
+            "driver refuses its values); the rest of the table is read and searched without it",
+            Where(source=self.name),
+            "fix the column's values in the database, or exclude the table",
+        )
 
     def index_serves(self, table: str, column: str, match: MatchMode) -> bool:
         """Whether ``find`` can answer a lookup on ``column`` with an index (else a scan).
@@ -324,8 +355,77 @@ class SqlConnector:
     def sample(self, table: str, n: int = 20) -> list[dict[str, Any]]:
         with self._connect(f"cannot read table '{table}'") as conn:
             info = self._info(conn, table)
-            rows = conn.execute(sa.select(info.clause()).limit(n))
-            return [dict(row._mapping) for row in rows]
+            clause = info.clause()
+            return list(
+                self._rows(conn, info, lambda cols: sa.select(*cols).select_from(clause).limit(n))
+            )
+
+    def _rows(
+        self, conn: Connection, info: TableInfo, build: Build, *, stream: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """The rows ``build`` selects, every column read as ``info.selected`` says.
+
+        When fetching fails on a value, the columns the driver refuses are found and read
+        another way or skipped (``_repair``), and the statement runs again: a streamed
+        statement then yields rows it yielded before (callers drop repeated hits), the
+        others are fetched whole before the first row is given out.
+        """
+        while True:
+            try:
+                if stream:
+                    streaming = conn.execution_options(stream_results=True, yield_per=500)
+                    for row in streaming.execute(build(info.selected())):
+                        yield dict(row._mapping)
+                    return
+                rows = conn.execute(build(info.selected())).all()
+            except _READ_ERRORS as exc:
+                if getattr(exc, "connection_invalidated", False):
+                    raise
+                conn.rollback()
+                if not self._repair(conn, info, build):
+                    raise
+                continue
+            for row in rows:
+                yield dict(row._mapping)
+            return
+
+    def _repair(self, conn: Connection, info: TableInfo, build: Build) -> bool:
+        """Find the columns whose values the driver refuses in the rows ``build`` selects;
+        read each as text (or, on SQLite, as bytes decoded here) where that works, else
+        skip it and report it. False when no column is to blame (the statement fails
+        without them too, or works again): the caller raises the original error."""
+        key: list[sa.ColumnElement[Any]] = [info.clause().c[n] for n in info.primary_key]
+        key = key or [sa.literal(1)]
+        if not self._reads(conn, build(key)):
+            return False
+        fallbacks: tuple[Fallback, ...] = ("bytes",) if conn.dialect.name == "sqlite" else ("text",)
+        repaired = False
+        for name in info.columns:
+            if name in info.primary_key or name in info.fallbacks:
+                continue
+            if self._reads(conn, build([info.read_expression(name)])):
+                continue
+            how: Fallback = next(
+                (f for f in fallbacks if self._reads(conn, build([info.read_expression(name, f)]))),
+                "skip",
+            )
+            info.fallbacks[name] = how
+            self._fallbacks.setdefault(info.name, {})[name] = how
+            if how == "skip":
+                self.problems.append(self._unreadable_problem(info.name, name))
+            repaired = True
+        return repaired
+
+    @staticmethod
+    def _reads(conn: Connection, statement: sa.Select[Any]) -> bool:
+        try:
+            conn.execute(statement).all()
+        except _READ_ERRORS as exc:
+            if getattr(exc, "connection_invalidated", False):
+                raise
+            conn.rollback()
+            return False
+        return True
 
     def find(self, lookups: Sequence[Lookup]) -> Iterator[Hit]:
         """One query per table and chunk of values, every lookup of the table OR-ed in."""
@@ -345,13 +445,11 @@ class SqlConnector:
         for lookup in group:
             if lookup.column not in info.columns:
                 raise self._error(f"table '{table}' has no column '{lookup.column}'")
+        group = [lookup for lookup in group if lookup.column not in info.unreadable]
         server = conn.dialect.name != "sqlite"
         tests = [(lookup.column, matcher(lookup)) for lookup in group]
-        pieces = [
-            (lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in group
-        ]
+        pieces = [(lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in group]
         seen: set[tuple[Any, ...]] = set()
-        streaming = conn.execution_options(stream_results=True, yield_per=500)
         for round_ in range(max((len(c) for _, c in pieces), default=0)):
             conditions = [
                 cond
@@ -362,12 +460,11 @@ class SqlConnector:
             ]
             if not conditions:
                 continue
-            statement = sa.select(info.clause()).where(sa.or_(*conditions))
-            for row in streaming.execute(statement):
-                values = dict(row._mapping)
+            selecting = _where(info, sa.or_(*conditions))
+            for values in self._rows(conn, info, selecting, stream=True):
                 key = info.key_of(values)
                 for column, test in tests:
-                    for value in test(values[column]):
+                    for value in test(values.get(column)):
                         ident = (row_id(table, key), column, value)
                         if ident not in seen:
                             seen.add(ident)
@@ -389,12 +486,10 @@ class SqlConnector:
                         f"({', '.join(info.primary_key) or 'its columns'}), "
                         f"got ({', '.join(key)})"
                     )
-            clause = info.clause()
             for start in range(0, len(keys), sqlquery.CHUNK):
                 chunk = keys[start : start + sqlquery.CHUNK]
                 where = sa.or_(*(sqlquery.key_condition(info, key) for key in chunk))
-                for row in conn.execute(sa.select(clause).where(where)):
-                    values = dict(row._mapping)
+                for values in self._rows(conn, info, _where(info, where)):
                     yield info.key_of(values), values
 
     # -- erasing -----------------------------------------------------------------------------
@@ -523,11 +618,23 @@ class SqlConnector:
         where = sqlquery.key_condition(info, action.key)
         if action.action == "delete":
             return conn.execute(sa.delete(clause).where(where)).rowcount > 0
-        columns = [clause.c[c] for c in action.columns]
-        current = conn.execute(sa.select(*columns).where(where)).mappings().first()
+        refused = [c for c in action.columns if c in info.fallbacks]
+        if refused and action.action == "redact":
+            raise self._error(
+                f"column '{refused[0]}' of table '{info.name}' cannot be read as stored, so "
+                "its text cannot be redacted safely; nothing was changed",
+                "mask or null the column instead",
+            )
+        unreadable = [c for c in action.columns if c in info.unreadable]
+        current = (
+            conn.execute(sa.select(*info.selected(list(action.columns))).where(where))
+            .mappings()
+            .first()
+        )
         if current is None:
             return False
-        new = changes(action, dict(current))
+        # An unreadable cell may hold anything: mask or null it as one that holds a value.
+        new = changes(action, {**current, **dict.fromkeys(unreadable, _UNREADABLE)})
         if not new:
             return False
         guard = [clause.c[c] == current[c] for c in new if action.action == "redact"]
@@ -544,6 +651,20 @@ class SqlConnector:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def _where(info: TableInfo, condition: sa.ColumnElement[bool]) -> Build:
+    """The rows of the table ``condition`` selects, whichever columns are read."""
+    clause = info.clause()
+
+    def build(columns: Sequence[sa.ColumnElement[Any]]) -> sa.Select[Any]:
+        return sa.select(*columns).select_from(clause).where(condition)
+
+    return build
+
+
+_UNREADABLE = "\x00unreadable"
+"""Stands for a value that cannot be read, in the current values ``rows.changes`` sees."""
 
 
 def _triggers(conn: Connection, tables: list[TableInfo]) -> dict[str, list[str]]:

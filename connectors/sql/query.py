@@ -116,9 +116,7 @@ def condition(
             else:
                 spellings.update(variants)
         compared = col if folded else lowered
-        parts: list[sa.ColumnElement[bool]] = (
-            [compared.in_(sorted(spellings))] if spellings else []
-        )
+        parts: list[sa.ColumnElement[bool]] = [compared.in_(sorted(spellings))] if spellings else []
         return sa.or_(*parts, *patterns)
     if match == "digits":
         text = _as_text(col, info)
