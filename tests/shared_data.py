@@ -26,6 +26,11 @@ FILES = (
     "northwind/northwind.sqlite",
     "sakila/sakila.sqlite",
     "sql-murder-mystery/sql-murder-mystery.sqlite",
+    *(
+        f"apps/{app}/{name}"
+        for app in ("opencart", "dolibarr", "matomo", "joomla", "prestashop")
+        for name in ("schema.sql", "schema.mysql.sql", "NOTES.md")
+    ),
 )
 
 

@@ -499,12 +499,13 @@ class SqlConnector:
         where = f"table '{info.name}'"
         if info.kind == "view":
             raise self._error(f"{where} is a view; erase in the tables it shows")
-        if not info.primary_key:
+        if not info.primary_key and not set(info.columns) <= set(action.key):
+            # Without a primary key a row is named by all its values (key/value tables).
             raise self._error(
                 f"{where} has no primary key, so dsr cannot address single rows",
                 "add a primary key, or erase these rows by hand",
             )
-        if set(action.key) != set(info.primary_key):
+        if info.primary_key and set(action.key) != set(info.primary_key):
             raise self._error(
                 f"row key for {where} must name its primary key "
                 f"({', '.join(info.primary_key)}), got ({', '.join(action.key)})"

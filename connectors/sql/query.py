@@ -204,6 +204,12 @@ def key_value(info: ColumnInfo, value: Any) -> Any:
     17 for a text column is ``"17"``; ``_NO_ROW`` when no value of the column reads like it."""
     if value is None:
         return None
+    if info.binary and isinstance(value, str):
+        # A binary key travels as "0x" + hex (rows.key_text), in plans and JSON documents.
+        try:
+            return bytes.fromhex(value[2:]) if value.startswith("0x") else value.encode()
+        except ValueError:
+            return _NO_ROW
     if info.integer:
         number = key_number(value)
         return _NO_ROW if number is None else number

@@ -14,6 +14,7 @@ from dsr.cli.console import ProgressBars, debug_enabled, out
 from dsr.cli.options import ConfigOption, JsonOption
 from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
+from dsr.lookup.graph import check_links
 from dsr.outcome import ExitCode
 from dsr.sources import SourceReport, check_document, check_sources
 
@@ -37,7 +38,8 @@ def check_command(
     """Connect to each source and list its tables, row counts and problems.
 
     A source that fails is reported with its reason and the others are still
-    checked; then the exit code is 1. Lookup columns (e-mail, phone, customer
+    checked; then the exit code is 1. So is a link in dsr.yaml (links:) whose
+    values the data contradicts. Lookup columns (e-mail, phone, customer
     ids) without an index are named: every request would scan them.
 
     Example: dsr sources check shop newsletter --json
@@ -45,6 +47,12 @@ def check_command(
     loaded = load_config(config, strict=False)
     with ProgressBars() as progress:
         reports = check_sources(loaded, names or [], progress)
+    contradicted = [check for check in check_links(loaded, names or []) if check.problem]
+    by_name = {report.name: report for report in reports}
+    for check in contradicted:
+        report = by_name.get(check.link.from_.source) or by_name.get(check.link.to.source)
+        if report is not None:
+            report.problems.append(f"link {check.link.from_} → {check.link.to}: {check.problem}")
     if json_output:
         print_json(check_document(reports))
     else:
@@ -60,6 +68,12 @@ def check_command(
         warning(
             f"{len(failed)} of {len(reports)} sources could not be read; the others were checked"
         )
+    if contradicted:
+        warning(
+            f"{len(contradicted)} link(s) in dsr.yaml contradicted by the data: check them "
+            "with dsr links"
+        )
+    if failed or contradicted:
         raise typer.Exit(ExitCode.ATTENTION)
 
 

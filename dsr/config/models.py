@@ -185,6 +185,23 @@ class Link(Strict):
 
     from_: ColumnRef = Field(alias="from")
     to: ColumnRef
+    where: dict[str, list[str]] | None = None
+    """Only the ``from`` rows whose columns hold one of these values are on the link
+    (Dolibarr's ``element_contact.fk_socpeople`` is a contact for external roles only:
+    ``where: {fk_c_type_contact: ['40', '41', ...]}``). Within one source only."""
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _values_as_text(cls, value: Any) -> Any:
+        """``{col: 40}`` or ``{col: [40, 41]}``: values compared as text."""
+        if isinstance(value, dict):
+            if len(value) != 1:
+                raise ValueError("where: name exactly one column and its values")
+            return {
+                str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])]
+                for k, vs in value.items()
+            }
+        return value
 
 
 class RetentionRule(Strict):

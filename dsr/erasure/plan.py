@@ -476,14 +476,21 @@ class _SourcePlan:
 
     def _addressable(self, tables: dict[str, Table], matches: list[Match]) -> list[Match]:
         """Matches whose rows can be changed one by one: not in views (their base tables'
-        rows are planned), not in tables without a primary key (noted for a person)."""
+        rows are planned). A row of a table without a primary key (key/value rows such as
+        Joomla's ``user_profiles``) is named by all its values; where the key does not hold
+        them all it is noted for a person."""
         kept = []
         skipped: Counter[str] = Counter()
         for match in matches:
             table = tables.get(match.table)
             if table is not None and table.kind == "view":
                 continue
-            if table is not None and table.kind == "table" and not table.primary_key:
+            if (
+                table is not None
+                and table.kind == "table"
+                and not table.primary_key
+                and not {c.name for c in table.columns} <= set(match.key)
+            ):
                 skipped[match.table] += 1
                 continue
             kept.append(match)

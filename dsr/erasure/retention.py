@@ -241,70 +241,20 @@ def held_parents(
 
 # -- whose rows: the lookup's links that lead to other people --------------------------------
 
-_EDGE = re.compile(
-    r"^(?:inferred: )?(.+)\.([^.]+) → (.+)\.([^.]+?)( \(address\)| \(confirm in links:\))?$"
-)
-"""A lookup's ``via`` for a foreign key (lookup_infer.Edge.via, the address form of lookup)."""
 
 
 def own_matches(result: LookupResult, person: int = 0) -> list[Match]:
-    """The matches of ``person`` without the rows of OTHER people the lookup reached through
-    a foreign key (the customers an employee supports, their invoices).
+    """The matches of ``person`` an erasure may act on.
 
-    The lookup follows every reference into a person's row, so erasing an employee would
-    otherwise erase the customers pointing at them. A linked row in a table the classifier
-    calls a person table is another person (unless reached over a ``links:`` link), and a
-    linked row whose only parents among the matches are such rows goes with them.
-    ``--execute`` and ``--verify`` should compare against these, as the plan is built on them.
+    Rows of OTHER people a person's rows point to (the employee who supports a customer,
+    the affiliate of an order) are references, never matches: the lookup follows a link
+    downwards only where the column names the owner of the row (``customer_id``), not a
+    role (``SupportRepId``, ``affiliate_id``: dsr.lookup.infer ``Edge.owning``), and a
+    person row above a row only when that row was found by the person's own identifier
+    and bears their name. So every direct, linked and mention match is the person's.
+    ``--execute`` and ``--verify`` compare against these, as the plan is built on them.
     """
-    matches = [m for m in result.matches if m.person == person]
-    kinds = {
-        (source, c.table): c.kind
-        for source, tables in result.classifications.items()
-        for c in tables
-    }
-    by_table: dict[tuple[str, str], list[Match]] = {}
-    for match in matches:
-        by_table.setdefault((match.source, match.table), []).append(match)
-
-    def linked(match: Match) -> bool:
-        # Reached over a links: link, or as the owner of the person's own row: theirs.
-        return match.match == "linked" and not match.via.startswith(("link ", "owner: "))
-
-    excluded = {id(m) for m in matches if linked(m) and kinds.get((m.source, m.table)) == "person"}
-    if not excluded:
-        return matches
-    parents: dict[int, list[Match]] = {}
-    for match in matches:
-        edge = _EDGE.match(match.via) if linked(match) else None
-        if edge is None:
-            continue
-        first_table, first_col, second_table, second_col, tail = edge.groups()
-        if tail == " (address)":  # this row is the address a row of first_table points at
-            here, there, table = second_col, first_col, first_table
-        elif match.via.startswith("inferred: "):  # written child → parent
-            here, there, table = first_col, second_col, second_table
-        else:  # written parent → child
-            here, there, table = second_col, first_col, first_table
-        value = link_text(match.row.get(here))
-        if value is None:
-            continue
-        parents[id(match)] = [
-            other
-            for other in by_table.get((match.source, table), [])
-            if link_text(other.row.get(there)) == value
-        ]
-    changed = True
-    while changed:
-        changed = False
-        for match in matches:
-            found = parents.get(id(match))
-            if id(match) in excluded or not found:
-                continue
-            if all(id(p) in excluded for p in found):
-                excluded.add(id(match))
-                changed = True
-    return [m for m in matches if id(m) not in excluded]
+    return [m for m in result.matches if m.person == person]
 
 
 def children_of(

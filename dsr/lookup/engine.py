@@ -26,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from typing import Any, Literal
 
 from stdnum import iban
@@ -404,6 +405,7 @@ class _SourceLookup:
         self.parents: dict[str, list[Edge]] = defaultdict(list)  # child → address edges
         self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → role edges
         self.owners: dict[str, list[Edge]] = defaultdict(list)  # child → its owner's table
+        self.junctions: dict[str, list[Edge]] = {}  # a table joining two others → its edges
         self.classes: list[TableClassification] = []
         self.edges: list[Edge] = []
         self.by_via: dict[str, Edge] = {}  # a downward edge by its via
@@ -431,6 +433,7 @@ class _SourceLookup:
                 self._direct_hit(hit, purposes, owners, classes)
         self._shared(classes)
         self._expand([m for m in self.found.values() if m.match == "direct"])
+        self._exclusive()
 
     def matches(self) -> list[Match]:
         return sorted(
@@ -452,6 +455,7 @@ class _SourceLookup:
         """Rows reached over a link from another source, then their own linked rows."""
         frontier = self._fetch(wanted)
         self._expand(frontier)
+        self._exclusive()
         return len(frontier)
 
     # which column is searched for what
@@ -638,11 +642,8 @@ class _SourceLookup:
         """The source's links (declared, configured, inferred: ``lookup.infer``). An owning
         edge leads from a row to its child rows; an edge to an address table is a parent
         fetched with the row; an edge to a person table from a row gives a reference."""
-        configured = [
-            (link.from_.table, link.from_.column, link.to.table, link.to.column)
-            for link in self.links
-        ]
-        self.edges = source_edges(tables, classes, self.connector, configured)
+        self.edges = source_edges(tables, classes, self.connector, self.links)
+        self.junctions = _junctions(self.edges, kinds, classes, tables)
         for edge in self.edges:
             if edge.owning:
                 self.children[edge.parent].append(edge)
@@ -700,6 +701,41 @@ class _SourceLookup:
             frontier = self._fetch(wanted)
             self._point(pointers)
 
+    def _exclusive(self) -> None:
+        """Across a joining table (``paiement_facture``, ``oc_cart``), the row on the other
+        side is the person's when every joining row pointing at it is theirs: the payment
+        of their invoice, the session of their cart; not a product others bought too."""
+        for table, edges in self.junctions.items():
+            own = [
+                m
+                for m in self.found.values()
+                if m.table == table and m.match in ("direct", "linked")
+            ]
+            for edge in edges:
+                wanted: dict[str, set[int]] = defaultdict(set)
+                for match in own:
+                    text = link_text(match.row.get(edge.column))
+                    if text is not None:
+                        wanted[text].add(match.person)
+                if not wanted:
+                    continue
+                joining: dict[str, list[RowId]] = defaultdict(list)
+                for hit in self.connector.find([Lookup(table, edge.column, frozenset(wanted))]):
+                    joining[hit.value].append(row_id(hit.table, hit.key))
+                exclusive = {
+                    value: {
+                        p for p in people if all((p, rid) in self.found for rid in joining[value])
+                    }
+                    for value, people in wanted.items()
+                }
+                asked = frozenset(v for v, people in exclusive.items() if people)
+                if not asked:
+                    continue
+                via = f"junction: {table}.{edge.column} → {edge.parent}.{edge.referred}"
+                for hit in self.connector.find([Lookup(edge.parent, edge.referred, asked)]):
+                    for person in exclusive.get(hit.value, ()):
+                        self._add(person, hit, "linked", via, inferred=edge.inferred)
+
     def _fetch(self, wanted: Wanted) -> list[Match]:
         """The rows asked for, in one batch; the new linked matches they give (possible
         ones over a name-only link; a polymorphic link only where the type agrees)."""
@@ -756,10 +792,56 @@ def _own_name_column(hint: NameHint | None) -> bool:
     return hint is not None and not hint.qualifier and hint.rule.key in _PERSON_NAME_RULES
 
 
+def _junctions(
+    edges: Sequence[Edge],
+    kinds: Mapping[str, str],
+    classes: Sequence[TableClassification],
+    tables: Mapping[str, Table],
+) -> dict[str, list[Edge]]:
+    """Tables that join others (Dolibarr's ``paiement_facture``: a payment of an invoice;
+    OpenCart's ``cart``: a product in a session), and the sides a person's row there makes
+    theirs too: a side only this table points at (not a track or a product that other
+    tables point at as well), with about as many rows as the joining table (a payment per
+    invoice, not a code list of ten contact roles). ``_SourceLookup._exclusive`` then
+    takes such a row only when every joining row to it is the person's."""
+    referrers: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        referrers[edge.parent].add(edge.child)
+    sides: dict[str, list[Edge]] = defaultdict(list)
+    for edge in edges:
+        plain = edge.owning and edge.kind != "name-only" and edge.when is None
+        if plain and kinds.get(edge.parent) not in ("person", "address", None):
+            sides[edge.child].append(edge)
+    personal = {
+        c.table
+        for c in classes
+        if any(col.lookup in ("email", "phone", "name", "text") for col in c.columns)
+    }
+    out: dict[str, list[Edge]] = {}
+    for table, found in sides.items():
+        if len({e.parent for e in found}) < 2 or table in personal or kinds.get(table) == "person":
+            continue
+        rows = tables[table].rows or 0
+        chosen = [
+            e
+            for e in found
+            if referrers[e.parent] == {table} and (tables[e.parent].rows or 0) * 2 >= rows
+        ]
+        if chosen:
+            out[table] = chosen
+    return out
+
+
 def _names_agree(one: str, other: str) -> bool:
-    """Whether two normalised names are one person's: every word of the shorter in the other."""
-    first, second = set(one.split()), set(other.split())
-    return bool(first and second) and (first <= second or second <= first)
+    """Whether two normalised names are one person's: every word of the shorter in the other,
+    or the same first name and a surname spelt nearly alike (``Schmidt``/``Schmitt``: a
+    typo in a second account, where a family shares the surname, not the first name)."""
+    first, second = one.split(), other.split()
+    if not first or not second:
+        return False
+    if set(first) <= set(second) or set(second) <= set(first):
+        return True
+    return first[0] == second[0] and SequenceMatcher(None, one, other).ratio() >= 0.85
 
 
 def _is_phone(text: str, person: Person, region: str) -> bool:

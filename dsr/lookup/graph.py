@@ -57,7 +57,7 @@ def source_links(
             classes = classify_source(source, connector)
             tables = {t.name: t for t in connector.tables()}
             configured = [
-                (link.from_.table, link.from_.column, link.to.table, link.to.column)
+                link
                 for link in config.links
                 if link.from_.source == source.name and link.to.source == source.name
             ]

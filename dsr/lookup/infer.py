@@ -29,6 +29,7 @@ from typing import Literal
 
 from dsr.classify.names import name_hint, words
 from dsr.classify.result import TableClassification
+from dsr.config.models import Link
 from dsr.connectors.protocol import Connector, Lookup, Table
 from dsr.connectors.rows import is_empty, value_text
 
@@ -61,6 +62,7 @@ _TYPE_WORDS = ("type", "context", "extension")
 _POLY_STEMS = frozenset(
     {"object", "element", "item", "source", "target", "entity", "related", "record"}
 )
+_GENERIC_KEYS = frozenset({"id", "rowid", "uid", "oid", "pk", "key", "nr", "no", "uuid", "guid"})
 _KNOWN_PREFIXES = ("wp_", "oc_", "ps_", "llx_", "ost_", "jos_", "s_", "matomo_", "piwik_")
 _NUMBER_STEMS = frozenset({"kd", "kunde", "kunden", "customer", "client", "member"})
 
@@ -158,20 +160,26 @@ def source_edges(
     tables: Mapping[str, Table],
     classes: Sequence[TableClassification],
     connector: Connector,
-    configured: Iterable[tuple[str, str, str, str]] = (),
+    configured: Iterable[Link] = (),
 ) -> list[Edge]:
     """Every link of one source: declared foreign keys, ``configured`` ones
     (child table, child column, parent table, parent column), and the candidates names
     suggest for the other columns, kept when the values agree."""
     edges: list[Edge] = []
     covered: set[tuple[str, str]] = set()
-    for child, column, parent, referred in configured:
+    for link in configured:
+        child, column = link.from_.table, link.from_.column
+        parent, referred = link.to.table, link.to.column
         if child in tables and parent in tables:
+            when = None
+            if link.where:
+                (where_column, allowed), *_ = link.where.items()
+                when = (where_column, tuple(_type_text(v) for v in allowed))
             edges.append(
                 Edge(parent, referred, child, column, "configured", "configured in dsr.yaml",
-                     _owning(column, tables[parent], tables, declared=True), None)
+                     _owning(column, tables[parent], tables, declared=True), when)
             )  # fmt: skip
-            covered.add((child, column))
+            covered.add((child, column))  # type-dependent guesses stay (``typed_ok`` below)
     for table in tables.values():
         for fk in table.foreign_keys:
             if len(fk.columns) != 1 or fk.table not in tables:
@@ -184,8 +192,12 @@ def source_edges(
                      owning=_owning(fk.columns[0], tables[fk.table], tables, declared=True))
             )  # fmt: skip
     declared = {(e.child, e.column): e for e in edges if e.kind == "declared"}
+    configured_only = {(e.child, e.column) for e in edges if e.kind == "configured" and not e.when}
     candidates = [
-        c for c in _candidates(tables, classes, declared) if (c.child, c.column) not in covered
+        c
+        for c in _candidates(tables, classes, declared)
+        if (c.child, c.column) not in covered
+        or (c.when is not None and (c.child, c.column) not in configured_only)
     ]
     kinds = {c.table: c.kind for c in classes}
     found = _tested(candidates, tables, connector, kinds)
@@ -351,6 +363,8 @@ def _column_candidates(table: Table, name: str, context: _Context) -> list[_Cand
                 parent.name, referred, table.name, name, owning, strength
             )
 
+    if key and joined in _POLY_STEMS and _type_columns(table):
+        return []  # fk_element beside element_type: only the typed candidates (_polymorphic)
     for parent, referred in context.declared_names.get(lower, ()):
         add(context.tables[parent], referred, 3)
     if len(parts) >= 2 and not key:
@@ -363,6 +377,8 @@ def _column_candidates(table: Table, name: str, context: _Context) -> list[_Cand
         pk = target.primary_key[0]
         entity = _entity(target.name, context.prefix)
         names = _names(entity)
+        if lower == pk.lower() and lower in _GENERIC_KEYS:
+            continue  # every table's "id" or "rowid": the name says nothing
         if lower == pk.lower():
             # The key's very name; weaker when its stem names another table (the key of
             # action_logs_users is user_id, but user_id means the users table).
@@ -388,6 +404,11 @@ def _column_candidates(table: Table, name: str, context: _Context) -> list[_Cand
             set(parts[1:]) & _OTHER_ENTITY or joined in context.entities
         ):
             add(target, pk, 1)  # fk_soc → societe, fk_user_author → user; not order_status_id
+    own_entity = _entity(table.name, context.prefix)
+    if key and joined in _POLY_STEMS and len(own_entity) > 1 and name != sole_key:
+        for target in context.targets:  # societe_extrafields.fk_object → societe
+            if _entity(target.name, context.prefix) == own_entity[:1]:
+                add(target, target.primary_key[0], 2, owning=True)
     if name != sole_key and "".join(words(name)) in _USER_ROLES | _PERSON_OWNERS:
         for target in context.people:
             add(target, target.primary_key[0], 1, None if target.name != table.name else False)
@@ -438,11 +459,15 @@ def _number_columns(classes: Sequence[TableClassification]) -> list[tuple[str, s
     return out
 
 
+def _type_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if "".join(words(c.name)).endswith(_TYPE_WORDS)]
+
+
 def _polymorphic(table: Table, targets: Sequence[Table], prefix: str) -> list[_Candidate]:
     """``elementtype`` + ``fk_element``: one candidate per target; the type values that
     name it are found with the data (``_tested``)."""
     names = [c.name for c in table.columns]
-    types = [n for n in names if any("".join(words(n)).endswith(t) for t in _TYPE_WORDS)]
+    types = _type_columns(table)
     if not types:
         return []
     out = []

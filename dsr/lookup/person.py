@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from dsr.config.models import Config
 
 
-
 def phone_region(config: Config) -> str:
     """The region national phone numbers are read in: the country of the holiday calendar
     (``deadline.holidays``, validated to an ISO 3166 code; DE by default)."""
@@ -49,6 +48,7 @@ def phone_region(config: Config) -> str:
 def id_sources(config: Config) -> list[str] | None:
     """The sources an ``id`` identifier may name; any when dsr.yaml describes none."""
     return list(config.sources) if config.sources else None
+
 
 def option_name(kind: str, index: int, count: int) -> str:
     """The command-line option, numbered when it was given more than once."""

@@ -1369,4 +1369,15 @@ def populate(db: Db, fake: Faker, rng: random.Random) -> Planted:
             "basis": "§ 147 Abs. 1 Nr. 2, 3, Abs. 3 AO, § 257 Abs. 1 Nr. 2, 3, Abs. 4 HGB",
         },
     ]
+    # Two things only Dolibarr's code knows, confirmed by the DPO after `dsr links`: an
+    # element_contact row names a contact (llx_socpeople) for external roles only, a user
+    # for internal ones; an agenda event of type "member" is about an llx_adherent row.
+    external = sorted(code for code, _, source, *_ in CONTACT_TYPES if source == "external")
+    planted.links = (
+        "links:\n"
+        "  - {from: dolibarr.llx_element_contact.fk_socpeople, to: dolibarr.llx_socpeople.rowid,\n"
+        f"     where: {{fk_c_type_contact: {external}}}}}\n"
+        "  - {from: dolibarr.llx_actioncomm.fk_element, to: dolibarr.llx_adherent.rowid,\n"
+        "     where: {elementtype: [member]}}\n"
+    )
     return planted

@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.apps.world import APPS, Planted, RowRef, build_mysql, build_sqlite, refs, write_config
+from tests.apps.world import (
+    APPS,
+    Planted,
+    RowRef,
+    build_mysql,
+    build_sqlite,
+    refs,
+    snapshot,
+    write_config,
+)
 from tests.helpers import run
 
 
@@ -78,11 +87,84 @@ def measure(app: str, engine: str, folder: Path, planted: Planted) -> list[Measu
     return out
 
 
+RECEIVED = "2026-11-02"
+
+
+@dataclass
+class Erased:
+    """One erasure through the CLI (plan, execute, verify) against the ground truth."""
+
+    app: str
+    engine: str
+    codes: tuple[int, int, int]
+    others_changed: set[RowRef]
+    own_left: set[RowRef]
+    identifiers_left: list[str]
+    seconds: float
+
+    def line(self) -> str:
+        return (
+            f"{self.app:<11} {self.engine:<8} erase  exit plan/execute/verify {self.codes}  "
+            f"others changed {len(self.others_changed):>3}  own rows left (not kept) "
+            f"{len(self.own_left):>3}  identifiers left {self.identifiers_left}  "
+            f"{self.seconds:5.1f}s"
+        )
+
+
+def keyed(url: str) -> dict[RowRef, tuple[tuple[str, str], ...]]:
+    """Every row by its key (all its values where a table has no primary key)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    keys = {}
+    try:
+        inspector = sa.inspect(engine)
+        for name in inspector.get_table_names():
+            keys[name] = inspector.get_pk_constraint(name).get("constrained_columns") or []
+    finally:
+        engine.dispose()
+    out: dict[RowRef, tuple[tuple[str, str], ...]] = {}
+    for table, rows in snapshot(url).items():
+        for row in rows:
+            values = dict(row)
+            key = {k: values[k] for k in keys[table]} if keys[table] else values
+            out[table, tuple(sorted(key.items()))] = row
+    return out
+
+
+def erase(app: str, engine: str, folder: Path, url: str, planted: Planted) -> Erased:
+    """Erase the planted person by e-mail; compare every row before and after."""
+    start = time.perf_counter()
+    before = keyed(url)
+    rid = run(
+        "request", "new", "--type", "erasure", "--email", planted.email,
+        "--received", RECEIVED, "--json", exit=0, cwd=folder,
+    ).json["id"]  # fmt: skip
+    plan = run("erase", rid, exit=None, cwd=folder)
+    execute = run("erase", rid, "--execute", exit=None, cwd=folder)
+    verify = run("erase", rid, "--verify", exit=None, cwd=folder)
+    after = keyed(url)
+    changed = {ref for ref, row in before.items() if after.get(ref) != row}
+    others = changed - planted.own - planted.mentions
+    own_left = {ref for ref in planted.own - planted.kept if ref in after and ref in before}
+    own_left = {ref for ref in own_left if after[ref] == before[ref]}
+    text = "\n".join(
+        " ".join(v for _, v in row) for ref, row in after.items() if ref not in planted.kept
+    ).casefold()
+    wanted = [planted.email, *planted.secrets]
+    left = [w for w in wanted if w and w.casefold() in text]
+    return Erased(
+        app, engine, (plan.code, execute.code, verify.code), others, own_left, left,
+        time.perf_counter() - start,
+    )  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     apps = [a for a in argv if a in APPS] or list(APPS)
     mysql = "--mysql" in argv
     verbose = "-v" in argv
     results: list[Measured] = []
+    erased: list[Erased] = []
     with tempfile.TemporaryDirectory() as tmp:
         for app in apps:
             folder = Path(tmp) / app
@@ -90,6 +172,8 @@ def main(argv: list[str]) -> int:
             url, planted = build_sqlite(app, folder)
             write_config(folder, app, url, planted)
             results += measure(app, "sqlite", folder, planted)
+            if "--erase" in argv:
+                erased.append(erase(app, "sqlite", folder, url, planted))
         if mysql:
             from tests import mariadb
 
@@ -100,11 +184,20 @@ def main(argv: list[str]) -> int:
                     url, planted = build_mysql(app, mariadb.create_database(server.url))
                     write_config(folder, app, url, planted)
                     results += measure(app, "mariadb", folder, planted)
+                    if "--erase" in argv:
+                        erased.append(erase(app, "mariadb", folder, url, planted))
     for result in results:
         print(result.line())
         if verbose:
             for row in sorted(result.others):
                 print("   other:", row)
+    for item in erased:
+        print(item.line())
+        if verbose:
+            for row in sorted(item.others_changed):
+                print("   other changed:", row)
+            for row in sorted(item.own_left):
+                print("   own left:", row)
     return 0
 
 

@@ -197,6 +197,9 @@ class Planted:
     retention: list[dict[str, Any]] = field(default_factory=list)
     # Extra identifiers that must be gone after the erasure (street, a user name).
     secrets: list[str] = field(default_factory=list)
+    # What a DPO writes in dsr.yaml after reading `dsr links`, where the application's
+    # semantics are not in its data (a ``links:`` block), or "".
+    links: str = ""
 
     @property
     def name(self) -> str:
@@ -256,13 +259,9 @@ def write_config(folder: Path, app: str, url: str, planted: Planted, extra: str 
     if planted.retention:
         lines.append("retention:")
         for rule in planted.retention:
-            lines.append(
-                "  - {"
-                + ", ".join(f"{k}: {_yaml(v)}" for k, v in rule.items())
-                + "}"
-            )
+            lines.append("  - {" + ", ".join(f"{k}: {_yaml(v)}" for k, v in rule.items()) + "}")
     path = folder / "dsr.yaml"
-    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n" + planted.links + extra, encoding="utf-8")
     return path
 
 
