@@ -193,7 +193,7 @@ def _matcher(match: MatchMode, values: frozenset[str]) -> Matcher:
     if match == "exact":
 
         def exact(stored: Any) -> list[str]:
-            text = value_text(stored)
+            text = key_text(stored)  # binary ids (a visitor id) compare as "0x" + hex
             if text is None:
                 return []
             text = text.strip(PADDING)

@@ -760,8 +760,8 @@ def test_actions_that_cannot_apply_are_refused_before_writing(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'p.db'}"
     build_people(url)
     with sqlite3.connect(tmp_path / "p.db") as conn:
-        conn.execute("CREATE TABLE log (email TEXT)")
-        conn.execute("INSERT INTO log VALUES ('ben.weber@example.de')")
+        conn.execute("CREATE TABLE log (email TEXT, at TEXT)")
+        conn.execute("INSERT INTO log VALUES ('ben.weber@example.de', '2024-01-01')")
         conn.execute("CREATE VIEW people_v AS SELECT id, email FROM people")
     source = open_source(url, "crm")
     first = ErasureAction("people", {"id": 1}, "delete")
@@ -782,7 +782,10 @@ def test_actions_that_cannot_apply_are_refused_before_writing(tmp_path: Path) ->
     hits = list(
         source.find([Lookup("log", "email", frozenset({"ben.weber@example.de"}), "casefold")])
     )
-    assert [h.key for h in hits] == [{"email": "ben.weber@example.de"}]
+    assert [h.key for h in hits] == [{"email": "ben.weber@example.de", "at": "2024-01-01"}]
+    # ... and a row named by all its values can be erased (key/value rows of applications)
+    source.apply([ErasureAction("log", hits[0].key, "delete")])
+    assert read(url, "SELECT count(*) FROM log") == [(0,)]
 
 
 # -- bad inputs: one line, the source named, no password -------------------------------------------

@@ -80,6 +80,19 @@ def _as_text(column: sa.ColumnElement[Any], info: ColumnInfo) -> sa.ColumnElemen
     return column if info.text else sa.cast(column, sa.String)
 
 
+def _binary(col: sa.ColumnElement[Any], values: Sequence[str]) -> sa.ColumnElement[bool] | None:
+    """A binary column (Matomo's ``idvisitor``) is asked for by the "0x" + hex text its
+    values compare as (``rows.key_text``)."""
+    wanted = []
+    for value in values:
+        if value.startswith("0x"):
+            try:
+                wanted.append(bytes.fromhex(value[2:]))
+            except ValueError:
+                continue
+    return col.in_(wanted) if wanted else None
+
+
 def condition(
     table: TableInfo, column: str, match: MatchMode, values: Sequence[str]
 ) -> sa.ColumnElement[bool] | None:
@@ -88,6 +101,8 @@ def condition(
     info = table.columns[column]
     col: sa.ColumnElement[Any] = table.clause().c[column]
     values = [v for v in values if v]
+    if info.binary and match == "exact":
+        return _binary(col, values)
     if info.binary or not values:
         return None
     if match == "casefold" and (info.number or info.boolean):

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from stdnum import iban
 
-from dsr.classify.names import NameHint, name_hint
+from dsr.classify.names import NameHint, name_hint, words
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Link, Source
 from dsr.connectors import open_connector
@@ -216,6 +216,8 @@ def _identity(person: Person) -> set[tuple[str, str]]:
         | {("phone", p) for p in person.phones}
         | {("iban", i) for i in person.ibans}
         | {("name", normalise_name(n)) for n in person.names}
+        | {("login", login) for login in person.logins}
+        | {("device", "|".join(device)) for device in person.devices}
     )
 
 
@@ -236,12 +238,19 @@ def expansion(
         emails: dict[str, None] = {}
         phones: dict[str, None] = {}
         ibans: dict[str, None] = {}
+        logins: dict[str, None] = {}
+        devices: dict[tuple[str, str, str, str], None] = {}
         names: set[str] = set()
         for match in result.matches:
             if match.person != index or match.match not in ("direct", "linked"):
                 continue
             table = lookups.get((match.source, match.table))
-            if table is None or (match.match == "linked" and table.kind != "person"):
+            if table is None:
+                continue
+            for column, value in match.row.items():  # a visitor id: their other visits
+                if isinstance(value, bytes) and "visitor" in words(column) and value.strip(b"\0"):
+                    devices[match.source, match.table, column, "0x" + value.hex()] = None
+            if match.match == "linked" and table.kind != "person":
                 continue  # a linked order or voucher may name someone else too
             for column in table.columns:
                 hint = name_hint(column.column)
@@ -250,6 +259,10 @@ def expansion(
                 value = match.row.get(column.column)
                 if value is None or isinstance(value, bytes | list | dict):
                     continue
+                if hint is not None and hint.rule.key == "login" and table.kind == "person":
+                    login = str(value).strip().casefold()
+                    if 4 <= len(login) <= 64 and "@" not in login and not login.isdigit():
+                        logins[login] = None
                 text = str(value).strip()
                 if not text:
                     continue
@@ -269,9 +282,15 @@ def expansion(
             ibans=tuple(i for i in ibans if ("iban", i) not in asked[index]),
             names=tuple(person.names)
             or (tuple(names) if len({normalise_name(n) for n in names}) == 1 else ()),
+            logins=tuple(x for x in logins if ("login", x) not in asked[index]),
+            devices=tuple(d for d in devices if ("device", "|".join(d)) not in asked[index]),
         )
         named = bool(new.names) and not person.names
-        fresh = new.strong or (named and ("name", normalise_name(new.names[0])) not in asked[index])
+        fresh = (
+            new.strong
+            or bool(new.logins or new.devices)
+            or (named and ("name", normalise_name(new.names[0])) not in asked[index])
+        )
         out.append(new if fresh else None)
     return out
 
@@ -377,7 +396,9 @@ def _find_once(
 
 # -- one source ---------------------------------------------------------------------------
 
-_Purpose = Literal["email", "phone", "id", "text", "birthdate", "postcode", "iban"]
+_Purpose = Literal[
+    "email", "phone", "id", "text", "birthdate", "postcode", "iban", "login", "setting"
+]
 _PHONE_TAIL = 4
 """Digits a phone number's end must show in free text to be a candidate; re-checked after."""
 _DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ()/.\-]{4,}[0-9]")
@@ -406,6 +427,7 @@ class _SourceLookup:
         self.people_refs: dict[str, list[Edge]] = defaultdict(list)  # child → role edges
         self.owners: dict[str, list[Edge]] = defaultdict(list)  # child → its owner's table
         self.junctions: dict[str, list[Edge]] = {}  # a table joining two others → its edges
+        self.device_columns: set[tuple[str, str]] = set()
         self.classes: list[TableClassification] = []
         self.edges: list[Edge] = []
         self.by_via: dict[str, Edge] = {}  # a downward edge by its via
@@ -464,10 +486,19 @@ class _SourceLookup:
         purposes: dict[tuple[str, str], _Purpose] = {}
         for table in classes:
             names = [c for c in table.columns if c.lookup == "name"]
+            settings = _setting_key(table)
+            session = "session" in "".join(words(table.table))
             for column in table.columns:
                 place = (table.table, column.column)
-                if column.lookup in ("email", "phone", "id", "text"):
+                hint = name_hint(column.column)
+                if hint is not None and hint.rule.key == "login" and not hint.qualifier:
+                    purposes[place] = "login"  # a user name, or an e-mail used as one
+                elif column.column == settings:
+                    purposes[place] = "setting"
+                elif column.lookup in ("email", "phone", "id", "text"):
                     purposes[place] = column.lookup
+                elif session and column.lookup is None and _payload(column.column):
+                    purposes[place] = "text"  # the session's data: whose session it is
                 elif "financial" in column.categories:
                     purposes[place] = "iban"
                 elif names and "birthdate" in column.categories:
@@ -485,6 +516,7 @@ class _SourceLookup:
             for mail in person.emails:
                 owners["email", mail].add(index)
                 owners["text", mail].add(index)
+                owners["text", mail.replace("@", "%40")].add(index)  # in a URL or segment
             for number in person.phones:
                 owners["phone", phone_digits(number)].add(index)
                 owners["text", phone_digits(number)[-_PHONE_TAIL:]].add(index)
@@ -504,6 +536,12 @@ class _SourceLookup:
                     owners["birthdate", f"{d}.{m}.{y}"].add(index)
                 for code in person.postcodes:
                     owners["postcode", code].add(index)
+            for login in person.logins:
+                owners["login", login].add(index)
+                owners["setting", login].add(index)
+                owners["text", login].add(index)
+            for mail in person.emails:
+                owners["login", mail].add(index)
         values: dict[_Purpose, set[str]] = defaultdict(set)
         for purpose, value in owners:
             values[purpose].add(value)
@@ -513,12 +551,22 @@ class _SourceLookup:
             "id": "exact",
             "text": "contains",
             "iban": "casefold",
+            "login": "casefold",
+            "setting": "contains",
         }
         lookups = [
             Lookup(table, column, frozenset(values[purpose]), mode.get(purpose, "exact"))  # type: ignore[arg-type]
             for (table, column), purpose in purposes.items()
             if values.get(purpose)
         ]
+        devices: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for index, person in enumerate(self.people):
+            for source, table, column, text in person.devices:
+                if source == self.source.name:
+                    devices[table, column].add(text)
+                    owners["device", text].add(index)  # type: ignore[index]
+        lookups += [Lookup(t, c, frozenset(v), "exact") for (t, c), v in devices.items()]
+        self.device_columns = set(devices)
         return lookups, owners
 
     # matches found by identifiers
@@ -530,6 +578,13 @@ class _SourceLookup:
         owners: dict[tuple[_Purpose, str], set[int]],
         classes: Sequence[TableClassification],
     ) -> None:
+        if (hit.table, hit.column) in self.device_columns:
+            for index in owners.get(("device", hit.value), ()):  # type: ignore[call-overload]
+                self._add(
+                    index, hit, "linked",
+                    f"{hit.column}: the visitor id of the person's own rows", value=hit.value,
+                )  # fmt: skip
+            return
         purpose = purposes.get((hit.table, hit.column))
         if purpose is None:
             return
@@ -543,8 +598,14 @@ class _SourceLookup:
                 ):
                     continue
                 self._add(index, hit, "direct", "phone", value=hit.value)
-            elif purpose in ("email", "id"):
+            elif purpose in ("email", "id", "login"):
                 self._add(index, hit, "direct", purpose, value=hit.value)
+            elif purpose == "setting":
+                stored = str(hit.row.get(hit.column) or "")
+                # Keys are built from parts: UsersManager.lastSeen.<login>, <login>_defaultReport
+                parts = rf"(?:^|[._|:/\s-]){re.escape(hit.value)}(?:$|[._|:/\s-])"
+                if re.search(parts, stored, re.I):
+                    self._add(index, hit, "direct", f"{hit.column} names the login")
             elif purpose == "iban":
                 if iban.compact(str(hit.row.get(hit.column) or "")) in person.ibans:
                     self._add(index, hit, "direct", "iban")
@@ -571,10 +632,20 @@ class _SourceLookup:
                 else None
             )
             mention = f"{hit.column} mentions"
-        if path is not None:
+        if path is None and "session" in "".join(words(hit.table)) and self._whole(hit, cell):
+            # A session is one visitor's: their e-mail or login in its data makes it theirs.
+            self._add(index, hit, "direct", f"{hit.column} of a session names the person")
+        elif path is not None:
             self._add(index, hit, "direct", f"{kind} in {hit.column} ({path})", value=hit.value)
         else:
             self._add(index, hit, "mention", mention)
+
+    def _whole(self, hit: Hit, cell: str) -> bool:
+        """Whether the identifier stands in the text as a whole token (``lschubert`` in
+        ``user.name|s:9:"lschubert"``, not in ``lschubert2``)."""
+        if hit.value.isdigit():
+            return False
+        return re.search(rf"(?<![\w.-]){re.escape(hit.value)}(?![\w-])", cell, re.I) is not None
 
     def _add(
         self,
@@ -790,6 +861,26 @@ def _own_name_column(hint: NameHint | None) -> bool:
     """A column holding a person's name itself (``firstname``, ``name``), not a user name,
     an alias or a name qualified by a role (``shipping_lastname``, ``to_name``)."""
     return hint is not None and not hint.qualifier and hint.rule.key in _PERSON_NAME_RULES
+
+
+_SETTING_KEYS = ("optionname", "metakey", "profilekey", "settingname", "cfgname", "name", "key")
+
+
+def _setting_key(table: TableClassification) -> str | None:
+    """The key column of a key/value table (``option_name`` beside ``option_value``): per-
+    user settings are stored under keys that name the user's login."""
+    columns = [c.column for c in table.columns]
+    if not any("".join(words(c)).endswith("value") for c in columns):
+        return None
+    for wanted in _SETTING_KEYS:
+        for column in columns:
+            if "".join(words(column)).endswith(wanted):
+                return column
+    return None
+
+
+def _payload(column: str) -> bool:
+    return "".join(words(column)) in ("data", "sessiondata", "payload", "value", "content")
 
 
 def _junctions(

@@ -213,6 +213,11 @@ class Person:
     postcodes: tuple[str, ...] = ()
     ids: tuple[tuple[str, str], ...] = ()
     ibans: tuple[str, ...] = ()  # compact, upper case (stdnum.iban.compact)
+    # Only ever found, never given: what identity expansion takes from the person's own
+    # rows (dsr.lookup.engine.expansion). A login names their settings and sessions; a
+    # device id (source, table, column, "0x" + hex) their other visits in that column.
+    logins: tuple[str, ...] = ()
+    devices: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def strong(self) -> bool:
