@@ -63,6 +63,20 @@ def phone_digits(e164: str) -> str:
     return phonenumbers.national_significant_number(number)
 
 
+def phone_forms(e164: str, region: str = "DE") -> list[str]:
+    """The ways a number is commonly written, to cut it out of text: ``+491712345678``,
+    ``+49 171 2345678``, ``0171 2345678``, ``01712345678`` (national forms for ``region``)."""
+    number = phonenumbers.parse(e164, None)
+    formats = phonenumbers.PhoneNumberFormat
+    forms = [
+        e164,
+        phonenumbers.format_number(number, formats.INTERNATIONAL),
+        phonenumbers.format_number(number, formats.NATIONAL),
+    ]
+    forms.append("".join(ch for ch in forms[-1] if ch.isdigit()))
+    return list(dict.fromkeys(forms))
+
+
 def same_phone(stored: str, e164: str, region: str = "DE") -> bool:
     """Whether a stored phone value in any format is the number ``e164``."""
     return normalise_phone(stored, region) == e164

@@ -232,3 +232,65 @@ def test_batch_of_1000_emails_uses_the_lower_index_on_postgres(postgres_db: str)
         conn.exec_driver_sql("ANALYZE people")
     engine.dispose()
     assert all("ix_people_email_lower" in plan for plan in _plan(postgres_db))
+
+
+# -- a person, not a string: identity expansion and shared identifiers ----------------------------
+
+EXPANSION_SHOP = """
+CREATE TABLE customers (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT,
+    phone TEXT);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, total REAL);
+CREATE TABLE notes (id INTEGER PRIMARY KEY, customer_id INTEGER, note TEXT);
+INSERT INTO customers VALUES
+    (1, 'Jana', 'Schulz', 'jana.schulz@example.com', '0171 2345678'),
+    (2, 'Klaus', 'Krause', 'familie.krause@example.org', '0160 1111111'),
+    (3, 'Maria', 'Krause', 'familie.krause@example.org', '0160 2222222'),
+    (4, 'Otto', 'Brandt', 'otto@example.org', NULL);
+INSERT INTO orders VALUES (10, 1, 9.5), (11, 2, 3.0), (12, 3, 4.0), (13, 4, 1.0), (14, 1, 2.0);
+INSERT INTO notes VALUES (20, 4, 'Rückfrage von Jana Schulz zur Lieferung'),
+    (21, 2, 'Lieferung an Nachbarn'), (22, 4, 'keine Angabe');
+"""
+
+PAYMENTS = """
+CREATE TABLE charges (id TEXT PRIMARY KEY, customer_email TEXT, amount REAL);
+INSERT INTO charges VALUES ('ch_1', 'Jana.Schulz@example.com', 9.5),
+    ('ch_2', 'otto@example.org', 1);
+"""
+
+
+def test_found_by_phone_the_persons_other_identifiers_are_searched_too(tmp_path: Path) -> None:
+    """The request gives a phone number; the shop row it finds holds the e-mail, and the
+    payment provider knows the person only by that e-mail: found, saying through what.
+    Their name, from their own row, finds the note another customer's row holds."""
+    write_config(
+        tmp_path,
+        {
+            "shop": sqlite_db(tmp_path / "shop.db", EXPANSION_SHOP),
+            "pay": sqlite_db(tmp_path / "pay.db", PAYMENTS),
+        },
+    )
+    doc = find(tmp_path, "--phone", "+49 171 2345678")
+    assert keys(doc, "shop", "customers", "direct") == {1}
+    assert keys(doc, "shop", "orders") == {10, 14}
+    charge = [m for m in doc["matches"] if m["source"] == "pay"]
+    assert [(m["key"], m["match"]) for m in charge] == [({"id": "ch_1"}, "direct")]
+    assert charge[0]["via"] == "email (an identifier of this person's own rows)"
+    assert keys(doc, "shop", "notes", "mention") == {20}
+    assert not [m for m in doc["matches"] if m["key"] in ({"id": 2}, {"id": 3}, {"id": 4})
+                and m["table"] == "customers"]  # fmt: skip
+
+
+def test_an_email_people_of_different_names_share_reaches_only_possible_matches(
+    tmp_path: Path,
+) -> None:
+    """A family's e-mail: both accounts are possible matches to check, nothing is followed
+    from them; with the name given, that person's account is theirs again."""
+    write_config(tmp_path, {"shop": sqlite_db(tmp_path / "shop.db", EXPANSION_SHOP)})
+    doc = find(tmp_path, "--email", "familie.krause@example.org")
+    assert keys(doc, "shop", "customers", "possible") == {2, 3}
+    assert {m["via"] for m in doc["matches"]} == {"email shared by people of different names"}
+    assert not keys(doc, "shop", "orders")
+    named = find(tmp_path, "--email", "familie.krause@example.org", "--name", "Maria Krause")
+    assert keys(named, "shop", "customers", "direct") == {3}
+    assert keys(named, "shop", "customers", "possible") == {2}
+    assert keys(named, "shop", "orders") == {12}

@@ -55,9 +55,11 @@ from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.erasure.retention import own_matches, rows_left_by_updates
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import DsrError, Problem, UsageError, Where
+from dsr.identifiers import phone_forms
 from dsr.ledger import Ledger, Plan
 from dsr.ledger.pseudonymise import ensure_key, key_path
 from dsr.lookup.engine import LookupResult, find_people
+from dsr.lookup.person import phone_region
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
 from dsr.requests.subject import Subject, read_subject
@@ -493,7 +495,8 @@ def execute_plan(
         crash.at("before-source", source)
         outcome = _run_source(
             config, source, actions,
-            found=found, rows=rows.get(source, {}), identifiers=loaded.subject.forms(),
+            found=found, rows=rows.get(source, {}),
+            identifiers=redaction_forms(loaded.subject.forms(), found, config),
             mask=mask, key=key, crash=crash,
             planned=[a for a in stored.plan.actions if a.source == source],
         )
@@ -568,6 +571,33 @@ def _recheck(
             ]
         )
     return found
+
+
+def redaction_forms(
+    given: Mapping[str, Sequence[str]], found: LookupResult, config: Config
+) -> dict[str, list[str]]:
+    """What redaction cuts out of other people's text: the request's identifiers as logged
+    and normalised, and those identity expansion found in the person's own rows (their
+    name when the request gave none, another e-mail address, a phone number as stored
+    and written nationally)."""
+    forms = {kind: list(values) for kind, values in given.items()}
+    # An address in a URL or an analytics segment is written %40 (the lookup finds it so).
+    forms["email"] = forms.get("email", []) + [
+        v.replace("@", "%40") for v in forms.get("email", []) if "@" in v
+    ]
+    if not found.people:
+        return forms
+    person = found.people[0]
+    region = phone_region(config)
+    extra = {
+        "email": [form for mail in person.emails for form in (mail, mail.replace("@", "%40"))],
+        "name": list(person.names),
+        "phone": [form for number in person.phones for form in phone_forms(number, region)],
+    }
+    for kind, values in extra.items():
+        known = forms.setdefault(kind, [])
+        known += [v for v in values if v not in known]
+    return forms
 
 
 def _run_source(

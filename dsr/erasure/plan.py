@@ -281,10 +281,11 @@ def _build(
         for m in matches
         if m.match == "possible" and (m.source, row_id(m.table, m.key)) not in confirmed_ids
     )
+    found = result.people[0] if result.people else person  # with what expansion found
     kinds = tuple(
         k
         for k, present in zip(
-            REDACT_KINDS, (person.emails, person.phones, person.names), strict=True
+            REDACT_KINDS, (found.emails, found.phones, found.names), strict=True
         )
         if present
     )

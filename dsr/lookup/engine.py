@@ -45,7 +45,7 @@ from dsr.identifiers import (
     phone_digits,
     same_phone,
 )
-from dsr.lookup.infer import Edge, source_edges
+from dsr.lookup.infer import Edge, inside_values, source_edges
 from dsr.lookup.links import Wanted, follow_links, link_text
 from dsr.lookup.person import Person, phone_region
 from dsr.lookup.structured import own_field
@@ -110,6 +110,9 @@ class LookupResult:
     # The classification each searched source got, so callers (the access letter's labels
     # and categories) need not classify the source a second time.
     classifications: dict[str, list[TableClassification]] = field(default_factory=dict)
+    # Each person as found: the identifiers asked for and those identity expansion took
+    # from their own rows (what an erasure redacts from other people's notes).
+    people: list[Person] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -196,18 +199,38 @@ def find_people(
     identifier several people share does not expand (``_SourceLookup._shared``)."""
     progress = progress or NullProgress()
     region = phone_region(config)
-    result = _find_once(config, people, sources, progress)
+    known: dict[str, _Known] = {}
+    result = _find_once(config, people, sources, progress, known)
+    result.people = list(people)
     asked = [_identity(p) for p in people]
     for _ in range(MAX_EXPANSIONS):
         grown = expansion(people, result, region, asked)
         if not any(p is not None for p in grown):
             break
         index = [i for i, p in enumerate(grown) if p is not None]
-        more = _find_once(config, [grown[i] for i in index], sources, progress)  # type: ignore[misc]
+        more = _find_once(config, [grown[i] for i in index], sources, progress, known)  # type: ignore[misc]
         _merge(result, more, index, list(config.sources))
         for i in index:
             asked[i] |= _identity(grown[i])  # type: ignore[arg-type]
+            result.people[i] = _union(result.people[i], grown[i])  # type: ignore[arg-type]
     return result
+
+
+def _union(person: Person, more: Person) -> Person:
+    """One person's identifiers with those expansion found, each once."""
+
+    def both(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(one + other))
+
+    return replace(
+        person,
+        emails=both(person.emails, more.emails),
+        phones=both(person.phones, more.phones),
+        ibans=both(person.ibans, more.ibans),
+        names=person.names or more.names,
+        logins=both(person.logins, more.logins),
+        devices=both(person.devices, more.devices),
+    )
 
 
 def _identity(person: Person) -> set[tuple[str, str]]:
@@ -342,13 +365,25 @@ def _merge(
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What one pass learnt of a source that the next pass of the same lookup reuses."""
+
+    classes: list[TableClassification]
+    tables: dict[str, Table]
+    edges: list[Edge] | None
+
+
 def _find_once(
     config: Config,
     people: Sequence[Person],
     sources: Sequence[str],
     progress: Progress,
+    known: dict[str, _Known] | None = None,
 ) -> LookupResult:
-    """One pass of ``find_people`` over the sources, without expansion."""
+    """One pass of ``find_people`` over the sources, without expansion; ``known`` carries
+    each source's classification and links from pass to pass."""
+    known = {} if known is None else known
     region = phone_region(config)
     result = LookupResult()
     chosen = select_sources(config, sources)
@@ -372,7 +407,9 @@ def _find_once(
         connector = open_connector(source)
         connectors.append(connector)
         lookup = _SourceLookup(source, connector, people, region, config.links)
-        lookup.run()
+        lookup.run(known.get(source.name))
+        if lookup.known is not None:
+            known[source.name] = lookup.known
         lookups[source.name] = lookup
 
     try:
@@ -428,6 +465,9 @@ class _SourceLookup:
         self.owners: dict[str, list[Edge]] = defaultdict(list)  # child → its owner's table
         self.junctions: dict[str, list[Edge]] = {}  # a table joining two others → its edges
         self.device_columns: set[tuple[str, str]] = set()
+        self.known: _Known | None = None
+        # (table, column, asked text) → (field, key): a key asked for inside encoded cells
+        self.inside: dict[tuple[str, str, str], tuple[str, str]] = {}
         self.classes: list[TableClassification] = []
         self.edges: list[Edge] = []
         self.by_via: dict[str, Edge] = {}  # a downward edge by its via
@@ -440,14 +480,20 @@ class _SourceLookup:
             if link.from_.source == source.name and link.to.source == source.name
         ]
 
-    def run(self) -> None:
+    def run(self, known: _Known | None = None) -> None:
+        """Classify the source and work out its links (or take them from an earlier pass
+        of the same lookup: ``known``), then find the people and follow their rows."""
         from dsr.classify.classifier import classify_source
 
-        classes = classify_source(self.source, self.connector)
+        if known is None:
+            classes = classify_source(self.source, self.connector)
+            tables = {t.name: t for t in self.connector.tables()}
+            known = _Known(classes, tables, None)
+        classes, tables = known.classes, known.tables
         self.classes = classes
-        tables = {t.name: t for t in self.connector.tables()}
         kinds = {c.table: c.kind for c in classes}
-        self._edges(tables, kinds, classes)
+        self._edges(tables, kinds, classes, known.edges)
+        self.known = _Known(classes, tables, self.edges)
         purposes = self._purposes(classes)
         lookups, owners = self._lookups(purposes)
         if lookups:
@@ -709,11 +755,16 @@ class _SourceLookup:
         tables: dict[str, Table],
         kinds: Mapping[str, str],
         classes: Sequence[TableClassification],
+        edges: list[Edge] | None = None,
     ) -> None:
         """The source's links (declared, configured, inferred: ``lookup.infer``). An owning
         edge leads from a row to its child rows; an edge to an address table is a parent
         fetched with the row; an edge to a person table from a row gives a reference."""
-        self.edges = source_edges(tables, classes, self.connector, self.links)
+        self.edges = (
+            edges
+            if edges is not None
+            else source_edges(tables, classes, self.connector, self.links)
+        )
         self.junctions = _junctions(self.edges, kinds, classes, tables)
         for edge in self.edges:
             if edge.owning:
@@ -743,6 +794,8 @@ class _SourceLookup:
                     text = link_text(match.row.get(edge.referred))
                     for value in edge.asked(text) if text is not None else ():
                         wanted[edge.child, edge.column][value].add((match.person, edge.via))
+                        if edge.inside is not None:
+                            self.inside[edge.child, edge.column, value] = (edge.inside, text)
                 for edge in self.parents.get(match.table, ()):
                     if not edge.admits(match.row):
                         continue
@@ -810,10 +863,13 @@ class _SourceLookup:
     def _fetch(self, wanted: Wanted) -> list[Match]:
         """The rows asked for, in one batch; the new linked matches they give (possible
         ones over a name-only link; a polymorphic link only where the type agrees)."""
-        lookups = [
-            Lookup(table, column, frozenset(values), "exact")
-            for (table, column), values in wanted.items()
-        ]
+        lookups = []
+        for (table, column), values in wanted.items():
+            inside = {v for v in values if (table, column, v) in self.inside}
+            if values.keys() - inside:
+                lookups.append(Lookup(table, column, frozenset(values.keys() - inside)))
+            if inside:  # a field inside an encoded cell: the cell contains it
+                lookups.append(Lookup(table, column, frozenset(inside), "contains"))
         new: list[Match] = []
         if not lookups:
             return new
@@ -822,6 +878,11 @@ class _SourceLookup:
                 edge = self.by_via.get(via)
                 if edge is not None and not edge.admits(hit.row):
                     continue
+                field = self.inside.get((hit.table, hit.column, hit.value))
+                if field is not None and field[1] not in inside_values(
+                    hit.row.get(hit.column), field[0]
+                ):
+                    continue  # "order_id":12 inside "order_id":123
                 name = self.owner_names.get((person, via, hit.value))
                 if name is not None and not _names_agree(name, self._row_name(hit.table, hit.row)):
                     continue  # the row's owner must bear the name the row bears

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from dsr.classify.names import name_hint, words
@@ -32,6 +32,7 @@ from dsr.classify.result import TableClassification
 from dsr.config.models import Link
 from dsr.connectors.protocol import Connector, Lookup, Table
 from dsr.connectors.rows import is_empty, value_text
+from dsr.lookup.structured import decode, fields
 
 LinkKind = Literal["declared", "configured", "inferred", "name-only"]
 
@@ -91,6 +92,9 @@ class Edge:
     compose: bool = False
     """The child column holds type and key in one text, ``com_contact.contact.59``:
     ``when[1]`` are the type prefixes that name the parent."""
+    inside: str | None = None
+    """The key is a field of a JSON or PHP-serialized cell (OpenCart's activity ``data``:
+    ``{"order_id": 12, ...}``): the field's name."""
 
     @property
     def inferred(self) -> bool:
@@ -115,7 +119,14 @@ class Edge:
         return kind is not None and kind in self.when[1]
 
     def asked(self, text: str) -> list[str]:
-        """The child-column values that refer to the parent key ``text``."""
+        """The child-column values that refer to the parent key ``text`` (for a field
+        inside an encoded cell: the texts that cell contains, JSON and PHP spellings)."""
+        if self.inside is not None:
+            key = self.inside
+            return [
+                f'"{key}":"{text}"', f'"{key}":{text}', f'"{key}": "{text}"', f'"{key}": {text}',
+                f's:{len(key)}:"{key}";s:{len(text)}:"{text}";', f's:{len(key)}:"{key}";i:{text};',
+            ]  # fmt: skip
         if self.compose and self.when is not None:
             return [f"{prefix}.{text}" for prefix in self.when[1]]
         return [text]
@@ -154,6 +165,7 @@ class _Candidate:
     when: tuple[str, tuple[str, ...]] | None = None
     typed: tuple[str, tuple[tuple[str, str], ...]] | None = None
     compose: bool = False
+    inside: str | None = None
 
 
 def source_edges(
@@ -204,7 +216,8 @@ def source_edges(
     covered |= {(e.child, e.column) for e in found if e.kind == "inferred"}
     typed = _parent_typed(tables, edges + found, connector, covered)
     composed = _composed(tables, connector, covered)
-    found += _tested(typed + composed, tables, connector, kinds)
+    embedded = _embedded(tables, connector, _context(tables, classes, declared))
+    found += _tested(typed + composed + embedded, tables, connector, kinds)
     # A name-only guess at a role (``checked_out`` → some person table) is never followed.
     return edges + [e for e in found if e.owning or e.kind != "name-only"]
 
@@ -305,13 +318,29 @@ def _candidates(
     classes: Sequence[TableClassification],
     declared: Mapping[tuple[str, str], Edge],
 ) -> list[_Candidate]:
+    context = _context(tables, classes, declared)
+    prefix, targets = context.prefix, context.targets
+    out: list[_Candidate] = []
+    for table in tables.values():
+        for column in table.columns:
+            if (table.name, column.name) not in declared:
+                out += _column_candidates(table, column.name, context)
+        out += _polymorphic(table, targets, prefix)
+    return out
+
+
+def _context(
+    tables: Mapping[str, Table],
+    classes: Sequence[TableClassification],
+    declared: Mapping[tuple[str, str], Edge],
+) -> _Context:
     prefix = table_prefix(tables)
     kinds = {c.table: c.kind for c in classes}
     targets = [t for t in tables.values() if len(t.primary_key) == 1]
     by_declared_name: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for (_, column), edge in declared.items():
         by_declared_name[column.lower()].add((edge.parent, edge.referred))
-    context = _Context(
+    return _Context(
         tables,
         prefix,
         targets,
@@ -320,13 +349,6 @@ def _candidates(
         frozenset("".join(_entity(name, prefix)) for name in tables),
         by_declared_name,
     )
-    out: list[_Candidate] = []
-    for table in tables.values():
-        for column in table.columns:
-            if (table.name, column.name) not in declared:
-                out += _column_candidates(table, column.name, context)
-        out += _polymorphic(table, targets, prefix)
-    return out
 
 
 @dataclass(frozen=True)
@@ -578,6 +600,49 @@ def _composed(
     return out
 
 
+def _embedded(
+    tables: Mapping[str, Table], connector: Connector, context: _Context
+) -> list[_Candidate]:
+    """Keys inside JSON or PHP-serialized cells (``{"customer_id": "23", "order_id": 12}``)
+    that name another table's key the way a column would: candidates like columns."""
+    out: list[_Candidate] = []
+    for table in tables.values():
+        own = {c.name.lower() for c in table.columns}
+        rows = None
+        for column in table.columns:
+            if rows is None:
+                rows = connector.sample(table.name, SAMPLE_ROWS)
+            cells = [r.get(column.name) for r in rows]
+            cells = [c for c in cells if isinstance(c, str) and c.strip()]
+            if not cells:
+                continue
+            decoded = [decode(c) for c in cells]
+            records = [d for d in decoded if isinstance(d, dict)]
+            if len(records) < AGREEMENT * len(cells):
+                continue
+            keys = {
+                path.rsplit(".", 1)[-1] for d in records for path, _, alone in fields(d) if alone
+            }
+            for key in sorted(k for k in keys if k.lower() not in own and _stem(k)[1]):
+                for candidate in _column_candidates(table, key, context):
+                    out.append(replace(candidate, column=column.name, inside=key))
+    return out
+
+
+def inside_values(cell: object, key: str) -> list[str]:
+    """The values of field ``key`` in an encoded cell, as referencing values to test."""
+    if not isinstance(cell, str):
+        return []
+    data = decode(cell)
+    if data is None:
+        return []
+    found = []
+    for path, value, alone in fields(data):
+        if alone and path.rsplit(".", 1)[-1] == key and (text := key_value(value)) is not None:
+            found.append(text)
+    return found
+
+
 def _type_text(value: object) -> str:
     return str(value).strip().lower()
 
@@ -615,6 +680,9 @@ def _tested(
     for candidate in candidates:
         per_type: dict[str, set[str]] = defaultdict(set)
         for row in samples[candidate.child]:
+            if candidate.inside is not None:
+                per_type[""] |= set(inside_values(row.get(candidate.column), candidate.inside))
+                continue
             text = key_value(row.get(candidate.column))
             if text is None:
                 continue
@@ -638,12 +706,14 @@ def _tested(
     if lookups:
         for hit in connector.find(lookups):
             present[hit.table, hit.column].add(hit.value)
-    best: dict[tuple[str, str], list[tuple[_Candidate, float, int]]] = defaultdict(list)
+    best: dict[tuple[str, str, str], list[tuple[_Candidate, float, int]]] = defaultdict(list)
     for candidate, per_type in values.items():
         texts = set().union(*per_type.values()) if per_type else set()
         found = texts & present.get((candidate.parent, candidate.referred), set())
         share = len(found) / len(texts) if texts else 0.0
-        best[candidate.child, candidate.column].append((candidate, share, len(texts)))
+        best[candidate.child, candidate.column, candidate.inside or ""].append(
+            (candidate, share, len(texts))
+        )
     edges: list[Edge] = []
     for options in best.values():
         edges += _choose(options, values, kinds)
@@ -727,10 +797,12 @@ def _edge(
         evidence = f"{round(share * count)} of {count} sampled values are keys of {target}"
         if when is not None:
             evidence += f" (rows where {when[0]} = {'/'.join(when[1])})"
+    if candidate.inside is not None:
+        evidence += f" (field {candidate.inside} inside {candidate.column})"
     return Edge(
         candidate.parent, candidate.referred, candidate.child, candidate.column, kind,
         evidence, candidate.owning, when, share if count else None, candidate.typed,
-        candidate.compose,
+        candidate.compose, candidate.inside,
     )  # fmt: skip
 
 

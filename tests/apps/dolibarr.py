@@ -835,7 +835,9 @@ def populate(db: Db, fake: Faker, rng: random.Random) -> Planted:
         ip=planted_p.ip,
         id=soc,
     )
-    planted.add("llx_societe", {"rowid": soc})
+    # Her invoices name no recipient of their own (only fk_soc): the third party stays as
+    # their recipient, name and address kept, the rest of it anonymised.
+    planted.add("llx_societe", {"rowid": soc}, kept=True)
     family_socs = []
     for p in family:
         fsoc = w.private_customer(p, creator=rep2)

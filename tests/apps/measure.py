@@ -10,6 +10,7 @@ phone with no row of another person; tests/test_apps_lookup.py holds them.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsr.identifiers import normalise_phone, phone_digits
 from tests.apps.world import (
     APPS,
     Planted,
@@ -132,6 +134,34 @@ def keyed(url: str) -> dict[RowRef, tuple[tuple[str, str], ...]]:
     return out
 
 
+def identifiers_left(
+    planted: Planted, rows: dict[RowRef, tuple[tuple[str, str], ...]]
+) -> list[str]:
+    """The person's identifiers still in rows not kept under retention: e-mail, phone (in
+    any spelling), the streets and user names of ``secrets`` as whole words, in any row;
+    their name in their own rows (other people may bear the same name)."""
+    digits = phone_digits(normalise_phone(planted.phone) or planted.phone)
+    phone = re.compile(r"(?<!\d)" + r"[\s/()\-]*".join(digits) + r"(?!\d)")
+    checks: list[tuple[str, re.Pattern[str], bool]] = [
+        ("email", re.compile(re.escape(planted.email), re.I), False),
+        ("phone", phone, False),
+        ("name", re.compile(re.escape(planted.name), re.I), True),
+    ]
+    checks += [
+        (secret, re.compile(rf"(?<!\w){re.escape(secret)}(?!\w)", re.I), False)
+        for secret in planted.secrets
+    ]
+    left = []
+    for label, pattern, own_only in checks:
+        for ref, row in rows.items():
+            if ref in planted.kept or (own_only and ref not in planted.own):
+                continue
+            if pattern.search(" ".join(v for _, v in row)):
+                left.append(f"{label} in {ref[0]}")
+                break
+    return left
+
+
 def erase(app: str, engine: str, folder: Path, url: str, planted: Planted) -> Erased:
     """Erase the planted person by e-mail; compare every row before and after."""
     start = time.perf_counter()
@@ -148,11 +178,7 @@ def erase(app: str, engine: str, folder: Path, url: str, planted: Planted) -> Er
     others = changed - planted.own - planted.mentions
     own_left = {ref for ref in planted.own - planted.kept if ref in after and ref in before}
     own_left = {ref for ref in own_left if after[ref] == before[ref]}
-    text = "\n".join(
-        " ".join(v for _, v in row) for ref, row in after.items() if ref not in planted.kept
-    ).casefold()
-    wanted = [planted.email, *planted.secrets]
-    left = [w for w in wanted if w and w.casefold() in text]
+    left = identifiers_left(planted, after)
     return Erased(
         app, engine, (plan.code, execute.code, verify.code), others, own_left, left,
         time.perf_counter() - start,

@@ -117,9 +117,9 @@ class Db:
         for column in t.columns:
             if column.name in row:
                 continue
-            if column.primary_key and column.autoincrement in (True, "auto") and _integer(column):
-                if len(t.primary_key.columns) == 1:
-                    continue
+            auto = column.primary_key and column.autoincrement in (True, "auto")
+            if auto and _integer(column) and len(t.primary_key.columns) == 1:
+                continue
             if not column.nullable and column.server_default is None:
                 row[column.name] = _neutral(column)
         result = self.conn.execute(t.insert().values(**row))
