@@ -12,7 +12,7 @@ ids of other key spaces that equal the person's. Everything runs through the CLI
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ import yaml
 
 from tests import mariadb
 from tests.apps.measure import erase, measure
-from tests.apps.world import APPS, Planted, build_mysql, build_sqlite, write_config
+from tests.apps.world import APPS, Planted, RowRef, build_mysql, build_sqlite, write_config
 from tests.helpers import run
 
 pytestmark = pytest.mark.shared_data
@@ -40,59 +40,66 @@ def _build(
     return build_mysql(app, url)
 
 
+@dataclass
+class World:
+    """One application's filled database, shared by the tests of one (app, engine): the
+    lookups first, then the erasure, which changes it (tests run in file order)."""
+
+    app: str
+    engine: str
+    folder: Path
+    url: str
+    planted: Planted
+    missed: set[RowRef] | None = None  # what the e-mail lookup did not reach
+
+
 @pytest.fixture(
     scope="module",
     params=[(app, engine) for app in APPS for engine in ENGINES],
     ids=[f"{app}-{engine}" for app in APPS for engine in ENGINES],
 )
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str, Path, Planted]]:
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> World:
     app, engine = request.param
     folder = tmp_path_factory.mktemp(f"{app}-{engine}")
     url, planted = _build(engine, app, folder, request)
     write_config(folder, app, url, planted)
-    yield app, engine, folder, planted
+    return World(app, engine, folder, url, planted)
 
 
-def test_the_person_is_found_by_email_and_by_phone(
-    world: tuple[str, str, Path, Planted],
-) -> None:
+def test_the_person_is_found_by_email_and_by_phone(world: World) -> None:
     """At least 97 % of the person's rows by e-mail, 95 % by phone (the phone reaches the
     rest through identity expansion), no row of anyone else as theirs, and every
-    mention of them in other people's text."""
-    app, engine, folder, planted = world
-    by_email, by_phone = measure(app, engine, folder, planted)
+    mention of them in other people's text (but the known gaps, which the measuring
+    script prints)."""
+    by_email, by_phone = measure(world.app, world.engine, world.folder, world.planted)
+    world.missed = by_email.missed
     for found, bar in ((by_email, EMAIL_RECALL), (by_phone, PHONE_RECALL)):
         assert not found.others, f"{found.line()}\nothers: {sorted(found.others)}"
         assert found.recall >= bar, f"{found.line()}\nmissed: {sorted(found.missed)}"
         assert found.mentions_found == found.mentions, found.line()
 
 
-def test_erasure_changes_no_one_else_and_leaves_nothing(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
+def test_erasure_changes_no_one_else_and_leaves_nothing(world: World) -> None:
     """Plan, execute and verify through the CLI; every row of every table compared
     before and after."""
-    for app in APPS:
-        for engine in ENGINES:
-            folder = tmp_path / f"{app}-{engine}"
-            folder.mkdir()
-            url, planted = _build(engine, app, folder, request)
-            write_config(folder, app, url, planted)
-            missed = measure(app, engine, folder, planted)[0].missed
-            result = erase(app, engine, folder, url, planted)
-            assert result.codes[1:] == (0, 0), result.line()
-            assert not result.others_changed, f"{result.line()}\n{sorted(result.others_changed)}"
-            # Every row the lookup reached is gone or anonymised; what it cannot reach
-            # (Joomla's WebAuthn row, keyed by an HMAC with the site's secret) holds none
-            # of the person's identifiers, checked next.
-            assert result.own_left <= missed, f"{result.line()}\n{sorted(result.own_left)}"
-            assert not result.identifiers_left, result.line()
-            if engine == "sqlite":
-                raw = (folder / f"{app}.db").read_bytes().casefold()
-                kept_mail = _kept_hold(url, planted, planted.email)
-                assert kept_mail or planted.email.casefold().encode() not in raw, result.line()
+    app, engine, folder, url, planted = (
+        world.app, world.engine, world.folder, world.url, world.planted,
+    )  # fmt: skip
+    missed = world.missed
+    if missed is None:  # run on its own
+        missed = measure(app, engine, folder, planted)[0].missed
+    result = erase(app, engine, folder, url, planted)
+    assert result.codes[1:] == (0, 0), result.line()
+    assert not result.others_changed, f"{result.line()}\n{sorted(result.others_changed)}"
+    # Every row the lookup reached is gone or anonymised; what it cannot reach (Joomla's
+    # WebAuthn row, keyed by an HMAC with the site's secret) holds none of the person's
+    # identifiers, checked next.
+    assert result.own_left <= missed, f"{result.line()}\n{sorted(result.own_left)}"
+    assert not result.identifiers_left, result.line()
+    if engine == "sqlite":
+        raw = (folder / f"{app}.db").read_bytes().lower()
+        kept_mail = _kept_hold(url, planted, planted.email)
+        assert kept_mail or planted.email.lower().encode() not in raw, result.line()
 
 
 def _kept_hold(url: str, planted: Planted, value: str) -> bool:

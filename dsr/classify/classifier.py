@@ -21,35 +21,56 @@ Decisions worth knowing:
   are catalogue data of the business, not data about its customers or staff:
   ``name`` counts only in tables whose rows are persons or point to them;
 - a company (B2B) table's own name, address, phone and fax are not personal
-  (listed for review); its contact person's name, title and e-mail are.
+  (listed for review); its contact person's name, title and e-mail are;
+- keys named for a person (``customer_id``, ``id_customer``, ``fk_soc``,
+  ``fk_user_author``, a ``login`` outside the user table) are ``customer_id``;
+  keys of orders, products, countries, statuses and addresses are not. Keys that
+  say who wrote a row, and polymorphic keys, get no lookup: their values live
+  in other key spaces (staff ids, the ids of whatever the type column names);
+- a user id or login whose values are e-mail addresses is searched as e-mail;
+- JSON, PHP-serialized and PHP-session cells, and the value column of key/value
+  tables (``profile_key``/``profile_value``, ``option_name``/``option_value``),
+  are decided by the fields they hold and are searched as text;
+- binary columns: 4- and 16-byte values under an IP name are IP addresses,
+  fixed-length binary ids in rows about persons are visitor or session ids;
+- free text is what people typed: notes, comments, messages; a description that
+  is a template with numbers (``Bestellnummer: #12``) or a short label naming
+  nobody is not.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
-from dsr.classify.context import TableContext, table_contexts
+from dsr.classify.context import TableContext, is_audit_key, role_mailbox, table_contexts
 from dsr.classify.names import (
     ADDRESS_QUALIFIERS,
+    PERSON_WORDS,
     RULES_BY_KEY,
     NameHint,
     NameRule,
     is_key_name,
     key_stem,
+    key_words,
     name_hint,
     names_company,
     names_object,
     names_person,
+    split_words,
     words,
 )
 from dsr.classify.result import ColumnClassification, TableClassification
+from dsr.classify.structured import decode, leaves
 from dsr.classify.text import scan_texts
 from dsr.classify.values import (
     DECIDING_SHARE,
     MIN_VALUES,
     ValueResult,
+    first_names,
     has_first_name,
     is_binary,
     non_null,
@@ -153,19 +174,28 @@ def classify_source(
     """
     progress = progress or NullProgress()
     tables = connector.tables()
-    contexts = table_contexts(tables)
     progress.begin(f"Classifying {source.name}", total=len(tables))
-    results = []
+    samples: dict[str, list[dict[str, Any]]] = {}
+    failures: set[str] = set()
     for table in tables:
         try:
-            rows = connector.sample(table.name, sample_size)
-            failed = False
+            samples[table.name] = connector.sample(table.name, sample_size)
         except DsrError:
-            rows, failed = [], True
-        results.append(
-            _classify(source, table, rows, contexts, overrides=source.columns, failed=failed)
-        )
+            samples[table.name] = []
+            failures.add(table.name)
         progress.advance()
+    contexts = table_contexts(tables, samples)
+    results = [
+        _classify(
+            source,
+            table,
+            samples[table.name],
+            contexts,
+            overrides=source.columns,
+            failed=table.name in failures,
+        )
+        for table in tables
+    ]
     progress.end()
     return results
 
@@ -186,7 +216,7 @@ def classify_table(
     if not isinstance(source, str):
         overrides = source.columns if overrides is None else overrides
     everything = list(tables) if any(t.name == table.name for t in tables) else [*tables, table]
-    contexts = table_contexts(everything)
+    contexts = table_contexts(everything, {table.name: rows})
     return _classify(source, table, rows, contexts, overrides=overrides or {})
 
 
@@ -211,7 +241,7 @@ def _classify(
         if key in overrides:
             columns.append(_confirmed(source_name, table.name, column, overrides[key]))
             continue
-        decision = _decide(table, column, values, context, contexts)
+        decision = _decide(table, column, values, context, contexts, rows)
         if failed:
             decision.evidence.append("values: the table could not be sampled; name only")
         columns.append(_finish(source_name, table.name, column.name, decision))
@@ -303,12 +333,70 @@ def _decide(
     values: list[Any],
     context: TableContext,
     contexts: Mapping[str, TableContext],
+    rows: Sequence[Mapping[str, Any]] = (),
+) -> _Decision:
+    d = _decide_by_rules(table, column, values, context, contexts, rows)
+    if not d.personal and not d.review:
+        _names_users(non_null(values), context, d)
+    return d
+
+
+def _names_users(present: list[Any], context: TableContext, d: _Decision) -> None:
+    """Texts that hold the user names of the source's person tables (``UserLogged,jdoe``,
+    ``UsersManager.lastSeen.jdoe``) or persons' e-mail addresses, in rows that are not
+    a person's: they say which user a row is about, and are searched as text."""
+    texts = [v for v in present if isinstance(v, str) and v.strip()]
+    if not texts:
+        return
+    if context.known_logins:
+        found = {
+            token
+            for text in texts
+            for token in _TOKENS.findall(text.lower())
+            if token in context.known_logins
+        }
+        if len(found) >= 2:
+            d.personal, d.confidence, d.lookup = True, 0.7, "text"
+            d.categories = ["online_id"]
+            d.evidence.append(
+                f"values: sampled texts hold {len(found)} user names of the source's users"
+            )
+            return
+    if context.personal_rows and context.kind != "person":
+        mails = [
+            m.group(0)
+            for text in texts
+            if not text.lstrip().startswith(("<", "http:", "https:", "/"))
+            for m in _EMAIL_IN.finditer(unquote(text))
+            if not role_mailbox(m.group(0))
+        ]
+        if mails:
+            d.personal, d.confidence, d.lookup = True, 0.6, "text"
+            d.categories = ["contact"]
+            d.evidence.append(f"values: {len(mails)} e-mail addresses inside the sampled texts")
+
+
+_TOKENS = re.compile(r"[\w-]+")
+_EMAIL_IN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def _decide_by_rules(
+    table: Table,
+    column: Column,
+    values: list[Any],
+    context: TableContext,
+    contexts: Mapping[str, TableContext],
+    rows: Sequence[Mapping[str, Any]],
 ) -> _Decision:
     d = _Decision()
     present = non_null(values)
 
     if any(is_binary(v) for v in present):
         return _binary(column, present, context, d)
+    if _all_numbers(column, present) and _text_only_name(column, context):
+        d.confidence = 0.75
+        d.evidence.append("values: numbers only, no text the name speaks of (a key or a code)")
+        return d
 
     if _is_flag(column, present):
         hint = name_hint(column.name)
@@ -322,7 +410,7 @@ def _decide(
             d.evidence.append("values: yes/no flags")
         return d
 
-    keyed = _key_decision(table, column, context, contexts, d)
+    keyed = _key_decision(table, column, context, contexts, d, present)
     if keyed:
         return d
 
@@ -331,13 +419,247 @@ def _decide(
         d.evidence.append("name: a company's name, not a person's")
         return d
 
+    if _key_value(table, column, rows, context, d) or _structured(column, present, context, d):
+        _free_text_scan(None, column, present, context, d)
+        return d
+
     hint, said = _hint_for(column)
     if hint is not None and said is not None:
         _named(hint, said, table, column, present, context, d)
     else:
         _unnamed(column, present, context, d)
-    _free_text_scan(hint, column, present, context, d)
+    if hint is None or hint.rule.key == "free_text":
+        _free_text_scan(hint, column, present, context, d)
     return d
+
+
+# Name rules whose values are text: a column of small numbers under such a name is a key or
+# a code (``country`` 5, ``position`` 0, ``mobile_theme`` 1), not what the name says.
+_TEXT_RULES = frozenset(
+    split_words(
+        "name person_name place street department job free_text website email phone fax title "
+        "cookie iban credential"
+    )
+)
+_INTEGER_TYPES = re.compile(
+    r"^(tiny|small|medium|big)?int(eger)?\b|^(tiny|small|medium|big)?int\(", re.IGNORECASE
+)
+
+
+def _all_numbers(column: Column, present: list[Any]) -> bool:
+    """Small whole numbers only (or, with nothing sampled, an integer column type)."""
+    if not present:
+        return bool(_INTEGER_TYPES.match(column.type.strip()))
+    return all(
+        not isinstance(v, bool)
+        and (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit()))
+        and len(str(v).strip()) < 6
+        for v in present
+    )
+
+
+def _text_only_name(column: Column, context: TableContext) -> bool:
+    if column.identifies is not None or column.name in context.person_keys:
+        return False
+    hint = name_hint(column.name)
+    return hint is not None and hint.rule.key in _TEXT_RULES
+
+
+# Which name rules leaves of a structured cell (or keys of a key/value table) are read by,
+# and what they say.
+_FIELD_RULES = frozenset(
+    split_words(
+        "email phone fax person_name name birthdate street postcode place iban card tax_id ip "
+        "useragent login customer_number credential website geo"
+    )
+)
+_STRONG_LEAF_CHECKS = ("email", "iban", "phone")
+
+
+def _field_category(field: str, text: str) -> str | None:
+    """The category a named field's value is, when its name says so and the value is
+    what the name says (an e-mail field holding an address, a name field a name; not a
+    switch ``1`` under ``mail_on_new``)."""
+    hint = name_hint(field)
+    value = text.strip()
+    if hint is None and field.lower() in _SECRET_FIELDS and _LONG_TOKEN.match(value):
+        return "online_id"  # {"key": "4XVN..."}: a second factor's secret
+    if hint is None or hint.rule.key not in _FIELD_RULES or not value:
+        return None
+    if value.lower() in ("0", "1", "true", "false", "yes", "no", "null", "none"):
+        return None
+    key = hint.rule.key
+    if key in ("name", "place", "street") and hint.qualifier and names_object(hint.qualifier):
+        return None
+    check = _FIELD_CHECKS.get(key)
+    if check is not None and not run_check(check, [value]).passed:
+        return None
+    if key == "customer_number" and not value.replace("-", "").isalnum():
+        return None
+    if key in ("street", "place", "login") and (value.isdigit() or len(value) < 2):
+        return None
+    if key == "credential" and len(value) < 8:
+        return None
+    if key == "website" and "." not in value and "/" not in value and len(value) < 3:
+        return None
+    return hint.rule.category
+
+
+_SECRET_FIELDS = frozenset(split_words("key secret seed otp totp"))
+# The value check a leaf under a field of that rule must pass.
+_FIELD_CHECKS = {
+    "email": "email",
+    "phone": "phone",
+    "fax": "phone",
+    "birthdate": "birthdate",
+    "postcode": "postcode",
+    "iban": "iban",
+    "ip": "ip",
+    "person_name": "person_name",
+    "name": "person_name",
+}
+
+
+def _leaf_category(text: str) -> str | None:
+    """The category of a value that is unmistakable on its own: e-mail, IBAN, phone."""
+    from dsr.classify.values import CHECKS_BY_KEY
+
+    for key in _STRONG_LEAF_CHECKS:
+        check = CHECKS_BY_KEY[key]
+        if not check.test(text) or (key == "email" and role_mailbox(text)):
+            continue
+        if key == "phone" and text.isdigit() and len(text) < 10:
+            continue  # a bare run of digits: a code as often as a number
+        return check.category
+    return None
+
+
+def _structured(column: Column, present: list[Any], context: TableContext, d: _Decision) -> bool:
+    """JSON, PHP-serialized and PHP-session cells: decided by the fields they hold.
+
+    A cell's field names (``{"email": ...}``, ``user.name|s:5:...``) and its values
+    that are unmistakable alone (e-mail, IBAN, phone) make the column personal, in any
+    table: a structure keeps a person's data wherever an application puts it. Cells that
+    hold no such field (settings, empty containers ``[]``) are not personal, whatever the
+    column's name says, unless it names credentials or profiles the structure keeps.
+    """
+    texts = [v for v in present if isinstance(v, str)]
+    if len(texts) < max(1, len(present) // 2):
+        return False
+    decoded = [(t, decode(t)) for t in texts]
+    structures = [data for _, data in decoded if data is not None and not isinstance(data, str)]
+    if not structures or len(structures) < 0.6 * len(texts):
+        return False
+    categories: dict[str, int] = {}
+    rows_with = 0
+    for data in structures:
+        found = set()
+        for field_name, text in leaves(data):
+            category = _field_category(field_name, text) or _leaf_category(text)
+            if category:
+                found.add(category)
+        for category in found:
+            categories[category] = categories.get(category, 0) + 1
+        rows_with += bool(found)
+    if not categories:
+        hint = name_hint(column.name)
+        if hint is not None and hint.rule.key in ("credential", "website", "password"):
+            return False
+        d.confidence = 0.75
+        d.evidence.append(
+            f"values: {len(structures)} sampled are JSON or PHP structures holding no "
+            "personal field"
+        )
+        return True
+    d.personal, d.lookup = True, "text"
+    for category, _ in sorted(categories.items(), key=lambda item: (-item[1], item[0])):
+        d.add(category)
+    d.confidence = 0.85 if rows_with >= 2 or context.personal_rows else 0.7
+    d.evidence.append(
+        f"values: {rows_with} of {len(structures)} sampled JSON or PHP structures hold "
+        "personal fields"
+    )
+    return True
+
+
+_KV_VALUE = frozenset(split_words("value values wert werte val"))
+_KV_KEY = frozenset(split_words("key name field option setting cfg param attribute schluessel"))
+
+
+def _key_column(table: Table, column: Column) -> str | None:
+    """The key column of a key/value table beside ``column``: ``profile_key`` for
+    ``profile_value``, ``option_name`` for ``option_value``, ``field_id`` for ``value``."""
+    parts = words(column.name)
+    if not parts or parts[-1] not in _KV_VALUE:
+        return None
+    stem = parts[:-1]
+    for other in table.columns:
+        if other.name == column.name:
+            continue
+        others = words(other.name)
+        if not others or others[:-1] != stem:
+            continue
+        if others[-1] in _KV_KEY or (
+            others[-1] in ("id", "nr") and len(others) >= 2 and others[-2] in _KV_KEY
+        ):
+            return other.name
+        if not stem and len(others) == 2 and others[0] in _KV_KEY and others[1] == "id":
+            return other.name
+    if not stem:
+        for other in table.columns:
+            others = words(other.name)
+            if len(others) == 2 and others[0] in _KV_KEY and others[1] in ("id", "nr"):
+                return other.name
+    return None
+
+
+def _key_value(
+    table: Table,
+    column: Column,
+    rows: Sequence[Mapping[str, Any]],
+    context: TableContext,
+    d: _Decision,
+) -> bool:
+    """The value column of a key/value table: personal when the rows' keys name personal
+    data (``profile.phone``, ``billing_email``) beside a value, or when values are e-mail
+    addresses, IBANs or phone numbers in at least two rows."""
+    key = _key_column(table, column)
+    if key is None or not rows:
+        return False
+    categories: dict[str, int] = {}
+    for row in rows:
+        value = row.get(column.name)
+        if value is None or is_binary(value):
+            continue
+        text = str(value).strip().strip('"')
+        if not text:
+            continue
+        data = decode(str(value))
+        found = {c for c in [_field_category(str(row.get(key) or ""), text)] if c}
+        if data is not None and not isinstance(data, str):
+            found |= {
+                c for f, t in leaves(data) if (c := _field_category(f, t) or _leaf_category(t))
+            }
+        elif _leaf_category(text):
+            found.add(_leaf_category(text) or "")
+        for category in found:
+            categories[category] = categories.get(category, 0) + 1
+    keyed = {c: n for c, n in categories.items() if n >= 1}
+    if not keyed or sum(keyed.values()) < 2:
+        d.confidence = 0.75
+        d.evidence.append(
+            f"values: a key/value table ('{key}'); its sampled rows hold no personal data"
+        )
+        return True
+    d.personal, d.lookup = True, "text"
+    for category, _ in sorted(keyed.items(), key=lambda item: (-item[1], item[0])):
+        d.add(category)
+    d.confidence = 0.85
+    d.evidence.append(
+        f"values: a key/value table ('{key}'); {sum(keyed.values())} sampled rows hold "
+        "personal data under their keys"
+    )
+    return True
 
 
 _YES_NO = frozenset(
@@ -389,9 +711,45 @@ def _binary(column: Column, present: list[Any], context: TableContext, d: _Decis
                 f"table: '{context.table}' holds no persons; pictures of things",
             ]
         return d
+    lengths = {len(_as_bytes(v)) for v in present}
+    parts = words(column.name)
+    if (
+        lengths
+        and lengths <= {4, 16}
+        and ("ip" in parts or (hint is not None and hint.rule.key == "ip"))
+    ):
+        d.personal, d.confidence = True, 0.85
+        d.add("online_id")
+        d.evidence.append(
+            f"name: an IP address; values: {len(present)} binary values of 4 or 16 bytes "
+            "(IPv4 and IPv6 addresses as stored)"
+        )
+        return d
+    if (
+        len(lengths) == 1
+        and 6 <= min(lengths) <= 64
+        and (context.personal_rows or any(p in _ID_HOLDERS for p in parts))
+    ):
+        d.personal, d.confidence = True, 0.75
+        d.add("online_id")
+        d.evidence.append(
+            f"values: {len(present)} binary ids of {min(lengths)} bytes (visitor, device or "
+            "session ids)"
+        )
+        return d
     d.confidence = 0.8
     d.evidence.append("binary values that are no images")
     return d
+
+
+# Words in a binary column's name that say it identifies a browser or a visitor.
+_ID_HOLDERS = frozenset(
+    split_words("visitor visit session cookie config device token user fingerprint client")
+)
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value.tobytes() if isinstance(value, memoryview) else bytes(value)
 
 
 def _key_decision(
@@ -400,6 +758,7 @@ def _key_decision(
     context: TableContext,
     contexts: Mapping[str, TableContext],
     d: _Decision,
+    present: list[Any],
 ) -> bool:
     """Keys: a person's own id, a key pointing at a person, or a key to something else."""
     fk = _foreign_key(table, column.name)
@@ -428,6 +787,36 @@ def _key_decision(
         d.personal, d.confidence, d.lookup = True, 0.85, "id"
         d.add("customer_id")
         d.evidence.append(f"key: the primary key of person table '{table.name}'")
+        if _mostly("email", present):
+            d.lookup = "email"
+            d.add("contact")
+        elif hint is not None and hint.rule.key == "login":
+            d.add("online_id")
+        return True
+    if column.name in context.person_keys and column.identifies is None:
+        return _person_key(table, column, present, context, hint, d)
+    if own_key and hint is not None and hint.rule.key in _NATURAL_KEYS:
+        return False  # a table keyed by an IP address or a login: the name decides
+    if column.name.lower() in _BARE_NUMBERS and any(
+        (h := name_hint(c.name)) is not None and h.rule.key == "iban" for c in table.columns
+    ):
+        d.personal, d.confidence = True, 0.7
+        d.add("financial")
+        d.evidence.append("name: the number in a table of bank accounts (an account number)")
+        return True
+    if context.kind == "person" and _names_a_reference(column.name):
+        d.personal, d.confidence, d.lookup = True, 0.75, "id"
+        d.add("customer_id")
+        d.evidence.append(f"name: a reference of the person in '{table.name}'")
+        if any(p in EMPLOYMENT_REFERENCES for p in words(column.name)):
+            d.add("employment")
+        return True
+    if own_key and column.identifies is None and _session_key(table, present, context):
+        d.personal, d.confidence = True, 0.8
+        d.add("online_id")
+        d.evidence.append(
+            f"key: the random key of '{table.name}', whose rows are sessions or credentials"
+        )
         return True
     if own_key and column.identifies is None:
         d.confidence = 0.85
@@ -452,6 +841,10 @@ def _key_decision(
         d.evidence.append(f"key: identifies a company in '{table.name}'")
         return True
     if hint is not None and hint.rule.key == "customer_number":
+        if column.name in context.key_targets and not own_key:
+            d.confidence = 0.75
+            d.evidence.append("name: a key to something other than a person")
+            return True
         d.personal, d.lookup = True, "id"
         d.confidence = 0.85 if context.personal_rows else 0.6
         d.add("customer_id")
@@ -459,14 +852,6 @@ def _key_decision(
         return True
     if is_key_name(column.name) and hint is None:
         stem = key_stem(column.name)
-        if names_person(stem):
-            d.personal, d.lookup = True, "id"
-            d.confidence = 0.8 if context.personal_rows else 0.6
-            d.add("customer_id")
-            d.evidence.append(f"name: '{stem}' key names a person")
-            if any(w in stem for w in ("manager", "supervisor", "vorgesetzt", "reports")):
-                d.add("employment")
-            return True
         if stem and stem != "".join(words(table.name)).rstrip("s") and column.name != "id":
             d.confidence = 0.8
             d.evidence.append("name: a key to something other than a person")
@@ -481,6 +866,114 @@ def _key_decision(
             d.evidence.append(f"key: an id of '{table.name}', whose rows are no persons")
             return True
     return False
+
+
+def _person_key(
+    table: Table,
+    column: Column,
+    present: list[Any],
+    context: TableContext,
+    hint: NameHint | None,
+    d: _Decision,
+) -> bool:
+    """A column that points to a person (``context.person_keys``): the person's key.
+
+    Its values decide the rest: only 0 and 1 make it a switch, names make it an author's
+    name (left to the name rules), e-mail addresses are searched as e-mail addresses.
+    """
+    target = context.person_keys[column.name]
+    texts = [v for v in present if isinstance(v, str) and not v.strip().isdigit()]
+    if len(present) >= MIN_VALUES and {str(v).strip() for v in present} == {"0", "1"}:
+        d.confidence = 0.75
+        d.evidence.append("values: only 0 and 1, a switch rather than a person's key")
+        return True
+    if hint is not None and hint.rule.key not in ("customer_number", "login", "author"):
+        return False
+    if texts and len(texts) >= len(present) / 2 and run_check("first_name", texts).share >= 0.6:
+        return False  # ``created_by`` holding names: the author's name
+    d.personal, d.lookup = True, "id"
+    d.confidence = 0.85 if context.personal_rows else 0.75
+    d.add("customer_id")
+    if target is not None:
+        d.evidence.append(f"key: points to person table '{target}' (by its name)")
+    else:
+        d.evidence.append(f"name: '{column.name}' names a person's key")
+    if _mostly("email", present, _MIXED_EMAILS):
+        if all(isinstance(v, str) and role_mailbox(v) for v in present):
+            d.personal, d.categories, d.lookup, d.confidence = False, [], None, 0.7
+            d.evidence.append(
+                f"values: all {len(present)} sampled are role mailboxes (info@, support@), "
+                "no person's address"
+            )
+            return True
+        d.lookup = "email"
+        d.add("contact")
+        d.evidence.append(run_check("email", present).evidence())
+    if hint is not None and hint.rule.key == "login":
+        d.add("online_id")
+    if column.name in context.polymorphic or is_audit_key(column.name):
+        # Who wrote the row, or a key whose type column says what it points to: searching
+        # it for a person's id would meet other key spaces (staff ids, other tables' ids).
+        d.lookup = None
+    parts = key_words(column.name)
+    if (
+        target == table.name
+        and context.kind == "person"
+        and not is_audit_key(column.name)
+        and "parent" not in parts
+    ) or any(
+        w in p
+        for p in parts
+        for w in ("manager", "supervisor", "vorgesetzt", "reports", "validator")
+    ):
+        d.add("employment")
+    return True
+
+
+_BARE_NUMBERS = frozenset(split_words("number nummer no nr num"))
+# Name rules whose values can be a table's own key: an IP, a login, an e-mail address.
+_NATURAL_KEYS = frozenset(split_words("ip login email cookie credential useragent"))
+_REFERENCE_WORDS = frozenset(
+    split_words(
+        "ref reference referenz ext external extern code barcode badge accountancy accounting "
+        "compta fournisseur supplier vendor lieferant"
+    )
+)
+_REFERENCE_HEADS = frozenset(split_words("ref reference referenz code barcode badge"))
+EMPLOYMENT_REFERENCES = frozenset(split_words("employee mitarbeiter staff personal"))
+
+
+def _names_a_reference(column: str) -> bool:
+    """``ref``, ``ref_ext``, ``ref_employee``, ``code_client``, ``barcode``,
+    ``accountancy_code``: a person's own reference, number or code (in a person table)."""
+    parts = words(column)
+    return (
+        bool(parts)
+        and any(p in _REFERENCE_HEADS for p in parts)
+        and all(p in _REFERENCE_WORDS or p in PERSON_WORDS for p in parts)
+    )
+
+
+_MIXED_EMAILS = 0.25
+"""A login or user-id column where this share of values are e-mail addresses (people log
+in with either) is searched by e-mail: a request by e-mail finds those rows directly."""
+
+
+def _mostly(check: str, present: list[Any], share: float = DECIDING_SHARE) -> bool:
+    return len(present) >= MIN_VALUES and run_check(check, present).share >= share
+
+
+_LONG_TOKEN = re.compile(r"^[0-9a-f]{16,128}$|^[A-Za-z0-9_-]{20,128}$", re.IGNORECASE)
+
+
+def _session_key(table: Table, present: list[Any], context: TableContext) -> bool:
+    """A table's own key holding random tokens, where the rows are sessions or credentials."""
+    texts = [v.strip() for v in present if isinstance(v, str)]
+    if len(texts) < MIN_VALUES or len(texts) < len(present):
+        return False
+    tokens = sum(1 for t in texts if _LONG_TOKEN.match(t) and not t.isdigit())
+    named = {w.rstrip("s") for w in words(table.name)} & {"session", "credential", "token"}
+    return tokens >= 0.8 * len(texts) and (bool(named) or context.personal_rows)
 
 
 def _values_for(rule: NameRule, present: list[Any]) -> list[ValueResult]:
@@ -531,13 +1024,40 @@ def _named(
             f"table: '{context.table}' is addressed to a company customer; a company's data"
         )
         return
+    what_else = _not_what_the_name_says(hint, column, context)
+    if what_else is not None:
+        d.confidence = 0.75
+        d.evidence.append(what_else)
+        return
     if rule.key == "place" and not _place_is_an_address(hint, context):
         d.confidence = 0.7
         d.evidence.append("name: a region or country standing alone, no address beside it")
         return
-    if rule.key == "free_text" and not connector_marked and _fixed_texts(present):
+    if (
+        rule.key == "free_text"
+        and not connector_marked
+        and hint.term in _CHOICE_TERMS
+        and _fixed_texts(present)
+    ):
         d.confidence = 0.7
         d.evidence.append(f"values: {len(present)} sampled are a few fixed texts (a choice list)")
+        return
+    if rule.key == "free_text" and not connector_marked and hint.term in _DESCRIBING_TERMS:
+        generated = _generated_texts(present)
+        if generated is not None:
+            d.confidence = 0.7
+            d.evidence.append(generated)
+            return
+    if (
+        rule.key == "email"
+        and present
+        and all(isinstance(v, str) and role_mailbox(v) for v in present)
+    ):
+        d.confidence = 0.7
+        d.evidence.append(
+            f"values: all {len(present)} sampled are role mailboxes (info@, support@), "
+            "no person's address"
+        )
         return
     if (
         rule.key in ("name", "title", "author")
@@ -574,8 +1094,17 @@ def _named(
     d.lookup = _LOOKUP_FOR_RULE.get(rule.key)
     if rule.key == "name" and context.kind != "person":
         d.lookup = "name"
+    if rule.key == "login" and context.kind != "person":
+        # A user name kept outside the user table points to that user: a person's key.
+        d.add("customer_id")
+        d.lookup = "id"
+    if rule.key in ("login", "customer_number") and _mostly("email", present, _MIXED_EMAILS):
+        d.add("contact")
+        d.lookup = "email"
     if column.identifies == "id":
         d.lookup = "id"
+    if rule.key == "website" and hint.term in _SOCIAL_TERMS:
+        d.add("online_id")  # handles on social networks identify their holder online
     if rule.key == "free_text" and context.kind == "person" and context.employees:
         d.add("employment")
         d.evidence.append(f"table: '{context.table}' holds staff; notes about them")
@@ -646,6 +1175,55 @@ def _named(
         d.evidence.append(standalone.evidence())
 
 
+# Qualifiers that make a web address a person's own page rather than a service's.
+_OWN_PAGE = frozenset(split_words("personal private privat home own eigene blog"))
+_REFERRER = ("referer", "referrer", "referrer", "ref")
+
+
+_SOCIAL_TERMS = frozenset(
+    split_words(
+        "socialnetworks socialnetwork socialmedia socialprofiles twitter facebook linkedin "
+        "instagram xing skype"
+    )
+)
+# Qualifiers of an address, city or postcode that make it a thing's, not a person's.
+_THINGS_WITH_ADDRESSES = frozenset(
+    split_words(
+        "shop store company firma firmen unternehmen warehouse lager supplier lieferant "
+        "manufacturer hersteller shipper server host bank branch filiale venue webservices "
+        "service office geschaeft"
+    )
+)
+
+
+def _not_what_the_name_says(hint: NameHint, column: Column, context: TableContext) -> str | None:
+    """Why a name that matches a rule still does not hold that data, or None.
+
+    The address of a shop or a company (``shop_address``), a service's URL
+    (``webservices_url``), what a referring page says (``referer_keyword``), and
+    device words inside a longer name (``screen_resolution_x``).
+    """
+    rule, qualifier = hint.rule, hint.qualifier
+    if column.identifies is not None:
+        return None
+    if (
+        rule.key in ("street", "postcode", "place")
+        and qualifier
+        and qualifier not in ADDRESS_QUALIFIERS
+        and any(qualifier.endswith(w) for w in _THINGS_WITH_ADDRESSES)
+    ):
+        return f"name: '{qualifier}' names a thing; its address is no person's"
+    if rule.key == "website" and qualifier and qualifier not in _OWN_PAGE:
+        return f"name: a web address of '{qualifier}', not a person's own page"
+    if rule.key == "website" and hint.term == "url" and context.kind != "person":
+        return "name: a URL in rows that are no persons: a page, not a person's own site"
+    if qualifier.startswith(_REFERRER) and rule.key in ("free_text", "name", "place"):
+        return "name: data of the referring page, not of the visitor"
+    if rule.key == "device" and not "".join(words(column.name)).endswith(hint.term):
+        return f"name: '{hint.term}' is only part of the name"
+    return None
+
+
 def _place_is_an_address(hint: NameHint, context: TableContext) -> bool:
     """A city is an address; a region or country only beside a city of the same address."""
     if hint.term in (
@@ -661,6 +1239,55 @@ def _place_is_an_address(hint: NameHint, context: TableContext) -> bool:
     ):
         return True
     return context.kind == "address" or hint.qualifier in context.city_qualifiers
+
+
+# Free-text names of fields usually picked from a list (a reason to unsubscribe).
+_CHOICE_TERMS = frozenset(split_words("reason grund"))
+# Free-text names that describe a thing as often as they hold what a person typed.
+_DESCRIBING_TERMS = frozenset(
+    split_words("description beschreibung details info text content inhalt subject betreff")
+)
+
+
+def _generated_texts(present: list[Any]) -> str | None:
+    """Texts a program wrote from one template (``Bestellnummer: #12``): the same text once
+    numbers are masked. Evidence for it, or None."""
+    texts = [str(v).strip() for v in present if isinstance(v, str) and v.strip()]
+    if len(texts) < 5:
+        return None
+    if len(set(texts)) <= 2:
+        return f"values: {len(texts)} sampled are {len(set(texts))} texts, repeated"
+    masked = [_NUMBERS.sub("0", t) for t in texts]
+    numbered = sum(1 for m, t in zip(masked, texts, strict=True) if m != t)
+    if numbered >= len(texts) / 2 and len(set(masked)) <= max(3, len(texts) // 5):
+        return (
+            f"values: {len(texts)} sampled are texts of {len(set(masked))} templates with "
+            "numbers in them"
+        )
+    return None
+
+
+_NUMBERS = re.compile(r"\d+|\b[A-Z0-9_]{6,}\b")
+
+
+# Free-text names that often hold a short label of a thing (an API token's description).
+_LABEL_TERMS = frozenset(split_words("description beschreibung details info"))
+
+
+def _speaks_of_people(present: list[Any]) -> bool:
+    """Some sampled text names a person or holds an e-mail address, phone number or IBAN."""
+    texts = [v for v in present if isinstance(v, str)]
+    findings = scan_texts(texts)
+    return bool(findings.identifiers) or any(_names_someone(t) for t in texts)
+
+
+def _articles(present: list[Any]) -> bool:
+    """Long prose, as articles and messages are: most sampled texts pass the free-text check
+    and run to a paragraph (catalogue descriptions stay a line)."""
+    texts = [str(v).strip() for v in present if isinstance(v, str) and v.strip()]
+    if len(texts) < MIN_VALUES or run_check("free_text", texts).share < DECIDING_SHARE:
+        return False
+    return sum(len(t) for t in texts) / len(texts) >= 80
 
 
 def _fixed_texts(present: list[Any]) -> bool:
@@ -684,8 +1311,18 @@ def _person_context_allows(
         return True
     if kind in ("link", "document"):
         if rule.key == "place":
-            if kind == "document" or hint.qualifier in ADDRESS_QUALIFIERS or context.has_address:
+            if (
+                kind == "document"
+                or hint.qualifier in ADDRESS_QUALIFIERS
+                or context.has_address
+                or hint.qualifier in context.city_qualifiers
+            ):
                 return True
+        elif rule.key == "geo":
+            if context.has_address or context.city_qualifiers:
+                return True
+        elif rule.key in ("device", "website"):
+            return True
         elif rule.key in ("name", "author"):
             names = run_check("first_name", present) if len(present) >= MIN_VALUES else None
             if (names is not None and names.share >= DECIDING_SHARE) or (
@@ -697,12 +1334,31 @@ def _person_context_allows(
                 d.evidence.append(f"table: '{context.table}' points to persons; too few values")
                 d.review = True
                 return False
+        elif rule.key == "free_text" and context.via_base and hint.term in _DESCRIBING_TERMS:
+            prose = run_check("free_text", present) if len(present) >= MIN_VALUES else None
+            if prose is not None and prose.share >= 0.5:
+                return True
+        elif (
+            rule.key == "free_text"
+            and hint.term in _LABEL_TERMS
+            and len(present) >= MIN_VALUES
+            and run_check("free_text", present).share < 0.5
+            and not _speaks_of_people(present)
+        ):
+            d.confidence = 0.7
+            d.evidence.append(f"values: {len(present)} sampled are short labels that name nobody")
+            return False
         elif rule.key == "free_text" or rule.key in ("photo", "age"):
             return True
     if rule.key in ("name", "author") and kind not in ("company",):
         names = run_check("first_name", present) if len(present) >= MIN_VALUES else None
         if names is not None and names.share >= 0.9 and kind != "other":
             return True
+    if kind == "other" and context.authored and rule.key == "free_text" and _articles(present):
+        d.evidence.append(
+            f"table: '{context.table}' holds texts its users wrote; long texts may name people"
+        )
+        return True
     d.confidence = 0.7
     where = {
         "other": "holds no persons",
@@ -740,11 +1396,22 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
             d.confidence = min(d.confidence, 0.75)
         d.evidence.append(standalone.evidence())
         return
+    texts = [v for v in present if isinstance(v, str)]
+    if (
+        context.kind in ("person", "link", "document")
+        and texts
+        and len(texts) == len(present) < MIN_VALUES
+        and all(_ADDRESS_LINE.search(v) for v in texts)
+    ):
+        d.personal, d.confidence = True, 0.6
+        d.add("address")
+        d.evidence.append(f"values: all {len(texts)} sampled are street addresses with a postcode")
+        return
     if context.kind in ("person", "link", "document") and len(present) >= MIN_VALUES:
         texts = [v for v in present if isinstance(v, str)]
         if len(texts) == len(present):
             names = sum(1 for v in texts if has_first_name(v)) / len(texts)
-            if names >= 0.8 and context.kind == "person":
+            if names >= 0.8 and (context.kind == "person" or len(set(texts)) > 1):
                 d.personal, d.confidence, d.lookup = True, 0.6, "name"
                 d.add("identity")
                 d.evidence.append(
@@ -752,7 +1419,42 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
                     "the first-name dictionary check"
                 )
                 return
+            lines = sum(1 for v in texts if _ADDRESS_LINE.search(v)) / len(texts)
+            if lines >= DECIDING_SHARE:
+                d.personal, d.confidence = True, 0.6
+                d.add("address")
+                d.evidence.append(
+                    f"values: {round(lines * len(texts))} of {len(texts)} sampled are "
+                    "street addresses with a postcode"
+                )
+                return
+            named = sum(1 for v in texts if _names_someone(v)) / len(texts)
+            if named >= 0.5 and context.kind != "person":
+                d.personal, d.confidence, d.lookup = True, 0.6, "text"
+                d.add("free_text")
+                d.evidence.append(
+                    f"values: {round(named * len(texts))} of {len(texts)} sampled texts name "
+                    "a person (a first name and a surname)"
+                )
+                return
     d.confidence = 0.8 if len(present) >= MIN_VALUES else 0.75
+
+
+_ADDRESS_LINE = re.compile(
+    r"\b[A-ZÄÖÜ][\wäöüß.-]+(stra(ss|ß)e|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee"
+    r"|street|road|avenue|lane)\s*\d+[a-z]?\b.*\b\d{4,5}\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"\b([A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)\s+([A-ZÄÖÜ][\wäöüß-]+)")
+
+
+def _names_someone(text: str) -> bool:
+    """A first name of the dictionary followed by a capitalised word: ``mit Hans Rust``."""
+    known = first_names()
+    return any(
+        first.split("-")[0].lower() in known and last.lower() not in known
+        for first, last in _CAPITALISED.findall(text)
+    )
 
 
 def _free_text_scan(

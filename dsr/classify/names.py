@@ -6,7 +6,12 @@ German and English, with the abbreviations small companies write (``plz``,
 ``kdnr``, ``hausnr``, ``tel``). A name is split into lower-case words; every run
 of neighbouring words is also joined (``e mail adresse`` → ``emailadresse``), so
 one word list serves every style. Terms marked as compound endings also match
-the end of a German compound (``Lieferstrasse``, ``Kundenemail``).
+the end of a German compound (``Lieferstrasse``, ``Kundenemail``). Words glued
+together in lower case are taken apart where every piece is a known word
+(``idvisitor``, ``iplastlogin``, ``dateemployment``), and keys written the other
+way round (``fk_soc``, ``id_customer``) read as keys. Real applications add
+French to the mix (Dolibarr's ``civility``, ``poste``, ``proprio``); a few such
+words are terms too.
 
 A hint is only a hint: the classifier weighs it against the values and against
 the table it sits in. Hints that need a person around them (``city``, ``name``,
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dsr.connectors.protocol import IdentifierKind
 
@@ -62,7 +68,7 @@ RULES: tuple[NameRule, ...] = (
         "e-mail",
         _t(
             "email mail emailaddress emailadresse mailadresse mailaddress emailaddr epost "
-            "emailadr mailadr"
+            "emailadr mailadr replyto errorsto"
         ),
         _t("email emailadresse mailadresse emailaddress"),
         lookup="email",
@@ -91,7 +97,7 @@ RULES: tuple[NameRule, ...] = (
         "extension",
         "contact",
         "phone extension",
-        _t("extension durchwahl ext"),
+        _t("extension durchwahl phoneext telext telefonext"),
         _t("durchwahl"),
         strength=0.6,
         needs_person=True,
@@ -109,7 +115,9 @@ RULES: tuple[NameRule, ...] = (
             "shipname shiptoname membername patientname employeename mitarbeitername "
             "personname displayname accountholder kontoinhaber inhaber holdername "
             "cardholder karteninhaber salesperson sachbearbeiter bearbeiter verfasser "
-            "authorname ownername contactowner nickname spitzname ehepartner spouse"
+            "authorname ownername contactowner nickname spitzname ehepartner spouse proprio "
+            "namealias sortname createdbyalias signname contact bankaccountname "
+            "accountholdername"
         ),
         _t(
             "vorname vornamen nachname nachnamen firstname lastname surname familienname "
@@ -127,6 +135,14 @@ RULES: tuple[NameRule, ...] = (
         lookup="name",
     ),
     NameRule(
+        "alias",
+        "identity",
+        "alias or user name shown",
+        _t("alias pseudonym pseudonyme"),
+        strength=0.6,
+        needs_person=True,
+    ),
+    NameRule(
         "author",
         "identity",
         "author or agent",
@@ -140,7 +156,7 @@ RULES: tuple[NameRule, ...] = (
         "salutation or gender",
         _t(
             "anrede salutation titleofcourtesy courtesytitle gender geschlecht sex "
-            "akademischergrad namenszusatz briefanrede prefix"
+            "akademischergrad namenszusatz briefanrede civility civilite"
         ),
         _t("anrede"),
     ),
@@ -158,7 +174,8 @@ RULES: tuple[NameRule, ...] = (
         "date of birth",
         _t(
             "birthdate dateofbirth dob birthday geburtsdatum gebdatum gebdat gebtag geburtstag "
-            "geb geboren gebam geburtsjahr birthyear yearofbirth birthdt"
+            "geb geboren gebam geburtsjahr birthyear yearofbirth birthdt birth naissance "
+            "datenaissance"
         ),
         _t("geburtsdatum geburtstag birthdate birthday"),
     ),
@@ -200,7 +217,8 @@ RULES: tuple[NameRule, ...] = (
         "city, region or country",
         _t(
             "city ort stadt town wohnort country land state region bundesland province district "
-            "county ortsteil stadtteil countrycode landcode suburb gemeinde"
+            "county ortsteil stadtteil countrycode landcode suburb gemeinde provincecode "
+            "statecode regioncode zone"
         ),
         _t("wohnort"),
         strength=0.6,
@@ -213,7 +231,7 @@ RULES: tuple[NameRule, ...] = (
         _t(
             "iban bic swift swiftcode blz bankleitzahl bankcode kto ktonr kontonr kontonummer "
             "konto accountnumber bankaccount bankverbindung sortcode routingnumber "
-            "mandatsreferenz sepamandat mandatereference"
+            "mandatsreferenz sepamandat mandatereference rib clerib codebanque codeguichet rum"
         ),
         _t("iban kontonummer bankleitzahl bankverbindung"),
     ),
@@ -224,7 +242,8 @@ RULES: tuple[NameRule, ...] = (
         _t(
             "creditcard creditcardnumber cardnumber kreditkarte kreditkartennummer kartennummer "
             "ccnumber ccnum pan cvv cvc cardexpiry cardid cardfingerprint cardlast last4 "
-            "cardexp cardexpmonth cardexpyear expmonth expyear cardtoken cardholdername"
+            "cardexp cardexpmonth cardexpyear expmonth expyear cardtoken cardholdername "
+            "cardexpiration cardexpiry expdatemonth expdateyear lastfour cvn cardref"
         ),
         _t("kreditkarte kreditkartennummer kartennummer cardnumber"),
     ),
@@ -251,7 +270,8 @@ RULES: tuple[NameRule, ...] = (
             "reisepass passportnumber passportno driverslicense driverlicense fuehrerschein "
             "führerschein fuehrerscheinnr führerscheinnummer licenseid licensenumber "
             "versichertennummer krankenversicherungsnummer kvnr kennzeichen kfzkennzeichen "
-            "licenseplate platenumber"
+            "licenseplate platenumber nationalregistrationnumber registrationnumber "
+            "nationalidnumber idpers idprof siren siret tvaintra nif dni"
         ),
         _t(
             "steuernummer steuerid ausweisnummer sozialversicherungsnummer versichertennummer "
@@ -274,7 +294,7 @@ RULES: tuple[NameRule, ...] = (
         "user agent or device",
         _t(
             "useragent browser deviceid geraeteid gerateid device devicename deviceidentifier "
-            "idfa gaid advertisingid imei macaddress macadresse fingerprint"
+            "idfa gaid advertisingid imei macaddress macadresse fingerprint uastring"
         ),
         _t("useragent deviceid"),
     ),
@@ -284,7 +304,7 @@ RULES: tuple[NameRule, ...] = (
         "cookie or session id",
         _t(
             "cookie cookieid sessionid session visitorid trackingid clientcookie gaclientid "
-            "anonymousid"
+            "anonymousid tracking trackingcode"
         ),
         _t("cookie sessionid"),
         strength=0.8,
@@ -293,14 +313,20 @@ RULES: tuple[NameRule, ...] = (
         "login",
         "online_id",
         "user name or login",
-        _t("username benutzername login loginname userlogin screenname handle benutzerkennung"),
+        _t(
+            "username benutzername login loginname userlogin screenname handle benutzerkennung "
+            "openid ldapsid ldapdn samaccountname"
+        ),
         _t("benutzername username"),
     ),
     NameRule(
         "password",
         "online_id",
         "password or its hash",
-        _t("password passwort pwd passwd passwordhash pwhash passwordsalt kennwort pin"),
+        _t(
+            "password passwort pwd passwd passwordhash pwhash passwordsalt kennwort pin pass "
+            "passcrypted passhash"
+        ),
         _t("password passwort kennwort"),
     ),
     NameRule(
@@ -312,7 +338,7 @@ RULES: tuple[NameRule, ...] = (
             "customerid clientid clientnumber memberid membernumber mitgliedsnr "
             "mitgliedsnummer mitgliednr userid personid employeeid mitarbeiterid "
             "mitarbeiternr personalnummer personalnr persnr patientid contactid subscriberid "
-            "requesterid accountid"
+            "requesterid accountid codeclient clientcode customercode kundencode"
         ),
         _t("kundennummer kundennr mitgliedsnummer personalnummer kdnr"),
         lookup="id",
@@ -323,7 +349,7 @@ RULES: tuple[NameRule, ...] = (
         "job or employment",
         _t(
             "jobtitle beruf occupation profession berufsbezeichnung stellenbezeichnung "
-            "contacttitle jobrole jobposition jobdescription taetigkeit tätigkeit"
+            "contacttitle jobrole jobposition jobdescription taetigkeit tätigkeit job poste"
         ),
         _t("berufsbezeichnung stellenbezeichnung jobtitle"),
         strength=0.8,
@@ -343,7 +369,7 @@ RULES: tuple[NameRule, ...] = (
         "salary",
         _t(
             "salary gehalt lohn bruttogehalt nettogehalt stundenlohn wage wages monatsgehalt "
-            "jahresgehalt bonus"
+            "jahresgehalt bonus salaryextra"
         ),
         _t("gehalt lohn"),
     ),
@@ -354,7 +380,8 @@ RULES: tuple[NameRule, ...] = (
         _t(
             "hiredate hiredon eintritt eintrittsdatum einstellungsdatum austritt austrittsdatum "
             "terminationdate kuendigungsdatum kündigungsdatum reportsto manager vorgesetzter "
-            "supervisor probezeit arbeitszeit urlaubstage urlaubsanspruch"
+            "supervisor probezeit arbeitszeit urlaubstage urlaubsanspruch employment "
+            "weeklyhours workinghours hoursperweek wochenstunden holiday holidays vacation urlaub"
         ),
         _t("eintrittsdatum austrittsdatum vorgesetzter"),
     ),
@@ -431,6 +458,56 @@ RULES: tuple[NameRule, ...] = (
         special="criminal",
     ),
     NameRule(
+        "credential",
+        "online_id",
+        "login token or secret",
+        _t(
+            "token authtoken accesstoken refreshtoken apikey apitoken secret securekey "
+            "secretkey twofactorsecret totpsecret otpkey otpsecret mfasecret recoverycode "
+            "backupcode backupcodes resetcode resettoken passwordresettoken activation "
+            "activationkey activationcode activationtoken credential credentials "
+            "remembertoken sessiontoken logintoken invitetoken invitelinktoken confirmtoken "
+            "confirmationtoken verificationtoken verifytoken unsubscribetoken otp otep totp"
+        ),
+        _t("token secret"),
+        strength=0.8,
+    ),
+    NameRule(
+        "device",
+        "online_id",
+        "device or browser data",
+        _t(
+            "os operatingsystem osversion osname osfamily browsername browserversion "
+            "browserfamily browserengine devicetype devicemodel devicebrand clienttype "
+            "resolution platform webbrowser"
+        ),
+        strength=0.6,
+        needs_person=True,
+    ),
+    NameRule(
+        "geo",
+        "address",
+        "geographic coordinates",
+        _t(
+            "latitude longitude geolat geolong geolng geopoint geolocation geocoordinates "
+            "coordinates gps breitengrad laengengrad längengrad"
+        ),
+        strength=0.6,
+        needs_person=True,
+    ),
+    NameRule(
+        "website",
+        "contact",
+        "web page or social network",
+        _t(
+            "website webpage homepage webseite internetseite blog url socialnetworks "
+            "socialnetwork socialmedia socialprofiles twitter facebook linkedin instagram "
+            "xing skype"
+        ),
+        strength=0.6,
+        needs_person=True,
+    ),
+    NameRule(
         "free_text",
         "free_text",
         "notes or free text",
@@ -439,7 +516,8 @@ RULES: tuple[NameRule, ...] = (
             "description beschreibung remarks remark anmerkung anmerkungen memo freitext text "
             "body htmlbody message nachricht nachrichten content inhalt details subject betreff "
             "transcript signature hinweis hinweise feedback antwort answer grund reason "
-            "reasonother freetext info sonstiges misc"
+            "reasonother freetext info sonstiges misc question frage keyword keywords "
+            "searchterm searchterms suchbegriff suchbegriffe other"
         ),
         _t(
             "notiz notizen bemerkung bemerkungen kommentar anmerkung nachricht beschreibung "
@@ -476,17 +554,25 @@ MODIFIER_WORDS = frozenset(
         "verified validated confirmed enabled disabled flag count anzahl status type typ optin "
         "opt optout consent einwilligung format template domain provider bounce bounced sent "
         "at on date datum time zeit timestamp changed updated created valid gueltig ok "
-        "allowed visible public private hidden required length len hash_type "
-        "campaign kampagne marketing language sprache locale version"
+        "allowed visible hidden required length len hash_type "
+        "campaign kampagne marketing language sprache locale version modified lang theme gen "
+        "validity expired expires expiry msgid intermediate encoding algo algorithm"
     )
 )
 # A first word that makes a column a yes/no or a count about something.
 FLAG_PREFIXES = frozenset(
     _t(
-        "is has hat ist allow allows can needs use uses show num no accepts accept unsubscribed "
-        "subscribed opted"
+        "is has hat ist allow allows can needs need use uses show num no accepts accept "
+        "unsubscribed subscribed opted anonymize anonymise"
     )
 )
+
+# First words that make a column a date or time about something (``date_signature``).
+DATE_PREFIXES = frozenset(_t("date datum ts time timestamp"))
+
+# Rules whose values are a short closed list, so that a key to that list still holds the
+# person's data (``id_gender`` points to Mr/Ms); keys to anything else are only keys.
+ENUM_RULES = frozenset(_t("salutation religion ethnic orientation political union device"))
 
 # Last words of key columns.
 ID_WORDS = ("id", "nr", "no", "number", "nummer", "num", "key", "fk", "ref", "code")
@@ -507,7 +593,6 @@ PERSON_WORDS = (
     "person",
     "subscriber",
     "abonnent",
-    "account",
     "employee",
     "mitarbeiter",
     "requester",
@@ -563,6 +648,11 @@ PERSON_WORDS = (
     "vertreter",
     "salesperson",
     "emailcc",
+    "visitor",
+    "besucher",
+    "affiliate",
+    "socpeople",
+    "people",
 )
 
 # Qualifiers that make a generic address part (city, country) a person's or a document's.
@@ -575,9 +665,70 @@ ADDRESS_QUALIFIERS = frozenset(
 
 
 def words(column: str) -> list[str]:
-    """``customerEMail_Address`` → ``["customer", "e", "mail", "address"]``."""
+    """``customerEMail_Address`` → ``["customer", "e", "mail", "address"]``.
+
+    Words written together in lower case are taken apart where every piece is a
+    known word (``idvisitor`` → ``id visitor``, ``iplastlogin`` → ``ip last
+    login``, ``dateemployment`` → ``date employment``): real schemas glue them.
+    """
     spaced = _DIGITS.sub(" ", _CAMEL.sub(" ", column))
-    return [w.lower() for w in _SEPARATORS.split(spaced) if w]
+    found: list[str] = []
+    for word in _SEPARATORS.split(spaced):
+        if word:
+            found += _segment(word.lower())
+    return found
+
+
+# Words that glued names are made of, besides every term and word list of this module.
+_GLUE_WORDS = frozenset(
+    _t(
+        "last previous first date time weekly daily monthly hours hour extra social network "
+        "networks two factor token auth string visitor visit action site goal link row sort web "
+        "page end start geo lat long point msg ref ext user name type code key secret recovery "
+        "invite login by out checked created modified short full display public private perso "
+        "mobile office personal home work business order product item element object source "
+        "target parent child group role status state option meta profile value field custom "
+        "data config browser device resolution client location country city region employment "
+        "salary birth place alias sign online session cookie access level count total amount "
+        "price tax rate url lang language format intro"
+    )
+)
+_SHORT_PIECES = frozenset(_t("id ip ua os"))
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> frozenset[str]:
+    known: set[str] = set(_GLUE_WORDS)
+    for rule in RULES:
+        known.update(rule.terms)
+        known.update(rule.compounds)
+    known.update(PERSON_WORDS)
+    known.update(ID_WORDS)
+    known.update(MODIFIER_WORDS)
+    known.update(FLAG_PREFIXES)
+    known.update(OBJECT_WORDS)
+    known.update(COMPANY_WORDS)
+    return frozenset(w for w in known if len(w) >= 3 or w in _SHORT_PIECES)
+
+
+@lru_cache(maxsize=4096)
+def _segment(word: str) -> list[str]:
+    """A lower-case word as the fewest known words it is glued from, or the word itself."""
+    known = _vocabulary()
+    if len(word) < 6 or word in known or not word.isalpha():
+        return [word]
+    best: list[list[str] | None] = [None] * (len(word) + 1)
+    best[0] = []
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 24), end):
+            before = best[start]
+            piece = word[start:end]
+            if before is None or piece not in known:
+                continue
+            if best[end] is None or len(before) + 1 < len(best[end] or ()):
+                best[end] = [*before, piece]
+    found = best[len(word)]
+    return found if found is not None and len(found) > 1 else [word]
 
 
 def joins(parts: list[str], longest: int = 5) -> set[str]:
@@ -633,6 +784,19 @@ def name_hint(column: str) -> NameHint | None:
     if len(parts) > 1 and parts[0] in FLAG_PREFIXES and not joined.startswith(term):
         return None
     if (
+        len(parts) > 1
+        and parts[0] in DATE_PREFIXES
+        and not joined.startswith(term)
+        and rule.key not in ("birthdate", "hiring")
+    ):
+        return None
+    if (
+        _is_key_form(parts, column)
+        and rule.key not in ENUM_RULES
+        and (parts[0] in KEY_PREFIXES or not joined.endswith(term))
+    ):
+        return None
+    if (
         parts[-1] in MODIFIER_WORDS
         and not joined.endswith(term)
         and rule.key not in ("birthdate", "hiring")
@@ -643,40 +807,89 @@ def name_hint(column: str) -> NameHint | None:
     return NameHint(rule, term, qualifier)
 
 
-def is_key_name(column: str) -> bool:
-    """Whether a name reads as a key: ``id``, ``CustomerId``, ``kunden_nr``, ``order_no``."""
-    parts = words(column)
-    if not parts:
-        return False
-    joined = "".join(parts)
-    return parts[-1] in ID_WORDS or (
-        joined.endswith("id") and len(joined) > 2 and column[-2:] in ("Id", "ID", "id")
+KEY_PREFIXES = ("fk", "id")
+"""First words of keys written the other way round: ``fk_soc``, ``id_customer``, ``idvisitor``."""
+
+# Last words of a key's name that make it a key to a kind of thing, not to a person.
+_NOT_PERSON_LAST = frozenset(_t("type typ group gruppe status role rolle"))
+
+# Words naming things keys point to, beside OBJECT_WORDS: a key ending in one is not a person's.
+KEY_OBJECT_WORDS = frozenset(
+    _t(
+        "message messages nachricht thread token cart address adresse session connection "
+        "connections visit action site goal link element object source target item entity "
+        "field attribute module page menu category zone state currency lang carrier "
+        "manufacturer tab mailing campaign segment report dashboard"
     )
+)
+
+
+def _is_key_form(parts: list[str], column: str) -> bool:
+    joined = "".join(parts)
+    return (
+        parts[-1] in ID_WORDS
+        or (joined.endswith("id") and len(joined) > 2 and column[-2:] in ("Id", "ID", "id"))
+        or (len(parts) >= 2 and parts[0] in KEY_PREFIXES)
+    )
+
+
+def is_key_name(column: str) -> bool:
+    """Whether a name reads as a key: ``id``, ``CustomerId``, ``kunden_nr``, ``order_no``,
+    and the other way round, ``fk_soc``, ``id_customer``, ``idvisitor``."""
+    parts = words(column)
+    return bool(parts) and _is_key_form(parts, column)
+
+
+def key_words(column: str) -> list[str]:
+    """The words of a key's name without its id words: ``fk_user_author`` → ``user author``,
+    ``SupportRepId`` → ``support rep``, ``customerid`` → ``customer``."""
+    parts = words(column)
+    if len(parts) >= 2 and parts[0] in KEY_PREFIXES:
+        parts = parts[1:]
+    if parts and parts[-1] in ID_WORDS:
+        parts = parts[:-1]
+    if (
+        parts
+        and len(parts[-1]) > 2
+        and parts[-1].endswith("id")
+        and column[-2:]
+        in (
+            "Id",
+            "ID",
+            "id",
+        )
+    ):
+        parts = [*parts[:-1], parts[-1][:-2]]
+    return parts
 
 
 def key_stem(column: str) -> str:
     """The name of a key without its id word: ``SupportRepId`` → ``supportrep``."""
-    parts = words(column)
-    if parts and parts[-1] in ID_WORDS:
-        parts = parts[:-1]
-    joined = "".join(parts)
-    if joined.endswith("id") and parts[-1:] != ["id"]:
-        joined = joined[:-2]
-    return joined
+    return "".join(key_words(column))
+
+
+def names_person_words(parts: list[str]) -> bool:
+    """Whether a key's words name a person: ``user author``, ``support rep``, ``last
+    customer``; not ``customer type`` or ``address delivery``.
+
+    Read from the end: the last word that names a person or a thing decides; words
+    that name neither (``author``'s ``modif``, ``valid``, ``last``) are passed over.
+    """
+    if not parts or parts[-1] in _NOT_PERSON_LAST:
+        return False
+    for word in reversed(parts):
+        if word in PERSON_WORDS:
+            return True
+        if word in OBJECT_WORDS or word in KEY_OBJECT_WORDS:
+            return False
+    return len(parts) == 1 and any(
+        parts[0].endswith(w) and len(parts[0]) - len(w) <= 4 for w in PERSON_WORDS if len(w) >= 4
+    )
 
 
 def names_person(stem: str) -> bool:
     """Whether a key's stem names a person: ``customer``, ``supportrep``, ``kunden``."""
-    if not stem:
-        return False
-    parts = words(stem)
-    if parts and parts[-1] in ("type", "typ", "group", "gruppe", "status", "role", "rolle"):
-        return False
-    return (
-        stem in PERSON_WORDS
-        or any(p in PERSON_WORDS for p in parts)
-        or any(stem.endswith(w) for w in PERSON_WORDS if len(w) >= 3)
-    )
+    return bool(stem) and names_person_words(words(stem))
 
 
 COMPANY_WORDS = frozenset(
@@ -716,6 +929,6 @@ def identifier_kind(column: str) -> IdentifierKind | None:
         return hint.rule.lookup
     if hint is not None and hint.rule.key == "customer_number":
         return "id"
-    if is_key_name(column) and names_person(key_stem(column)):
+    if is_key_name(column) and names_person_words(key_words(column)):
         return "id"
     return None

@@ -54,9 +54,10 @@ def links_command(
     (links: in dsr.yaml), inferred (a column whose name suggests a key of another
     table and whose sampled values really are such keys; the share is shown) or
     name-only (the name suggests it, the data cannot confirm it: rows reached
-    over it are possible matches, never erased). A link that names a person in a
-    role (created_by, affiliate_id) leads to a reference, not to that person's
-    rows. Configured links are checked against the data: exit 1 when the data
+    over it are possible matches, never erased). A link whose column does not
+    name the row's owner (affiliate_id, modified_by, a ticket's followers) is not
+    followed from the person to that row: it leads to a reference at most.
+    Configured links are checked against the data: exit 1 when the data
     contradicts one, or a source cannot be read.
 
     Example: dsr links shop --write >> dsr.yaml   (then check every line)
@@ -104,7 +105,7 @@ def _show(reports: list[SourceLinks]) -> None:
             source = f"{edge.child}.{edge.column}"
             if edge.when is not None:
                 source += f" ({edge.when[0]} = {'/'.join(edge.when[1])})"
-            evidence = edge.evidence + ("" if edge.owning else "; a role: reference only")
+            evidence = edge.evidence + ("" if edge.owning else "; not the row's owner")
             style = _KIND_STYLE[edge.kind]
             table.add_row(
                 f"[{style}]{edge.kind}[/]",

@@ -270,9 +270,9 @@ def expansion(
             table = lookups.get((match.source, match.table))
             if table is None:
                 continue
-            for column, value in match.row.items():  # a visitor id: their other visits
-                if isinstance(value, bytes) and "visitor" in words(column) and value.strip(b"\0"):
-                    devices[match.source, match.table, column, "0x" + value.hex()] = None
+            for name, stored in match.row.items():  # a visitor id: their other visits
+                if isinstance(stored, bytes) and "visitor" in words(name) and stored.strip(b"\0"):
+                    devices[match.source, match.table, name, "0x" + stored.hex()] = None
             if match.match == "linked" and table.kind != "person":
                 continue  # a linked order or voucher may name someone else too
             for column in table.columns:
@@ -337,15 +337,15 @@ def _merge(
             via = f"{via} (an identifier of this person's own rows)"
         moved = replace(match, person=person, via=via)
         ident = (person, match.source, row_id(match.table, match.key))
-        position = best.get(ident)
-        if position is None:
+        at = best.get(ident)
+        if at is None:
             best[ident] = len(result.matches)
             result.matches.append(moved)
         elif (
-            result.matches[position].match in ("mention", "possible")
-            and _RANK[result.matches[position].match] > _RANK[moved.match]
+            result.matches[at].match in ("mention", "possible")
+            and _RANK[result.matches[at].match] > _RANK[moved.match]
         ):  # a row already the person's keeps the way it was found
-            result.matches[position] = moved
+            result.matches[at] = moved
     seen = {(r.person, r.source, row_id(r.table, r.key)) for r in result.references}
     for ref in more.references:
         person = index[ref.person]
@@ -434,7 +434,7 @@ def _find_once(
 # -- one source ---------------------------------------------------------------------------
 
 _Purpose = Literal[
-    "email", "phone", "id", "text", "birthdate", "postcode", "iban", "login", "setting"
+    "email", "phone", "id", "text", "birthdate", "postcode", "iban", "login", "setting", "device"
 ]
 _PHONE_TAIL = 4
 """Digits a phone number's end must show in free text to be a candidate; re-checked after."""
@@ -610,7 +610,7 @@ class _SourceLookup:
             for source, table, column, text in person.devices:
                 if source == self.source.name:
                     devices[table, column].add(text)
-                    owners["device", text].add(index)  # type: ignore[index]
+                    owners["device", text].add(index)
         lookups += [Lookup(t, c, frozenset(v), "exact") for (t, c), v in devices.items()]
         self.device_columns = set(devices)
         return lookups, owners
@@ -625,7 +625,7 @@ class _SourceLookup:
         classes: Sequence[TableClassification],
     ) -> None:
         if (hit.table, hit.column) in self.device_columns:
-            for index in owners.get(("device", hit.value), ()):  # type: ignore[call-overload]
+            for index in owners.get(("device", hit.value), ()):
                 self._add(
                     index, hit, "linked",
                     f"{hit.column}: the visitor id of the person's own rows", value=hit.value,
@@ -795,7 +795,7 @@ class _SourceLookup:
                     for value in edge.asked(text) if text is not None else ():
                         wanted[edge.child, edge.column][value].add((match.person, edge.via))
                         if edge.inside is not None:
-                            self.inside[edge.child, edge.column, value] = (edge.inside, text)
+                            self.inside[edge.child, edge.column, value] = (edge.inside, text or "")
                 for edge in self.parents.get(match.table, ()):
                     if not edge.admits(match.row):
                         continue

@@ -157,6 +157,8 @@ def edge_dict(source: str, edge: Edge) -> dict[str, Any]:
     }
     if edge.when is not None:
         item["where"] = {edge.when[0]: list(edge.when[1])}
+    if edge.inside is not None:
+        item["inside"] = edge.inside
     if edge.coverage is not None:
         item["coverage"] = round(edge.coverage, 3)
     return item
@@ -181,8 +183,10 @@ def links_yaml(reports: Sequence[SourceLinks]) -> str:
                 f"{{from: {_ref(report.source, edge.child, edge.column)}, "
                 f"to: {_ref(report.source, edge.parent, edge.referred)}}}"
             )
-            note = edge.evidence + ("" if edge.owning else "; names a person in a role")
-            if edge.kind == "name-only" or edge.when is not None:
+            note = edge.evidence + ("" if edge.owning else "; not the row's owner")
+            if edge.kind == "name-only" or edge.when is not None or edge.inside is not None:
+                # A links: entry has no type condition and no field inside a cell: such a
+                # link stays inferred, re-tested on every run.
                 why = note
                 if edge.when is not None:
                     why = f"only where {edge.when[0]} = {'/'.join(edge.when[1])}: {note}"

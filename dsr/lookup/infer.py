@@ -55,6 +55,10 @@ _USER_ROLES = frozenset(
     }
 )  # fmt: skip
 """Columns naming a person in a role on someone else's row (the staff member who edited it)."""
+_ROLE_STEMS = frozenset(
+    {"follower", "collaborator", "emailcc", "cc", "watcher", "subscriber", "assignee"}
+)
+"""Keys naming people who follow or work on someone else's row (a ticket's followers)."""
 _PERSON_OWNERS = frozenset(
     {"author", "createdby", "requester", "sender", "recipient", "userfrom", "userto"}
 )
@@ -143,7 +147,8 @@ def _row_type(
     prefix of a composed value."""
     if typed is not None:
         value = row.get(typed[0])
-        return None if value is None else dict(typed[1]).get(value_text(value))
+        text = value_text(value)
+        return None if text is None else dict(typed[1]).get(text)
     if compose:
         value = row.get(column)
         if value is None:
@@ -291,6 +296,8 @@ def _owning(
     if joined in _USER_ROLES or any(joined.startswith(r) for r in _USER_ROLES if len(r) > 6):
         return False
     parts, _ = _stem(column)
+    if "".join(parts) in _ROLE_STEMS:
+        return False
     if not parts or "".join(parts) in _PERSON_OWNERS:
         return True
     if declared and len(parts) == 1:
@@ -498,9 +505,10 @@ def _polymorphic(table: Table, targets: Sequence[Table], prefix: str) -> list[_C
         if not key or "".join(parts) not in _POLY_STEMS:
             continue
         paired = [t for t in types if "".join(words(t)).startswith("".join(parts))]
-        type_column = (paired or (types if len(types) == 1 else []) or [None])[0]
-        if type_column is None:
+        chosen = paired or (types if len(types) == 1 else [])
+        if not chosen:
             continue
+        type_column = chosen[0]
         for target in targets:
             if target.name == table.name:
                 continue
@@ -552,9 +560,10 @@ def _parent_typed(
             if holder is None:
                 continue
             pairs = tuple(
-                (value_text(row[edge.referred]), _type_text(row[holder]))
+                (key, _type_text(row[holder]))
                 for row in connector.sample(parent.name, SAMPLE_ROWS)
-                if row.get(edge.referred) is not None and row.get(holder) not in (None, "")
+                if (key := value_text(row.get(edge.referred))) is not None
+                and row.get(holder) not in (None, "")
             )
             if not pairs:
                 continue
@@ -612,8 +621,7 @@ def _embedded(
         for column in table.columns:
             if rows is None:
                 rows = connector.sample(table.name, SAMPLE_ROWS)
-            cells = [r.get(column.name) for r in rows]
-            cells = [c for c in cells if isinstance(c, str) and c.strip()]
+            cells = [c for r in rows if isinstance(c := r.get(column.name), str) and c.strip()]
             if not cells:
                 continue
             decoded = [decode(c) for c in cells]
@@ -731,9 +739,9 @@ def _choose(
     poly = [o for o in options if o[0].when is not None]
     for candidate, share, count in poly:
         if count and share >= AGREEMENT:
-            kinds = tuple(sorted(values[candidate]))
+            named = tuple(sorted(values[candidate]))
             assert candidate.when is not None
-            edges.append(_edge(candidate, share, count, (candidate.when[0], kinds)))
+            edges.append(_edge(candidate, share, count, (candidate.when[0], named)))
     plain = [o for o in options if o[0].when is None]
     agreeing = [o for o in plain if o[2] and o[1] >= AGREEMENT]
     enough = [
@@ -812,6 +820,6 @@ def key_value(value: object) -> str | None:
     if is_empty(value) or isinstance(value, bytes | list | dict):
         return None
     text = value_text(value)  # as stored: " 17 " is another value than the key 17
-    if not text.strip() or text in ("0", "-1") or text.startswith("0000-00-00"):
+    if text is None or not text.strip() or text in ("0", "-1") or text.startswith("0000-00-00"):
         return None
     return text

@@ -7,43 +7,17 @@ but the cell alone does not say whether the row is the person's own (``{"guest":
 {"email": ...}}``: the value of an e-mail field) or merely names them (a list of
 report recipients, a comment). Decoded, the structure tells: an identifier that is
 the whole value of a field named for its kind is the row's own data; anywhere else
-it is a mention.
+it is a mention. Decoding is the classifier's (``dsr.classify.structured.decode``:
+JSON, PHP ``serialize()``, PHP session strings); whose data a field is, is decided here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import phpserialize
-
 from dsr.classify.names import name_hint
-
-_LIMIT = 1_000_000
-"""Cells longer than this are not decoded (a session blob of megabytes is text to search)."""
-
-
-def decode(text: str) -> Any | None:
-    """The structure a JSON or PHP-serialized cell holds, or None when it holds neither."""
-    stripped = text.strip()
-    if len(stripped) < 2 or len(stripped) > _LIMIT:
-        return None
-    if stripped[0] in "{[":
-        try:
-            return json.loads(stripped)
-        except ValueError:
-            return None
-    if stripped[:2] in ("a:", "O:", "s:") and stripped[-1] in "};":
-        try:
-            return phpserialize.loads(
-                stripped.encode("utf-8"),
-                decode_strings=True,
-                object_hook=lambda _name, fields: fields,
-            )
-        except (ValueError, TypeError, IndexError, AttributeError, UnicodeDecodeError):
-            return None
-    return None
+from dsr.classify.structured import decode
 
 
 def fields(data: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:

@@ -197,6 +197,8 @@ class Planted:
     retention: list[dict[str, Any]] = field(default_factory=list)
     # Extra identifiers that must be gone after the erasure (street, a user name).
     secrets: list[str] = field(default_factory=list)
+    # Mentions dsr does not search for, each with the reason (reported, never hidden).
+    unsearched: dict[RowRef, str] = field(default_factory=dict)
     # What a DPO writes in dsr.yaml after reading `dsr links`, where the application's
     # semantics are not in its data (a ``links:`` block), or "".
     links: str = ""
