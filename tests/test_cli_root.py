@@ -53,6 +53,7 @@ def test_commands_that_exist_today() -> None:
         "find",
         "init",
         "inventory",
+        "links",
         "overdue",
         "report",
         "request await-identity",

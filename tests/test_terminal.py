@@ -194,6 +194,9 @@ def test_configuration_sources_and_connectors(terminal_demo: Demo) -> None:
     assert "shop" in dsr("sources", "check", cwd=folder, exit=0).text
     dsr("sources", "check", "shop", "events", cwd=folder, exit=0)
     assert "zendesk" in dsr("connectors", "list", cwd=folder, exit=0).text
+    links = dsr("links", "shop", cwd=folder, exit=0).text
+    assert "declared" in links and "orders.customer_id" in links
+    assert "links:" in dsr("links", "--write", cwd=folder, exit=0).text
     dsr("inventory", "newsletter", "events", "--language", "en", cwd=folder, exit=0)
 
 
