@@ -116,7 +116,9 @@ def test_batch_is_one_pass_and_equals_single_runs(
     batch_statements = len(statements)
     statements.clear()
     single = find(demo, "--email", JUERGEN, "shop")
-    assert batch_statements == len(statements)  # the cost does not grow with the people
+    # The cost does not grow with the people: the same statements, and one more that
+    # checks the rows Lena's name is mentioned in for a namesake (all people at once).
+    assert batch_statements in (len(statements), len(statements) + 1)
     assert {m["person"] for m in doc["matches"]} == {2, 3}
     for row, mail in ((2, JUERGEN), (3, PETRA), (4, LENA)):
         alone = single if mail == JUERGEN else find(demo, "--email", mail, "shop")

@@ -303,8 +303,7 @@ def expansion(
             emails=tuple(e for e in emails if ("email", e) not in asked[index]),
             phones=tuple(p for p in phones if ("phone", p) not in asked[index]),
             ibans=tuple(i for i in ibans if ("iban", i) not in asked[index]),
-            names=tuple(person.names)
-            or (tuple(names) if len({normalise_name(n) for n in names}) == 1 else ()),
+            names=tuple(person.names) or _agreed_name(names),
             logins=tuple(x for x in logins if ("login", x) not in asked[index]),
             devices=tuple(d for d in devices if ("device", "|".join(d)) not in asked[index]),
         )
@@ -316,6 +315,16 @@ def expansion(
         )
         out.append(new if fresh else None)
     return out
+
+
+def _agreed_name(names: set[str]) -> tuple[str, ...]:
+    """The name the person's own rows agree on (``Sabina Grein Groth`` and ``Grein Groth
+    Sabina`` do; a second account under ``Maria`` does not): the fullest of them, or none."""
+    if not names or not all(
+        _names_agree(normalise_name(a), normalise_name(b)) for a in names for b in names
+    ):
+        return ()
+    return (max(sorted(names), key=lambda n: len(normalise_name(n).split())),)
 
 
 def _row_name(row: Mapping[str, Any], columns: Sequence[str]) -> str:
@@ -500,6 +509,7 @@ class _SourceLookup:
             for hit in self.connector.find(lookups):
                 self._direct_hit(hit, purposes, owners, classes)
         self._shared(classes)
+        self._namesakes()
         self._expand([m for m in self.found.values() if m.match == "direct"])
         self._exclusive()
 
@@ -684,7 +694,52 @@ class _SourceLookup:
         elif path is not None:
             self._add(index, hit, "direct", f"{kind} in {hit.column} ({path})", value=hit.value)
         else:
-            self._add(index, hit, "mention", mention)
+            self._add(index, hit, "mention", mention, value=hit.value)
+
+    def _namesakes(self) -> None:
+        """A name in a row that belongs to ANOTHER person of that name (their own phone
+        note "Telefonat mit Gesa Hettner") is theirs, not a mention of this person: such a
+        mention becomes a possible match to check, never redacted unasked."""
+        names = {
+            i: {normalise_name(n) for n in person.names} for i, person in enumerate(self.people)
+        }
+        suspects = [
+            m
+            for m in self.found.values()
+            if m.match == "mention" and normalise_name(m.value) in names.get(m.person, ())
+        ]
+        above: dict[str, list[Edge]] = defaultdict(list)  # every row a row points at
+        for edge in self.edges:
+            if edge.kind != "name-only" and edge.inside is None and not edge.compose:
+                above[edge.child].append(edge)
+        wanted: Wanted = defaultdict(lambda: defaultdict(set))
+        for match in suspects:
+            for edge in above.get(match.table, ()):
+                if edge.admits(match.row):
+                    _want(wanted, match, edge.column, edge.parent, edge.referred, "owner")
+        if not wanted:
+            return
+        owners: dict[tuple[int, str], list[tuple[str, RowId]]] = defaultdict(list)
+        for hit in self.connector.find(
+            [Lookup(t, c, frozenset(v)) for (t, c), v in wanted.items()]
+        ):
+            for person, _ in wanted[hit.table, hit.column].get(hit.value, ()):
+                if (person, row_id(hit.table, hit.key)) in self.found:
+                    continue  # the person's own row: the mention stands
+                if any(
+                    _names_agree(self._row_name(hit.table, hit.row), name) for name in names[person]
+                ):
+                    owners[person, hit.value].append((hit.table, row_id(hit.table, hit.key)))
+        for match in suspects:
+            for edge in above.get(match.table, ()):
+                text = link_text(match.row.get(edge.column))
+                if text is not None and owners.get((match.person, text)):
+                    self.found[match.person, row_id(match.table, match.key)] = replace(
+                        match,
+                        match="possible",
+                        via=f"{match.via} a name: {edge.column} points to someone of that name",
+                    )
+                    break
 
     def _whole(self, hit: Hit, cell: str) -> bool:
         """Whether the identifier stands in the text as a whole token (``lschubert`` in
@@ -720,7 +775,7 @@ class _SourceLookup:
         an order names its recipient too), else all of them."""
         columns = _name_columns(self.classes, table)
         plain = [c for c in columns if _own_name_column(name_hint(c))]
-        return normalise_name(_row_name(row, plain or columns))
+        return normalise_name(_row_name(row, plain) or _row_name(row, columns))
 
     def _shared(self, classes: Sequence[TableClassification]) -> None:
         """An e-mail or phone found in person-table rows of different names (a family's
