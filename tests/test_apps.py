@@ -79,6 +79,25 @@ def test_the_person_is_found_by_email_and_by_phone(world: World) -> None:
         assert found.mentions_found == found.mentions, found.line()
 
 
+def test_links_are_listed_and_written_for_every_application(world: World) -> None:
+    """`dsr links` and `--write` on each application: every link has a kind and evidence,
+    and the block written is a links: list dsr.yaml accepts (checked by loading it)."""
+    shown = run("links", "--json", exit=0, cwd=world.folder).json
+    (source,) = shown["sources"]
+    assert source["ok"] and source["links"]
+    assert all(link["kind"] and link["evidence"] for link in source["links"])
+    block = run("links", "--write", exit=0, cwd=world.folder).stdout
+    written = yaml.safe_load(block)["links"] or []
+    assert all(set(entry) == {"from", "to"} for entry in written)
+    copy = world.folder / "written"
+    copy.mkdir(exist_ok=True)
+    config = (world.folder / "dsr.yaml").read_text(encoding="utf-8")
+    if "\nlinks:" in config:  # an application whose DPO already confirmed some
+        config = config.split("\nlinks:")[0] + "\n"
+    (copy / "dsr.yaml").write_text(config + block, encoding="utf-8")
+    run("config", "check", exit=0, cwd=copy)
+
+
 def test_erasure_changes_no_one_else_and_leaves_nothing(world: World) -> None:
     """Plan, execute and verify through the CLI; every row of every table compared
     before and after."""

@@ -97,7 +97,11 @@ def _check(config: Config, link: Link) -> LinkCheck:
         table = next((t for t in connector.tables() if t.name == here.table), None)
         if table is None or table.column(here.column) is None:
             return LinkCheck(link, 0, 0, f"{here.source}.{here.table}.{here.column} not found")
+        (where, allowed), *_ = (link.where or {"": []}).items()
+        wanted = {text.strip().lower() for text in allowed}
         for row in connector.sample(here.table, SAMPLE_ROWS):
+            if where and str(row.get(where, "")).strip().lower() not in wanted:
+                continue  # not on the link (where:)
             if key_value(row.get(here.column)) is not None:
                 texts.update(link_texts(row.get(here.column)))
     finally:
