@@ -592,6 +592,7 @@ def redaction_forms(
     extra = {
         "email": [form for mail in person.emails for form in (mail, mail.replace("@", "%40"))],
         "name": list(person.names),
+        "street": list(person.streets),
         "phone": [form for number in person.phones for form in phone_forms(number, region)],
     }
     for kind, values in extra.items():

@@ -56,7 +56,7 @@ from dsr.requests.lifecycle import current_actor
 from dsr.requests.subject import Subject, load_subject
 from dsr.sources import SourceFailure, run_source
 
-REDACT_KINDS = ("email", "phone", "name")
+REDACT_KINDS = ("email", "phone", "name", "street")
 """Identifier kinds whose values the lookup finds in free text, and so redaction cuts out."""
 
 _POSTCODE = re.compile(r"(plz|postcode|post_code|postal|zip)", re.IGNORECASE)
@@ -285,7 +285,7 @@ def _build(
     kinds = tuple(
         k
         for k, present in zip(
-            REDACT_KINDS, (found.emails, found.phones, found.names), strict=True
+            REDACT_KINDS, (found.emails, found.phones, found.names, found.streets), strict=True
         )
         if present
     )

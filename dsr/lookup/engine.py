@@ -229,6 +229,7 @@ def _union(person: Person, more: Person) -> Person:
         ibans=both(person.ibans, more.ibans),
         names=person.names or more.names,
         logins=both(person.logins, more.logins),
+        streets=both(person.streets, more.streets),
         devices=both(person.devices, more.devices),
     )
 
@@ -263,6 +264,7 @@ def expansion(
         ibans: dict[str, None] = {}
         logins: dict[str, None] = {}
         devices: dict[tuple[str, str, str, str], None] = {}
+        streets: dict[str, None] = {}
         names: set[str] = set()
         for match in result.matches:
             if match.person != index or match.match not in ("direct", "linked"):
@@ -273,7 +275,7 @@ def expansion(
             for name, stored in match.row.items():  # a visitor id: their other visits
                 if isinstance(stored, bytes) and "visitor" in words(name) and stored.strip(b"\0"):
                     devices[match.source, match.table, name, "0x" + stored.hex()] = None
-            if match.match == "linked" and table.kind != "person":
+            if match.match == "linked" and table.kind not in ("person", "address"):
                 continue  # a linked order or voucher may name someone else too
             for column in table.columns:
                 hint = name_hint(column.column)
@@ -282,6 +284,8 @@ def expansion(
                 value = match.row.get(column.column)
                 if value is None or isinstance(value, bytes | list | dict):
                     continue
+                if hint is not None and hint.rule.key == "street" and len(str(value).strip()) >= 6:
+                    streets[str(value).strip()] = None  # to cut out of other people's notes
                 if hint is not None and hint.rule.key == "login" and table.kind == "person":
                     login = str(value).strip().casefold()
                     if 4 <= len(login) <= 64 and "@" not in login and not login.isdigit():
@@ -305,6 +309,7 @@ def expansion(
             ibans=tuple(i for i in ibans if ("iban", i) not in asked[index]),
             names=tuple(person.names) or _agreed_name(names),
             logins=tuple(x for x in logins if ("login", x) not in asked[index]),
+            streets=tuple(streets),
             devices=tuple(d for d in devices if ("device", "|".join(d)) not in asked[index]),
         )
         named = bool(new.names) and not person.names

@@ -218,6 +218,7 @@ class Person:
     # device id (source, table, column, "0x" + hex) their other visits in that column.
     logins: tuple[str, ...] = ()
     devices: tuple[tuple[str, str, str, str], ...] = ()
+    streets: tuple[str, ...] = ()  # street and number, as their own rows write it
 
     @property
     def strong(self) -> bool:
