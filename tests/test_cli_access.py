@@ -88,8 +88,9 @@ def test_english_letter_and_human_output(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = dsr(demo, "access", rid, "--output", str(out), "--format", "md,html")
     assert str(out) in result.stdout.replace("\n", "")
+    # the staff note: the agent's name in a Zendesk reply on his ticket was blacked out
     assert sorted(p.name for p in out.iterdir()) == [
-        f"access-{rid}.html", f"access-{rid}.md", f"data-{rid}.zip"
+        f"access-{rid}.html", f"access-{rid}.md", f"data-{rid}.zip", f"staff-note-{rid}.md"
     ]
     assert "Yes, we process data about you" in (out / f"access-{rid}.md").read_text()
 
@@ -110,6 +111,25 @@ def test_mention_is_redacted_for_petra(demo: Path) -> None:
     assert any("Petra Klein" in n.get("note", "") for n in notes)
     for secret in ("thomas.becker", "Thomas Becker", "381200000098", "Nina Brandt"):
         assert secret.casefold() not in everything.casefold()
+
+
+def test_thomas_gets_his_own_note_without_petras_data(demo: Path) -> None:
+    """Art. 15(4): Thomas Becker's own support note says the parcel was left with his
+    neighbour Petra Klein, with her e-mail and street. His letter and ZIP hold nothing of
+    her, the note's other words stay, and the letter says that something was blacked out."""
+    rid = new(demo, "thomas.becker@example.com")
+    folder = Path(dsr(demo, "access", rid, "--json").json["folder"])
+    letter = (folder / f"auskunft-{rid}.md").read_text(encoding="utf-8")
+    everything = letter + (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
+    with _zip(folder) as archive:
+        for name in archive.namelist():
+            everything += archive.read(name).decode("utf-8-sig")
+        notes = json.loads(archive.read("shop/support_notes.json"))
+    for secret in ("petra.klein@example.org", "Petra Klein", "Schwabstraße 40", "Petra"):
+        assert secret.casefold() not in everything.casefold(), secret
+    assert any("Nachbarin [geschwärzt]" in n.get("note", "") for n in notes)
+    assert "Daten anderer Personen geschwärzt" in letter
+    assert "thomas.becker@example.com" in everything  # his own data stays
 
 
 def test_redaction_of_other_people_in_a_passage() -> None:

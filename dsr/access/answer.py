@@ -160,10 +160,25 @@ def _answer(
     names = _NAMES[language]
     mine = [m for m in result.matches if m.person == index]
     person = _with_found_names(item.person, mine, classes)
+    if index < len(result.people):  # and the addresses and numbers expansion found
+        found = result.people[index]
+        person = replace(
+            person,
+            emails=tuple(dict.fromkeys(person.emails + found.emails)),
+            phones=tuple(dict.fromkeys(person.phones + found.phones)),
+            streets=tuple(dict.fromkeys(person.streets + found.streets)),
+        )
     if facts.person_name is None and person.names:
         # Logged by e-mail alone: greet them by the name their own rows give.
         facts = replace(facts, person_name=person.names[0])
-    copy = build_copy(person, mine, language)
+    texts = {
+        (source, table.table, column.column)
+        for source, tables in classes.items()
+        for table in tables
+        for column in table.columns
+        if column.lookup == "text" or "free_text" in column.categories
+    }
+    copy = build_copy(person, mine, language, texts)
     info = column_info(config, copy, classes, language)
     private_dir(folder)
     files: list[tuple[str, Path, bytes]] = []
@@ -273,7 +288,8 @@ def _staff_note(request_id: str, copy: PersonCopy, result: LookupResult) -> byte
         lines += [
             "## Redactions (Art. 15(4))",
             "",
-            f"{copy.redactions} passage(s) of other people's data were redacted in mentions; "
+            f"{copy.redactions} passage(s) of other people's data were redacted (in the "
+            "person's own notes and in mentions); "
             "the letter tells the person (partial refusal, Art. 12(4)).",
             "",
         ]

@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,6 +38,11 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|0)\d[\d ()/.-]{5,}\d(?![\w])")
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}")
 _WORD = re.compile(r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?")
+_STREET = re.compile(
+    r"\b[A-ZÄÖÜ][\w.-]*?(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer)"
+    r"\s+\d+\s?[a-zA-Z]?\b"
+)
+"""A street and house number in German text (``Schwabstraße 40``, ``Am-Ring 3a``)."""
 
 
 @dataclass
@@ -70,9 +75,18 @@ class PersonCopy:
         return bool(self.tables)
 
 
-def build_copy(person: Person, matches: Sequence[Match], language: str) -> PersonCopy:
+def build_copy(
+    person: Person,
+    matches: Sequence[Match],
+    language: str,
+    texts: Collection[tuple[str, str, str]] = (),
+) -> PersonCopy:
     """Group the person's matches by source and table; mentions become redacted passages,
-    possible matches are kept apart for staff to confirm (never copied unchecked)."""
+    possible matches are kept apart for staff to confirm (never copied unchecked).
+
+    ``texts`` are the free-text columns (source, table, column): in the person's OWN rows
+    too, what they hold of other people (the neighbour a parcel was left with, her
+    e-mail and phone) is redacted, Art. 15(4); the person's own identifiers stay."""
     copy = PersonCopy()
     tables: dict[tuple[str, str], TableCopy] = {}
     for match in matches:
@@ -91,7 +105,12 @@ def build_copy(person: Person, matches: Sequence[Match], language: str) -> Perso
             table.mentions += 1
             table.add({column: text})
         else:
-            table.add({k: plain(v) for k, v in match.row.items()})
+            row = {k: plain(v) for k, v in match.row.items()}
+            for column, value in row.items():
+                if isinstance(value, str) and (match.source, match.table, column) in texts:
+                    row[column], count = redact(value, person, language)
+                    copy.redactions += count
+            table.add(row)
     return copy
 
 
@@ -130,8 +149,8 @@ def passage(text: str, person: Person, language: str) -> tuple[str, int]:
 
 
 def redact(text: str, person: Person, language: str) -> tuple[str, int]:
-    """Replace other people's e-mails, phone numbers and names (a known first name followed
-    by a capitalised word) with the redaction mark; the person's own stay."""
+    """Replace other people's e-mails, phone numbers, streets and names (a known first name
+    followed by a capitalised word) with the redaction mark; the person's own stay."""
     mark = REDACTED.get(language, REDACTED["en"])
     own_mails = set(person.emails)
     own_phones = {phone_digits(p) for p in person.phones}
@@ -154,8 +173,18 @@ def redact(text: str, person: Person, language: str) -> tuple[str, int]:
         count += 1
         return mark
 
+    own_streets = {normalise_name(s) for s in person.streets}
+
+    def street(found: re.Match[str]) -> str:
+        nonlocal count
+        if normalise_name(found.group(0)) in own_streets:
+            return found.group(0)
+        count += 1
+        return mark
+
     text = _EMAIL.sub(mail, text)
     text = _PHONE.sub(phone, text)
+    text = _STREET.sub(street, text)
     known = first_names()
     words = list(_WORD.finditer(text))
     spans: list[tuple[int, int]] = []
