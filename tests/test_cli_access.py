@@ -256,3 +256,31 @@ def test_letter_names_only_the_categories_the_persons_own_data_holds(demo: Path)
     assert "Besondere Kategorien" not in categories(juergen)
     assert "Fotos" not in categories(juergen)
     assert "Kontaktdaten" in categories(juergen)
+
+
+def test_the_html_letter_fits_an_a4_page_in_chromium(demo: Path, tmp_path: Path) -> None:
+    """At A4 width (794 px) the letter needs no horizontal scrolling (it was 4,350 px wide
+    with the tables as they were): measured in a real
+    headless Chromium on a copy of the letter that writes its scroll width into the page."""
+    from tests.test_cli_inventory import _chromium, _headless
+
+    browser = _chromium()
+    rid = new(demo, "juergen.mueller@example.com")
+    folder = Path(dsr(demo, "access", rid, "--json").json["folder"])
+    html = (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        html.replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-width', "
+            "document.documentElement.scrollWidth)</script></body>",
+        ),
+        encoding="utf-8",
+    )
+    result = _headless(
+        browser, tmp_path / "profile", "--window-size=794,1123", "--dump-dom", probe.as_uri()
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r'data-width="(\d+)"', result.stdout)
+    assert found is not None, result.stdout[:500]
+    assert int(found.group(1)) <= 794
