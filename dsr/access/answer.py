@@ -19,7 +19,8 @@ from pathlib import Path
 
 from dsr import clock
 from dsr.access.copy import PersonCopy, build_copy, build_zip
-from dsr.access.letter import column_info, letter_context
+from dsr.access.facts import MissingFact, missing_facts
+from dsr.access.letter import column_info, letter_context, unruled_sources
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
@@ -35,8 +36,8 @@ from dsr.sources import SourceFailure
 
 ACCESS_TYPES = ("access", "portability")
 _NAMES = {
-    "de": {"letter": "auskunft", "data": "daten", "note": "interne-notiz"},
-    "en": {"letter": "access", "data": "data", "note": "staff-note"},
+    "de": {"letter": "auskunft", "data": "daten", "note": "interne-notiz", "draft": "entwurf"},
+    "en": {"letter": "access", "data": "data", "note": "staff-note", "draft": "draft"},
 }
 
 
@@ -52,6 +53,8 @@ class AccessResult:
     found: bool = False
     possible: int = 0
     closed: bool = False
+    missing: list[MissingFact] = field(default_factory=list)
+    """Facts dsr.yaml lacks for this letter: it is a draft and the request stays open."""
     failures: list[SourceFailure] = field(default_factory=list, repr=False)
     """Why each failed source could not be read, as every command words it (not in JSON)."""
 
@@ -184,12 +187,23 @@ def _answer(
     files: list[tuple[str, Path, bytes]] = []
     data_name = f"{names['data']}-{facts.id}.zip"
     context = letter_context(config, facts, copy, info, data_file=data_name)
+    names_found = dict.fromkeys(t.source for t in copy.tables if t.source in config.sources)
+    found_in = [config.sources[name] for name in names_found]
+    missing = (
+        missing_facts(config, found_in, unruled_sources(config, copy))
+        if copy.found
+        else []
+    )
+    stem = f"{names['letter']}-{facts.id}"
+    if missing:  # a draft for the DPO, never a letter to send
+        context.update(draft=True, missing=[m.key for m in missing])
+        stem = f"{names['draft']}-{stem}"
     files += letter_files(
         "access_letter", context, config=config, language=language, formats=formats,
-        folder=folder, stem=f"{names['letter']}-{facts.id}",
+        folder=folder, stem=stem,
     )
     files.append(("access_data", folder / data_name, build_zip(copy, info)))
-    note = _staff_note(facts.id, copy, result)
+    note = _staff_note(facts.id, copy, result, missing)
     if note:
         files.append(("access_staff_note", folder / f"{names['note']}-{facts.id}.md", note))
     answer = AccessResult(
@@ -200,11 +214,12 @@ def _answer(
         failures=sorted(result.failures, key=lambda f: f.source),
         found=copy.found,
         possible=len(copy.possible),
+        missing=missing,
     )
     digests = write_documents(files)
     answer.documents += [(path, sha) for (_, path, _), sha in zip(files, digests, strict=True)]
     _record(ledger, facts.id, files, answer)
-    if answer.complete:
+    if answer.complete and not missing:
         close(ledger, config, facts.id, outcome="answered" if copy.found else "no-data")
         answer.closed = True
     return answer
@@ -257,9 +272,20 @@ def _record(
         )
 
 
-def _staff_note(request_id: str, copy: PersonCopy, result: LookupResult) -> bytes:
+def _staff_note(
+    request_id: str, copy: PersonCopy, result: LookupResult, missing: Sequence[MissingFact] = ()
+) -> bytes:
     """For staff only, never sent: what to confirm before the answer goes out."""
     lines: list[str] = []
+    if missing:
+        lines += [
+            "## Do not send: the letter is a draft, dsr.yaml lacks facts it states",
+            "",
+            *(f"- `{m.key}`: {m.needed_for}" for m in missing),
+            "",
+            f"Add them to dsr.yaml and run `dsr access {request_id}` again.",
+            "",
+        ]
     if not result.complete:
         lines += [
             "## Do not send yet: the lookup is not complete",

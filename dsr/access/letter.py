@@ -119,8 +119,13 @@ def letter_context(
         ],
         "categories": _categories(copy, info, language),
         "recipients": _recipients(sources),
+        "recipients_unknown": [s.description or s.name for s in sources if s.recipients is None],
         "storage": _storage(config, copy, language),
         "authority": controller.supervisory_authority,
+        "automated": controller.automated_decisions,
+        "transfers": controller.third_country_transfers,
+        "draft": False,
+        "missing": [],
         "origins": [
             {"system": s.description or s.name, "processor": s.processor.name}
             for s in sources
@@ -138,9 +143,11 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
     line with its end date; the tables without one together, in one sentence."""
     entries: list[dict[str, Any]] = []
     plain: dict[str, list[str]] = {}
+    periods: dict[str, str | None] = {}
     for table in copy.tables:
         entry = config.sources.get(table.source)
         system = (entry.description or table.source) if entry else table.source
+        periods[system] = entry.storage_period if entry else None
         label = table_label(table.table, language)
         rules = _rules(config, table.source, table.table)
         if not rules:
@@ -156,10 +163,15 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
             ],
         })
     entries += [
-        {"system": f"{system}: {', '.join(labels)}", "rules": []}
+        {"system": f"{system}: {', '.join(labels)}", "rules": [], "period": periods.get(system)}
         for system, labels in plain.items()
     ]
     return entries
+
+
+def unruled_sources(config: Config, copy: PersonCopy) -> set[str]:
+    """The sources where some of the person's tables fall under no retention rule."""
+    return {t.source for t in copy.tables if not _rules(config, t.source, t.table)}
 
 
 def _categories(
@@ -193,7 +205,7 @@ def _categories(
 def _recipients(sources: list[Any]) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for source in sources:
-        for name in source.recipients:
+        for name in source.recipients or ():
             found.setdefault(name, {"name": name, "processor": False, "country": None,
                                     "third_country": False, "safeguards": None})
         processor = source.processor

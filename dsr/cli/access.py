@@ -60,8 +60,14 @@ def access_command(
     checksums, data dictionary). The request is then closed in the ledger with the
     documents' checksums.
 
-    Exit code 0 when answered, 1 when a source could not be read (the files are
-    written for checking, the request stays open), 2 when the command could not run.
+    Where dsr.yaml lacks a fact the letter states (purposes, legal bases,
+    recipients, storage periods, third-country transfers, automated decisions, the
+    supervisory authority), the letter is written as a draft (entwurf-/draft- in
+    its name, marked on the page) and the staff note lists the keys to fill.
+
+    Exit code 0 when answered, 1 when a source could not be read or the letter is a
+    draft (the files are written for checking, the request stays open), 2 when the
+    command could not run.
 
     Example: dsr access 2026-0001 --format pdf,md
     """
@@ -96,6 +102,14 @@ def access_command(
             f"{len(incomplete)} answer(s) not complete: the request stays open; "
             "fix the source and run dsr access again"
         )
+    drafts = [a for a in answers if a.missing]
+    for answer in drafts:
+        warning(
+            f"request {answer.request}: the letter is a DRAFT, dsr.yaml lacks "
+            + ", ".join(m.key for m in answer.missing)
+            + "; the request stays open: add them and run dsr access again"
+        )
+    if incomplete or drafts:
         raise typer.Exit(ExitCode.ATTENTION)
 
 

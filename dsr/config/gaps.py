@@ -48,6 +48,17 @@ def find_gaps(config: Config) -> list[Gap]:
                 "not set; access answers must name where to complain (Art. 15(1)(f))",
             )
         )
+    for key, question in (
+        ("automated_decisions", "false, or what is decided about people automatically"),
+        ("third_country_transfers", "false, or true with each processor's country"),
+    ):
+        if getattr(controller, key) is None:
+            gaps.append(
+                Gap(
+                    f"controller.{key}",
+                    f"not set ({question}); access letters stay drafts without it (Art. 15)",
+                )
+            )
     if not config.security_measures:
         gaps.append(
             Gap("security_measures", "no technical and organisational measures (Art. 30(1)(g))")
@@ -61,6 +72,20 @@ def find_gaps(config: Config) -> list[Gap]:
         ):
             if not getattr(source, key):
                 gaps.append(Gap(f"sources.{name}.{key}", f"not set ({needed_for})"))
+        if source.recipients is None:
+            gaps.append(
+                Gap(
+                    f"sources.{name}.recipients",
+                    "who receives the data, [] for nobody (Art. 15(1)(c))",
+                )
+            )
+        if not source.storage_period:
+            gaps.append(
+                Gap(
+                    f"sources.{name}.storage_period",
+                    "how long data no retention rule keeps is stored (Art. 15(1)(d))",
+                )
+            )
         if not source.data_subjects:
             gaps.append(Gap(f"sources.{name}.data_subjects", "whose data this is (Art. 30(1)(c))"))
         processor = source.processor

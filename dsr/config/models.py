@@ -53,6 +53,13 @@ class Controller(Strict):
     representative: Contact | None = None
     dpo: Contact | None = None
     supervisory_authority: str | None = None
+    # Facts an access letter states and nothing in the data can tell (Art. 15(1)(h), 15(2)):
+    # no silent default. ``false``: none; a text: what is decided automatically, the logic,
+    # its significance and consequences (a credit check that decides the payment options).
+    automated_decisions: Literal[False] | str | None = None
+    # ``false``: no data leaves the EU/EEA apart from processors named with their country;
+    # ``true``: transfers happen (name the processors with country and safeguards).
+    third_country_transfers: bool | None = None
 
 
 class Deadline(Strict):
@@ -132,8 +139,12 @@ class SourceCommon(Strict):
     purpose: str | None = None
     legal_basis: str | None = None
     data_subjects: list[str] = Field(default_factory=list)
-    recipients: list[str] = Field(default_factory=list)
+    # None: not stated (a gap); []: nobody outside the company receives this data.
+    recipients: list[str] | None = None
     processor: Processor | None = None
+    # How long data not under a retention rule is kept, in words a customer understands
+    # ("bis zur Löschung Ihres Kundenkontos"); None: not stated (a gap in the letter).
+    storage_period: str | None = None
 
 
 class Source(SourceCommon):

@@ -199,7 +199,7 @@ def _recipients(config: Config, plan: ErasurePlan) -> tuple[list[dict[str, Any]]
                 source.processor.name,
                 {"name": source.processor.name, "country": source.processor.country},
             )
-        for recipient in source.recipients:
+        for recipient in source.recipients or ():
             if recipient not in others:
                 others.append(recipient)
     return list(processors.values()), others

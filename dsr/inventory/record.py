@@ -99,7 +99,7 @@ def _activity(
     gaps += [
         _gap("recipients", f"sources.{s.name}.recipients")
         for s in sources
-        if not s.recipients and s.processor is None
+        if s.recipients is None and s.processor is None
     ]
     transfers = []
     for source in sources:
@@ -200,7 +200,7 @@ def _recipients(sources: list[Source]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     names: set[str] = set()
     for source in sources:
-        for recipient in source.recipients:
+        for recipient in source.recipients or ():
             if recipient not in names:
                 names.add(recipient)
                 found.append({"name": recipient, "kind": "recipient", "country": None})
