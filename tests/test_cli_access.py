@@ -52,10 +52,11 @@ def test_access_answer_for_juergen(demo: Path) -> None:
     assert "ja, wir verarbeiten Daten über Sie" in letter
     assert "LfDI BW" in letter and "Art. 21" in letter and "10. November 2026" in letter
     assert "K-100012" in letter
-    # logged by e-mail alone, greeted by the name his rows agree on, umlauts and all
-    assert "Guten Tag Jürgen Müller," in letter
+    # logged by e-mail alone, greeted as his account row says: salutation and surname
+    assert "Sehr geehrter Herr Müller," in letter and "Mit freundlichen Grüßen" in letter
+    assert "(lit." not in letter and "bzw." not in letter
     # storage periods per system: invoices with their rule and end date, the rest together
-    periods = letter.split("(lit. d)")[1].split("##")[0]
+    periods = letter.split("## Wie lange wir sie speichern")[1].split("##")[0]
     assert "Rechnungen: 8 Jahre ab Ende des Kalenderjahres" in periods
     assert periods.count("Online-Shop") == 2 and "; \n" not in periods and "shop /" not in periods
     html = (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
@@ -250,7 +251,7 @@ def test_letter_names_only_the_categories_the_persons_own_data_holds(demo: Path)
 
     def categories(rid: str) -> str:
         letter = (demo / "answers" / rid / f"auskunft-{rid}.md").read_text(encoding="utf-8")
-        return letter.split("(lit. b)", 1)[1].split("(lit. c)", 1)[0]
+        return letter.split("## Welche Daten", 1)[1].split("## Wer sie erhält", 1)[0]
 
     assert "Besondere Kategorien" in categories(sabine)
     assert "Besondere Kategorien" not in categories(juergen)

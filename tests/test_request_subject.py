@@ -45,13 +45,15 @@ def test_a_request_awaiting_identity_is_refused_alike(demo: Path) -> None:
 
 
 def test_both_letters_greet_by_the_first_name_logged(demo: Path) -> None:
-    """Logged with two spellings, the person is greeted by the first in the access letter
-    and in the erasure confirmation alike, and the evidence bundle holds neither."""
+    """Logged with two spellings: the access letter greets her as her account row says
+    (Frau, Klein), the erasure confirmation (written when that row is gone) by the first
+    name logged; the evidence bundle holds neither."""
     names = ("--name", "Petra Klein", "--name", "Petra Kleine")
     access = new_request(demo, "access", "--email", PETRA, *names)
     dsr(demo, "access", access, "--format", "md")
     letter = (demo / "answers" / access / f"auskunft-{access}.md").read_text(encoding="utf-8")
-    assert "Guten Tag Petra Klein," in letter
+    # the access letter greets as her own account row says: salutation and surname
+    assert "Sehr geehrte Frau Klein," in letter and "Kleine" not in letter
 
     erasure = new_request(demo, "erasure", "--email", PETRA, *names)
     dsr(demo, "erase", erasure)

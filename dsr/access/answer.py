@@ -21,9 +21,11 @@ from dsr import clock
 from dsr.access.copy import PersonCopy, build_copy, build_zip
 from dsr.access.facts import MissingFact, missing_facts
 from dsr.access.letter import column_info, letter_context, unruled_sources
+from dsr.classify.names import name_hint, words
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
+from dsr.identifiers import normalise_name
 from dsr.ledger import Document, Ledger, append_event
 from dsr.lookup.engine import LookupResult, Match, find_people
 from dsr.lookup.person import Person
@@ -174,6 +176,7 @@ def _answer(
     if facts.person_name is None and person.names:
         # Logged by e-mail alone: greet them by the name their own rows give.
         facts = replace(facts, person_name=person.names[0])
+    salutation, surname = _address_form(mine, classes)
     texts = {
         (source, table.table, column.column)
         for source, tables in classes.items()
@@ -187,6 +190,7 @@ def _answer(
     files: list[tuple[str, Path, bytes]] = []
     data_name = f"{names['data']}-{facts.id}.zip"
     context = letter_context(config, facts, copy, info, data_file=data_name)
+    context["greeting"] = greeting(language, salutation, surname, facts.person_name)
     names_found = dict.fromkeys(t.source for t in copy.tables if t.source in config.sources)
     found_in = [config.sources[name] for name in names_found]
     missing = (
@@ -223,6 +227,56 @@ def _answer(
         close(ledger, config, facts.id, outcome="answered" if copy.found else "no-data")
         answer.closed = True
     return answer
+
+
+_SALUTATIONS = {
+    "herr": "m", "herrn": "m", "hr": "m", "mr": "m", "frau": "f", "fr": "f", "mrs": "f",
+    "ms": "f", "miss": "f",
+}  # fmt: skip
+_SURNAME_WORDS = ("last", "nach", "surname", "family", "lastname", "nachname", "familienname")
+
+
+def _address_form(
+    matches: Sequence[Match], classes: dict[str, list[TableClassification]]
+) -> tuple[str | None, str | None]:
+    """The salutation (``m``/``f``) and surname the person's own account rows agree on,
+    for "Sehr geehrte Frau Klein,"; None each where the rows say nothing or disagree."""
+    kinds = {(source, t.table): t for source, tables in classes.items() for t in tables}
+    forms: set[str] = set()
+    surnames: set[str] = set()
+    for match in matches:
+        table = kinds.get((match.source, match.table))
+        if match.match != "direct" or table is None or table.kind != "person":
+            continue
+        for column in table.columns:
+            value = str(match.row.get(column.column) or "").strip()
+            hint = name_hint(column.column)
+            if not value or hint is None or hint.qualifier:
+                continue
+            if hint.rule.key == "salutation" and value.casefold().rstrip(".") in _SALUTATIONS:
+                forms.add(_SALUTATIONS[value.casefold().rstrip(".")])
+            elif hint.rule.key == "person_name" and any(
+                w in words(column.column) or "".join(words(column.column)) == w
+                for w in _SURNAME_WORDS
+            ):
+                surnames.add(value)
+    # Müller and Mueller are one surname; the spelling with umlauts is the one to write.
+    one = len({normalise_name(n) for n in surnames}) == 1
+    surname = min(surnames, key=lambda n: (n.isascii(), n)) if one else None
+    return (next(iter(forms)) if len(forms) == 1 else None, surname)
+
+
+def greeting(language: str, form: str | None, surname: str | None, name: str | None) -> str:
+    """The letter's first line, as customer service writes it."""
+    if language == "de":
+        if form == "f" and surname:
+            return f"Sehr geehrte Frau {surname},"
+        if form == "m" and surname:
+            return f"Sehr geehrter Herr {surname},"
+        return f"Guten Tag {name}," if name else "Guten Tag,"
+    if form and surname:
+        return f"Dear {'Ms' if form == 'f' else 'Mr'} {surname},"
+    return f"Dear {name}," if name else "Dear Sir or Madam,"
 
 
 def _with_found_names(
