@@ -355,3 +355,18 @@ def test_a_short_config_gives_a_draft_and_the_facts_to_add(tmp_path: Path) -> No
     assert "auch kein Profiling" in final and "nicht in Länder außerhalb" in final
     assert "solange Ihr Kundenkonto besteht" in final
     assert dsr(tmp_path, "request", "show", rid, "--json").json["status"] == "closed"
+
+
+def test_the_letter_is_in_the_language_the_persons_rows_state(demo: Path) -> None:
+    """Oliver Bennett's shop row says language = en (his Zendesk user en-gb): a request
+    logged without --language is answered in English, greeted as his row says; with
+    --language de it is German all the same."""
+    rid = new(demo, "oliver.bennett@example.org")
+    folder = Path(dsr(demo, "access", rid, "--json").json["folder"])
+    letter = (folder / f"access-{rid}.md").read_text(encoding="utf-8")
+    assert "Dear Mr Bennett," in letter and "Kind regards" in letter
+    german = new(demo, "oliver.bennett@example.org", "--language", "de")
+    folder = Path(dsr(demo, "access", german, "--json").json["folder"])
+    assert "Sehr geehrter Herr Bennett," in (folder / f"auskunft-{german}.md").read_text(
+        encoding="utf-8"
+    )

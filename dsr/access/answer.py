@@ -161,9 +161,11 @@ def _answer(
     formats: tuple[str, ...],
 ) -> AccessResult:
     facts = item.facts
+    mine = [m for m in result.matches if m.person == index]
+    if not facts.language_given and (stated := _row_language(mine, classes)):
+        facts = replace(facts, language=stated)  # the shop row says language = en
     language = facts.language
     names = _NAMES[language]
-    mine = [m for m in result.matches if m.person == index]
     person = _with_found_names(item.person, mine, classes)
     if index < len(result.people):  # and the addresses and numbers expansion found
         found = result.people[index]
@@ -264,6 +266,31 @@ def _address_form(
     one = len({normalise_name(n) for n in surnames}) == 1
     surname = min(surnames, key=lambda n: (n.isascii(), n)) if one else None
     return (next(iter(forms)) if len(forms) == 1 else None, surname)
+
+
+_LANGUAGE_COLUMNS = ("language", "lang", "locale", "sprache", "languagecode", "preferredlanguage")
+
+
+def _row_language(
+    matches: Sequence[Match], classes: dict[str, list[TableClassification]]
+) -> str | None:
+    """The letter language the person's own account rows state (``language = en``,
+    ``locale = en_GB``, ``de-DE``), when they agree on one dsr writes."""
+    kinds = {(source, t.table): t.kind for source, tables in classes.items() for t in tables}
+    found: set[str] = set()
+    for match in matches:
+        if match.match != "direct" or kinds.get((match.source, match.table)) != "person":
+            continue
+        for column, value in match.row.items():
+            if "".join(words(column)) not in _LANGUAGE_COLUMNS or not isinstance(value, str):
+                continue
+            code = value.strip().lower().replace("_", "-").split("-")[0]
+            code = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}.get(
+                code, code
+            )
+            if code in ("de", "en"):
+                found.add(code)
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def greeting(language: str, form: str | None, surname: str | None, name: str | None) -> str:

@@ -301,7 +301,7 @@ def show_command(
     facts: list[tuple[str, object]] = [
         ("received", info.received),
         ("channel", info.channel),
-        ("language", info.language),
+        ("language", info.language or "as the person's own rows say, else dsr.yaml's"),
         ("due", info.due),
         ("target", info.target),
     ]

@@ -156,7 +156,7 @@ def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[st
             "due": request.due.isoformat(),
             "target": request.target.isoformat() if request.target else None,
             "channel": request.channel,
-            "language": request.language,
+            "language": request.language or config.language,
             "paused_days": request.paused_days,
             "extended_until": request.extended_until.isoformat()
             if request.extended_until

@@ -357,7 +357,9 @@ def new_request(
     the same person (a repeat can matter under Art. 12(5))."""
     _choice(type, TYPES, "--type")
     _choice(channel, CHANNELS, "--channel")
-    lang = _choice(language or config.language, LANGUAGES, "--language")
+    # Stored only when given: without one, letters follow the person's own rows (a shop
+    # row saying language = en), else dsr.yaml's language.
+    lang = _choice(language, LANGUAGES, "--language") if language else None
     moment = at or now()
     day = berlin_day(moment) if received is None else receipt_day(received, option="--received")
     if day > today_berlin():

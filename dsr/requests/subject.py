@@ -49,6 +49,8 @@ class LetterFacts:
     extended_until: date | None = None
     extension_reason: str | None = None
     paused_days: int = 0
+    language_given: bool = True
+    """Whether the request names its language; if not, the person's own rows may."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class Subject(RequestInfo):
             extended_until=self.extended_until,
             extension_reason=self.extension_reason,
             paused_days=self.paused_days,
+            language_given=self.language is not None,
         )
 
     def require_type(self, types: Sequence[str], *, hint: str) -> None:
