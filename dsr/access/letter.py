@@ -133,7 +133,7 @@ def letter_context(
         ],
         "mentions": sum(t.mentions for t in copy.tables),
         "redactions": copy.redactions,
-        "data": _data(copy, info),
+        "data": _data(copy, info, config, language),
         "data_file": data_file,
     }
 
@@ -234,18 +234,44 @@ def _until(rule: RetentionRule, rows: list[dict[str, Any]], language: str) -> st
     return long_date(date(max(years) + rule.years, 12, 31), language)
 
 
-def _data(copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo]) -> list[dict[str, Any]]:
+def _data(
+    copy: PersonCopy,
+    info: dict[tuple[str, str, str], ColumnInfo],
+    config: Config,
+    language: str,
+) -> list[dict[str, Any]]:
+    """The data section: per system (its description, not the source's key), per table
+    (what it holds, in plain words, its name beside), the rows in the order of their
+    keys as people count them (1, 12, 67, 196; not 1, 12, 196, 67)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for table in copy.tables:
         labels = [
             (info.get((table.source, table.table, c)) or ColumnInfo(c, (), "", "")).label
             for c in table.columns
         ]
-        rows = [[_cell(row.get(c)) for c in table.columns] for row in table.rows]
-        groups.setdefault(table.source, []).append(
-            {"table": table.table, "labels": labels, "rows": rows, "mentions": table.mentions}
+        rows = [[_cell(row.get(c)) for c in table.columns] for row in _in_order(table.rows)]
+        entry = config.sources.get(table.source)
+        system = (entry.description or table.source) if entry else table.source
+        label = table_label(table.table, language)
+        name = label if table.table in label else f"{label} ({table.table})"
+        groups.setdefault(system, []).append(
+            {"table": name, "labels": labels, "rows": rows, "mentions": table.mentions}
         )
     return [{"source": s, "tables": t} for s, t in groups.items()]
+
+
+def _in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows by their first column (the key, as the connectors read it), numbers as numbers."""
+
+    def natural(row: dict[str, Any]) -> tuple[int, float, str]:
+        value = next(iter(row.values()), None) if row else None
+        text = "" if value is None else str(value)
+        try:
+            return (0, float(text), text)
+        except ValueError:
+            return (1, 0.0, text)
+
+    return sorted(rows, key=natural)
 
 
 def _cell(value: Any) -> str:
