@@ -13,7 +13,7 @@ sent as if it were complete.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -238,18 +238,26 @@ _SALUTATIONS = {
 _SURNAME_WORDS = ("last", "nach", "surname", "family", "lastname", "nachname", "familienname")
 
 
+def _account_rows(
+    matches: Sequence[Match], classes: dict[str, list[TableClassification]]
+) -> Iterator[tuple[Match, TableClassification]]:
+    """The person's own account rows (direct matches in person tables), with their table's
+    classification: what the letter may take the person's salutation or language from."""
+    tables = {(source, t.table): t for source, found in classes.items() for t in found}
+    for match in matches:
+        table = tables.get((match.source, match.table))
+        if match.match == "direct" and table is not None and table.kind == "person":
+            yield match, table
+
+
 def _address_form(
     matches: Sequence[Match], classes: dict[str, list[TableClassification]]
 ) -> tuple[str | None, str | None]:
     """The salutation (``m``/``f``) and surname the person's own account rows agree on,
     for "Sehr geehrte Frau Klein,"; None each where the rows say nothing or disagree."""
-    kinds = {(source, t.table): t for source, tables in classes.items() for t in tables}
     forms: set[str] = set()
     surnames: set[str] = set()
-    for match in matches:
-        table = kinds.get((match.source, match.table))
-        if match.match != "direct" or table is None or table.kind != "person":
-            continue
+    for match, table in _account_rows(matches, classes):
         for column in table.columns:
             value = str(match.row.get(column.column) or "").strip()
             hint = name_hint(column.column)
@@ -276,11 +284,8 @@ def _row_language(
 ) -> str | None:
     """The letter language the person's own account rows state (``language = en``,
     ``locale = en_GB``, ``de-DE``), when they agree on one dsr writes."""
-    kinds = {(source, t.table): t.kind for source, tables in classes.items() for t in tables}
     found: set[str] = set()
-    for match in matches:
-        if match.match != "direct" or kinds.get((match.source, match.table)) != "person":
-            continue
+    for match, _ in _account_rows(matches, classes):
         for column, value in match.row.items():
             if "".join(words(column)) not in _LANGUAGE_COLUMNS or not isinstance(value, str):
                 continue

@@ -25,6 +25,7 @@ from dsr.cli.options import (
     NameOption,
     PhoneOption,
     PostcodeOption,
+    SourcesArgument,
     given_identifiers,
 )
 from dsr.cli.output import print_json, source_failed, warning
@@ -50,12 +51,7 @@ def _option(name: str, help_text: str, metavar: str) -> Any:
 
 
 def find_command(
-    names: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Only these sources (default: all).", show_default=False, metavar="SOURCE"
-        ),
-    ] = None,
+    names: SourcesArgument = None,
     email: EmailOption = None,
     phone: PhoneOption = None,
     name: NameOption = None,

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from dsr.cli.console import ProgressBars, out
-from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
 from dsr.cli.output import hint, print_json, source_failed, warning
 from dsr.config.load import load_config
 from dsr.errors import Problem, UsageError
@@ -21,12 +21,7 @@ from dsr.outcome import ExitCode
 
 
 def inventory_command(
-    names: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Only these sources (default: all).", show_default=False, metavar="SOURCE"
-        ),
-    ] = None,
+    names: SourcesArgument = None,
     formats: Annotated[
         str,
         typer.Option(

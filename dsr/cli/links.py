@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dsr.cli.console import ProgressBars, debug_enabled, out
-from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
 from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
 from dsr.lookup.graph import (
@@ -32,12 +32,7 @@ _KIND_STYLE = {
 
 
 def links_command(
-    names: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Only these sources (default: all).", show_default=False, metavar="SOURCE"
-        ),
-    ] = None,
+    names: SourcesArgument = None,
     write: Annotated[
         bool,
         typer.Option(

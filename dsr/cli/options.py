@@ -24,6 +24,12 @@ JsonOption = Annotated[
     typer.Option("--json", help="Print one JSON document on stdout and nothing else there."),
 ]
 
+SourcesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Only these sources (default: all).", show_default=False, metavar="SOURCE"),
+]
+"""The sources a command works on, named after the command (`dsr inventory shop crm`)."""
+
 # --- a person's identifiers: `dsr find` and `dsr request new` take the same options ----------
 #
 # Defined once so both commands accept the same names, forms and help; both read the

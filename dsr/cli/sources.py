@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from dsr.cli.console import ProgressBars, debug_enabled, out
-from dsr.cli.options import ConfigOption, JsonOption
+from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
 from dsr.cli.output import print_json, source_failed, warning
 from dsr.config.load import load_config
 from dsr.lookup.graph import check_links
@@ -26,12 +25,7 @@ app = typer.Typer(
 
 @app.command("check")
 def check_command(
-    names: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Only these sources (default: all).", show_default=False, metavar="SOURCE"
-        ),
-    ] = None,
+    names: SourcesArgument = None,
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:

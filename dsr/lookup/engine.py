@@ -45,7 +45,7 @@ from dsr.identifiers import (
     phone_digits,
     same_phone,
 )
-from dsr.lookup.infer import Edge, inside_values, source_edges
+from dsr.lookup.infer import Edge, SourceGraph, inside_values, read_graph
 from dsr.lookup.links import Wanted, follow_links, link_text
 from dsr.lookup.person import Person, phone_region
 from dsr.lookup.structured import own_field
@@ -199,7 +199,7 @@ def find_people(
     identifier several people share does not expand (``_SourceLookup._shared``)."""
     progress = progress or NullProgress()
     region = phone_region(config)
-    known: dict[str, _Known] = {}
+    known: dict[str, SourceGraph] = {}
     result = _find_once(config, people, sources, progress, known)
     result.people = list(people)
     asked = [_identity(p) for p in people]
@@ -379,21 +379,12 @@ def _merge(
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Known:
-    """What one pass learnt of a source that the next pass of the same lookup reuses."""
-
-    classes: list[TableClassification]
-    tables: dict[str, Table]
-    edges: list[Edge] | None
-
-
 def _find_once(
     config: Config,
     people: Sequence[Person],
     sources: Sequence[str],
     progress: Progress,
-    known: dict[str, _Known] | None = None,
+    known: dict[str, SourceGraph] | None = None,
 ) -> LookupResult:
     """One pass of ``find_people`` over the sources, without expansion; ``known`` carries
     each source's classification and links from pass to pass."""
@@ -422,8 +413,8 @@ def _find_once(
         connectors.append(connector)
         lookup = _SourceLookup(source, connector, people, region, config.links)
         lookup.run(known.get(source.name))
-        if lookup.known is not None:
-            known[source.name] = lookup.known
+        if lookup.graph is not None:
+            known[source.name] = lookup.graph
         lookups[source.name] = lookup
 
     try:
@@ -479,7 +470,7 @@ class _SourceLookup:
         self.owners: dict[str, list[Edge]] = defaultdict(list)  # child → its owner's table
         self.junctions: dict[str, list[Edge]] = {}  # a table joining two others → its edges
         self.device_columns: set[tuple[str, str]] = set()
-        self.known: _Known | None = None
+        self.graph: SourceGraph | None = None
         # (table, column, asked text) → (field, key): a key asked for inside encoded cells
         self.inside: dict[tuple[str, str, str], tuple[str, str]] = {}
         self.classes: list[TableClassification] = []
@@ -487,27 +478,18 @@ class _SourceLookup:
         self.by_via: dict[str, Edge] = {}  # a downward edge by its via
         self.upward: dict[str, Edge] = {}  # an edge followed from a row to its owner
         self.owner_names: dict[tuple[int, str, str], str] = {}  # the name the owner must bear
-        # ``links:`` whose both ends are in this source are edges of its own graph.
-        self.links = [
-            link
-            for link in links
-            if link.from_.source == source.name and link.to.source == source.name
-        ]
+        self.links = links  # those with both ends in this source are its own edges
 
-    def run(self, known: _Known | None = None) -> None:
+    def run(self, graph: SourceGraph | None = None) -> None:
         """Classify the source and work out its links (or take them from an earlier pass
-        of the same lookup: ``known``), then find the people and follow their rows."""
-        from dsr.classify.classifier import classify_source
-
-        if known is None:
-            classes = classify_source(self.source, self.connector)
-            tables = {t.name: t for t in self.connector.tables()}
-            known = _Known(classes, tables, None)
-        classes, tables = known.classes, known.tables
+        of the same lookup), then find the people and follow their rows."""
+        if graph is None:
+            graph = read_graph(self.source, self.connector, self.links)
+        self.graph = graph
+        classes = graph.classes
         self.classes = classes
         kinds = {c.table: c.kind for c in classes}
-        self._edges(tables, kinds, classes, known.edges)
-        self.known = _Known(classes, tables, self.edges)
+        self._edges(graph.tables, kinds, classes, graph.edges)
         purposes = self._purposes(classes)
         lookups, owners = self._lookups(purposes)
         if lookups:
@@ -548,7 +530,7 @@ class _SourceLookup:
         for table in classes:
             names = [c for c in table.columns if c.lookup == "name"]
             settings = _setting_key(table)
-            session = "session" in "".join(words(table.table))
+            session = _session_table(table.table)
             for column in table.columns:
                 place = (table.table, column.column)
                 hint = name_hint(column.column)
@@ -576,6 +558,7 @@ class _SourceLookup:
         for index, person in enumerate(self.people):
             for mail in person.emails:
                 owners["email", mail].add(index)
+                owners["login", mail].add(index)  # an e-mail used as the user name
                 owners["text", mail].add(index)
                 owners["text", mail.replace("@", "%40")].add(index)  # in a URL or segment
             for number in person.phones:
@@ -601,8 +584,6 @@ class _SourceLookup:
                 owners["login", login].add(index)
                 owners["setting", login].add(index)
                 owners["text", login].add(index)
-            for mail in person.emails:
-                owners["login", mail].add(index)
         values: dict[_Purpose, set[str]] = defaultdict(set)
         for purpose, value in owners:
             values[purpose].add(value)
@@ -693,7 +674,7 @@ class _SourceLookup:
                 else None
             )
             mention = f"{hit.column} mentions"
-        if path is None and "session" in "".join(words(hit.table)) and self._whole(hit, cell):
+        if path is None and _session_table(hit.table) and self._whole(hit, cell):
             # A session is one visitor's: their e-mail or login in its data makes it theirs.
             self._add(index, hit, "direct", f"{hit.column} of a session names the person")
         elif path is not None:
@@ -815,16 +796,12 @@ class _SourceLookup:
         tables: dict[str, Table],
         kinds: Mapping[str, str],
         classes: Sequence[TableClassification],
-        edges: list[Edge] | None = None,
+        edges: list[Edge],
     ) -> None:
         """The source's links (declared, configured, inferred: ``lookup.infer``). An owning
         edge leads from a row to its child rows; an edge to an address table is a parent
         fetched with the row; an edge to a person table from a row gives a reference."""
-        self.edges = (
-            edges
-            if edges is not None
-            else source_edges(tables, classes, self.connector, self.links)
-        )
+        self.edges = edges
         self.junctions = _junctions(self.edges, kinds, classes, tables)
         for edge in self.edges:
             if edge.owning:
@@ -947,9 +924,8 @@ class _SourceLookup:
                 if name is not None and not _names_agree(name, self._row_name(hit.table, hit.row)):
                     continue  # the row's owner must bear the name the row bears
                 kind: MatchKind = "possible" if edge and edge.kind == "name-only" else "linked"
-                inferred = (edge or self.upward.get(via)) is not None and bool(
-                    (edge or self.upward[via]).inferred
-                )
+                followed = edge or self.upward.get(via)
+                inferred = followed is not None and followed.inferred
                 if self._add(person, hit, kind, via, inferred=inferred):
                     new.append(self.found[person, row_id(hit.table, hit.key)])
         return new
@@ -998,6 +974,11 @@ def _setting_key(table: TableClassification) -> str | None:
             if "".join(words(column)).endswith(wanted):
                 return column
     return None
+
+
+def _session_table(table: str) -> bool:
+    """A table of sessions (``oc_session``, ``matomo_session``): each row is one visitor's."""
+    return "session" in "".join(words(table))
 
 
 def _payload(column: str) -> bool:

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsr.classify.classifier import classify_source
-from dsr.config.models import Config, Link, Source
+from dsr.config.models import ColumnRef, Config, Link, Source
 from dsr.connectors import open_connector
-from dsr.connectors.protocol import Lookup
-from dsr.lookup.infer import AGREEMENT, SAMPLE_ROWS, Edge, key_value, source_edges
+from dsr.connectors.protocol import Connector, Lookup
+from dsr.lookup.infer import AGREEMENT, SAMPLE_ROWS, Edge, key_value, read_graph
 from dsr.lookup.links import link_texts
 from dsr.progress import NullProgress, Progress
 from dsr.sources import SourceFailure, for_each_source, select_sources
@@ -54,14 +53,7 @@ def source_links(
     def work(source: Source) -> list[Edge]:
         connector = open_connector(source)
         try:
-            classes = classify_source(source, connector)
-            tables = {t.name: t for t in connector.tables()}
-            configured = [
-                link
-                for link in config.links
-                if link.from_.source == source.name and link.to.source == source.name
-            ]
-            return source_edges(tables, classes, connector, configured)
+            return read_graph(source, connector, config.links).edges
         finally:
             connector.close()
 
@@ -94,9 +86,8 @@ def _check(config: Config, link: Link) -> LinkCheck:
     texts: set[str] = set()
     connector = open_connector(config.sources[here.source])
     try:
-        table = next((t for t in connector.tables() if t.name == here.table), None)
-        if table is None or table.column(here.column) is None:
-            return LinkCheck(link, 0, 0, f"{here.source}.{here.table}.{here.column} not found")
+        if not _has(connector, here):
+            return LinkCheck(link, 0, 0, f"{here} not found")
         (where, allowed), *_ = (link.where or {"": []}).items()
         wanted = {text.strip().lower() for text in allowed}
         for row in connector.sample(here.table, SAMPLE_ROWS):
@@ -108,9 +99,8 @@ def _check(config: Config, link: Link) -> LinkCheck:
         connector.close()
     other = open_connector(config.sources[there.source])
     try:
-        table = next((t for t in other.tables() if t.name == there.table), None)
-        if table is None or table.column(there.column) is None:
-            return LinkCheck(link, 0, 0, f"{there.source}.{there.table}.{there.column} not found")
+        if not _has(other, there):
+            return LinkCheck(link, 0, 0, f"{there} not found")
         asked = [Lookup(there.table, there.column, frozenset(texts))]
         found = {hit.value for hit in other.find(asked)}
     finally:
@@ -124,6 +114,12 @@ def _check(config: Config, link: Link) -> LinkCheck:
             f"{there}: the data contradicts this link"
         )
     return LinkCheck(link, len(values), len(agreeing), problem)
+
+
+def _has(connector: Connector, ref: ColumnRef) -> bool:
+    """Whether the source behind ``connector`` has the table and column ``ref`` names."""
+    table = next((t for t in connector.tables() if t.name == ref.table), None)
+    return table is not None and table.column(ref.column) is not None
 
 
 def links_document(reports: Sequence[SourceLinks], checks: Sequence[LinkCheck]) -> dict[str, Any]:

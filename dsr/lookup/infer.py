@@ -25,11 +25,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from dsr.classify.names import name_hint, words
 from dsr.classify.result import TableClassification
-from dsr.config.models import Link
+from dsr.config.models import Link, Source
 from dsr.connectors.protocol import Connector, Lookup, Table
 from dsr.connectors.rows import is_empty, value_text
 from dsr.lookup.structured import decode, fields
@@ -179,9 +179,10 @@ def source_edges(
     connector: Connector,
     configured: Iterable[Link] = (),
 ) -> list[Edge]:
-    """Every link of one source: declared foreign keys, ``configured`` ones
-    (child table, child column, parent table, parent column), and the candidates names
-    suggest for the other columns, kept when the values agree."""
+    """Every link of one source: declared foreign keys, ``configured`` ones (``links:``
+    entries with both ends in this source), and the candidates names suggest for the
+    other columns, kept when the values agree."""
+    prefix = table_prefix(tables)
     edges: list[Edge] = []
     covered: set[tuple[str, str]] = set()
     for link in configured:
@@ -194,9 +195,9 @@ def source_edges(
                 when = (where_column, tuple(_type_text(v) for v in allowed))
             edges.append(
                 Edge(parent, referred, child, column, "configured", "configured in dsr.yaml",
-                     _owning(column, tables[parent], tables, declared=True), when)
+                     _owning(column, tables[parent], prefix, declared=True), when)
             )  # fmt: skip
-            covered.add((child, column))  # type-dependent guesses stay (``typed_ok`` below)
+            covered.add((child, column))  # type-dependent guesses stay (``configured_only``)
     for table in tables.values():
         for fk in table.foreign_keys:
             if len(fk.columns) != 1 or fk.table not in tables:
@@ -206,25 +207,63 @@ def source_edges(
             covered.add((table.name, fk.columns[0]))
             edges.append(
                 Edge(fk.table, fk.referred[0], table.name, fk.columns[0],
-                     owning=_owning(fk.columns[0], tables[fk.table], tables, declared=True))
+                     owning=_owning(fk.columns[0], tables[fk.table], prefix, declared=True))
             )  # fmt: skip
     declared = {(e.child, e.column): e for e in edges if e.kind == "declared"}
     configured_only = {(e.child, e.column) for e in edges if e.kind == "configured" and not e.when}
+    context = _context(tables, classes, declared, prefix)
     candidates = [
         c
-        for c in _candidates(tables, classes, declared)
+        for c in _candidates(context)
         if (c.child, c.column) not in covered
         or (c.when is not None and (c.child, c.column) not in configured_only)
     ]
     kinds = {c.table: c.kind for c in classes}
-    found = _tested(candidates, tables, connector, kinds)
+    sample = _Sampler(connector)  # every generator reads a table's sample once
+    found = _tested(candidates, prefix, connector, sample, kinds)
     covered |= {(e.child, e.column) for e in found if e.kind == "inferred"}
-    typed = _parent_typed(tables, edges + found, connector, covered)
-    composed = _composed(tables, connector, covered)
-    embedded = _embedded(tables, connector, _context(tables, classes, declared))
-    found += _tested(typed + composed + embedded, tables, connector, kinds)
+    typed = _parent_typed(tables, edges + found, sample, covered)
+    composed = _composed(tables, sample, covered)
+    embedded = _embedded(sample, context)
+    found += _tested(typed + composed + embedded, prefix, connector, sample, kinds)
     # A name-only guess at a role (``checked_out`` → some person table) is never followed.
     return edges + [e for e in found if e.owning or e.kind != "name-only"]
+
+
+class _Sampler:
+    """The sampled rows of each table, read once however many candidates test them."""
+
+    def __init__(self, connector: Connector) -> None:
+        self.connector = connector
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+
+    def __call__(self, table: str) -> list[dict[str, Any]]:
+        if table not in self.rows:
+            self.rows[table] = self.connector.sample(table, SAMPLE_ROWS)
+        return self.rows[table]
+
+
+@dataclass(frozen=True)
+class SourceGraph:
+    """A source as the lookup reads it: its classification, tables and links."""
+
+    classes: list[TableClassification]
+    tables: dict[str, Table]
+    edges: list[Edge]
+
+
+def read_graph(source: Source, connector: Connector, links: Iterable[Link]) -> SourceGraph:
+    """Classify the source and work out its links; of ``links`` (all of dsr.yaml's) those
+    with both ends in this source are its configured edges. `dsr links` shows what the
+    lookup follows because both read it here."""
+    from dsr.classify.classifier import classify_source
+
+    classes = classify_source(source, connector)
+    tables = {t.name: t for t in connector.tables()}
+    own = [
+        link for link in links if link.from_.source == source.name and link.to.source == source.name
+    ]
+    return SourceGraph(classes, tables, source_edges(tables, classes, connector, own))
 
 
 # -- names -------------------------------------------------------------------------------
@@ -284,9 +323,7 @@ def _stem(column: str) -> tuple[list[str], bool]:
     return parts, key
 
 
-def _owning(
-    column: str, parent: Table, tables: Mapping[str, Table], *, declared: bool = False
-) -> bool:
+def _owning(column: str, parent: Table, prefix: str, *, declared: bool = False) -> bool:
     """Whether ``column`` names the parent's entity (owning) rather than a role
     (``affiliate_id``, ``fk_user_creat``, ``created_by``). A declared or configured key
     is owning unless its name says role; an inferred one only when its name says owner."""
@@ -302,8 +339,7 @@ def _owning(
         return True
     if declared and len(parts) == 1:
         return True
-    entity = _entity(parent.name, table_prefix(tables))
-    names = _names(entity)
+    names = _names(_entity(parent.name, prefix))
     if "".join(parts) in names:
         return True
     head = parts[0]
@@ -320,19 +356,13 @@ def _names(entity: list[str]) -> set[str]:
     return names
 
 
-def _candidates(
-    tables: Mapping[str, Table],
-    classes: Sequence[TableClassification],
-    declared: Mapping[tuple[str, str], Edge],
-) -> list[_Candidate]:
-    context = _context(tables, classes, declared)
-    prefix, targets = context.prefix, context.targets
+def _candidates(context: _Context) -> list[_Candidate]:
     out: list[_Candidate] = []
-    for table in tables.values():
+    for table in context.tables.values():
         for column in table.columns:
-            if (table.name, column.name) not in declared:
+            if (table.name, column.name) not in context.declared:
                 out += _column_candidates(table, column.name, context)
-        out += _polymorphic(table, targets, prefix)
+        out += _polymorphic(table, context.targets, context.prefix)
     return out
 
 
@@ -340,8 +370,8 @@ def _context(
     tables: Mapping[str, Table],
     classes: Sequence[TableClassification],
     declared: Mapping[tuple[str, str], Edge],
+    prefix: str,
 ) -> _Context:
-    prefix = table_prefix(tables)
     kinds = {c.table: c.kind for c in classes}
     targets = [t for t in tables.values() if len(t.primary_key) == 1]
     by_declared_name: dict[str, set[tuple[str, str]]] = defaultdict(set)
@@ -354,6 +384,7 @@ def _context(
         [t for t in targets if kinds.get(t.name) == "person"],
         _number_columns(classes),
         frozenset("".join(_entity(name, prefix)) for name in tables),
+        declared,
         by_declared_name,
     )
 
@@ -368,6 +399,7 @@ class _Context:
     entities: frozenset[str]
     """Every table's name without prefix, joined (``orderstatus``): a key naming one of
     them points there, not to a table whose name it starts with."""
+    declared: Mapping[tuple[str, str], Edge]
     declared_names: Mapping[str, set[tuple[str, str]]]
 
 
@@ -385,7 +417,7 @@ def _column_candidates(table: Table, name: str, context: _Context) -> list[_Cand
         if parent.name == table.name and (referred == name or owning is not False):
             return  # a table refers to itself only in a role (invited_by)
         if owning is None:
-            owning = _owning(name, parent, context.tables)
+            owning = _owning(name, parent, context.prefix)
         old = found.get((parent.name, referred))
         if old is None or old.strength < strength:
             found[parent.name, referred] = _Candidate(
@@ -525,7 +557,7 @@ _TYPE_HOLDERS = ("context", "element", "type", "extension", "objecttype", "eleme
 def _parent_typed(
     tables: Mapping[str, Table],
     edges: Sequence[Edge],
-    connector: Connector,
+    sample: _Sampler,
     covered: set[tuple[str, str]],
 ) -> list[_Candidate]:
     """Polymorphic ids whose type is in a parent row: Joomla's ``fields_values.item_id``
@@ -534,12 +566,7 @@ def _parent_typed(
     out: list[_Candidate] = []
     targets = [t for t in tables.values() if len(t.primary_key) == 1]
     for table in tables.values():
-        own_types = [
-            c.name
-            for c in table.columns
-            if any("".join(words(c.name)).endswith(t) for t in _TYPE_WORDS)
-        ]
-        if own_types:
+        if _type_columns(table):
             continue
         ids = [
             c.name
@@ -561,7 +588,7 @@ def _parent_typed(
                 continue
             pairs = tuple(
                 (key, _type_text(row[holder]))
-                for row in connector.sample(parent.name, SAMPLE_ROWS)
+                for row in sample(parent.name)
                 if (key := value_text(row.get(edge.referred))) is not None
                 and row.get(holder) not in (None, "")
             )
@@ -583,9 +610,7 @@ _COMPOSED = re.compile(r"^[A-Za-z_][\w.]*\.[0-9]+$")
 
 
 def _composed(
-    tables: Mapping[str, Table],
-    connector: Connector,
-    covered: set[tuple[str, str]],
+    tables: Mapping[str, Table], sample: _Sampler, covered: set[tuple[str, str]]
 ) -> list[_Candidate]:
     """Ids written with their type in one text, ``com_content.article.99`` (Joomla's
     ``history.item_id``): one candidate per target a prefix names."""
@@ -596,7 +621,7 @@ def _composed(
             parts, key = _stem(column.name)
             if not key or "".join(parts) not in _POLY_STEMS or (table.name, column.name) in covered:
                 continue
-            rows = connector.sample(table.name, 50)
+            rows = sample(table.name)[:50]
             texts = [str(r[column.name]) for r in rows if r.get(column.name) not in (None, "")]
             if not texts or sum(bool(_COMPOSED.match(t)) for t in texts) < AGREEMENT * len(texts):
                 continue
@@ -609,18 +634,14 @@ def _composed(
     return out
 
 
-def _embedded(
-    tables: Mapping[str, Table], connector: Connector, context: _Context
-) -> list[_Candidate]:
+def _embedded(sample: _Sampler, context: _Context) -> list[_Candidate]:
     """Keys inside JSON or PHP-serialized cells (``{"customer_id": "23", "order_id": 12}``)
     that name another table's key the way a column would: candidates like columns."""
     out: list[_Candidate] = []
-    for table in tables.values():
+    for table in context.tables.values():
         own = {c.name.lower() for c in table.columns}
-        rows = None
+        rows = sample(table.name)
         for column in table.columns:
-            if rows is None:
-                rows = connector.sample(table.name, SAMPLE_ROWS)
             cells = [c for r in rows if isinstance(c := r.get(column.name), str) and c.strip()]
             if not cells:
                 continue
@@ -673,21 +694,18 @@ def _type_names(value: str, target: str, prefix: str) -> bool:
 
 def _tested(
     candidates: Sequence[_Candidate],
-    tables: Mapping[str, Table],
+    prefix: str,
     connector: Connector,
+    sample: _Sampler,
     kinds: Mapping[str, str],
 ) -> list[Edge]:
     """Test every candidate against the data in one batch per source: keep those whose
     values are keys of the target, as ``inferred``; the untestable as ``name-only``."""
-    samples: dict[str, list[dict[str, object]]] = {}
-    for table in {c.child for c in candidates}:
-        samples[table] = connector.sample(table, SAMPLE_ROWS)
     wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
     values: dict[_Candidate, dict[str, set[str]]] = {}
-    prefix = table_prefix(tables)
     for candidate in candidates:
         per_type: dict[str, set[str]] = defaultdict(set)
-        for row in samples[candidate.child]:
+        for row in sample(candidate.child):
             if candidate.inside is not None:
                 per_type[""] |= set(inside_values(row.get(candidate.column), candidate.inside))
                 continue
