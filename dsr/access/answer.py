@@ -19,10 +19,11 @@ from pathlib import Path
 
 from dsr import clock
 from dsr.access.copy import PersonCopy, build_copy, build_zip
-from dsr.access.facts import MissingFact, missing_facts
+from dsr.access.facts import missing_facts
 from dsr.access.letter import column_info, letter_context, unruled_sources
 from dsr.classify.names import name_hint, words
 from dsr.classify.result import TableClassification
+from dsr.config.gaps import Gap
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
 from dsr.identifiers import normalise_name
@@ -55,7 +56,7 @@ class AccessResult:
     found: bool = False
     possible: int = 0
     closed: bool = False
-    missing: list[MissingFact] = field(default_factory=list)
+    missing: list[Gap] = field(default_factory=list)
     """Facts dsr.yaml lacks for this letter: it is a draft and the request stays open."""
     failures: list[SourceFailure] = field(default_factory=list, repr=False)
     """Why each failed source could not be read, as every command words it (not in JSON)."""
@@ -195,11 +196,7 @@ def _answer(
     context["greeting"] = greeting(language, salutation, surname, facts.person_name)
     names_found = dict.fromkeys(t.source for t in copy.tables if t.source in config.sources)
     found_in = [config.sources[name] for name in names_found]
-    missing = (
-        missing_facts(config, found_in, unruled_sources(config, copy))
-        if copy.found
-        else []
-    )
+    missing = missing_facts(config, found_in, unruled_sources(config, copy)) if copy.found else []
     stem = f"{names['letter']}-{facts.id}"
     if missing:  # a draft for the DPO, never a letter to send
         context.update(draft=True, missing=[m.key for m in missing])
@@ -359,7 +356,7 @@ def _record(
 
 
 def _staff_note(
-    request_id: str, copy: PersonCopy, result: LookupResult, missing: Sequence[MissingFact] = ()
+    request_id: str, copy: PersonCopy, result: LookupResult, missing: Sequence[Gap] = ()
 ) -> bytes:
     """For staff only, never sent: what to confirm before the answer goes out."""
     lines: list[str] = []
@@ -367,7 +364,7 @@ def _staff_note(
         lines += [
             "## Do not send: the letter is a draft, dsr.yaml lacks facts it states",
             "",
-            *(f"- `{m.key}`: {m.needed_for}" for m in missing),
+            *(f"- `{m.key}`: {m.message}" for m in missing),
             "",
             f"Add them to dsr.yaml and run `dsr access {request_id}` again.",
             "",
