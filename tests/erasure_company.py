@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 
 from dsr.config.load import load_config
-from dsr.erasure.model import ErasurePlan, PlanAction, ProcessorTask
+from dsr.erasure.model import ErasurePlan, PlanAction, ProcessorTask, RecipientTask
 from dsr.erasure.store import save_plan, set_status
 from dsr.erasure.verify import VerifyResult, verify_erasure
 from dsr.ledger import open_ledger
@@ -49,27 +49,32 @@ sources:
   shop:
     type: sql
     url: "sqlite:///shop.db"
-    description: Online-Shop
-    recipients: [Steuerberater]
+    description: {de: Online-Shop, en: Online shop}
+    recipients: [{de: Steuerberater, en: Tax adviser}]
   signups:
     type: csv
     path: signups.csv
-    description: Anmeldungen zu Kochkursen
+    description: {de: Anmeldungen zu Kochkursen, en: Cooking class sign-ups}
+    recipients: []
   newsletter:
     type: xlsx
     path: newsletter.xlsx
-    description: Newsletter-Liste
+    description: {de: Newsletter-Liste, en: Newsletter list}
+    recipients: []
   stripe:
     type: stripe
     path: stripe
-    description: Zahlungen (Stripe-Export)
+    description: {de: Zahlungen (Stripe-Export), en: Payments (Stripe export)}
+    recipients: []
     processor: {name: "Stripe Payments Europe, Ltd.", country: IE}
 retention:
   - name: Rechnungen
     tables: [shop.invoices]
     date_column: invoice_date
     years: 8
-    basis: "§ 147 Abs. 1 Nr. 4 AO, § 257 Abs. 1 Nr. 4 HGB, § 14b UStG"
+    basis:
+      de: "§ 147 Abs. 1 Nr. 4 AO, § 257 Abs. 1 Nr. 4 HGB, § 14b UStG"
+      en: "§ 147 Abs. 1 Nr. 4 AO, § 257 Abs. 1 Nr. 4 HGB, § 14b UStG"
 """
 
 PEOPLE = [
@@ -186,6 +191,7 @@ def full_plan(
     language: str = "de",
     task_due: date | None = None,
     kept_until: date = KEPT_UNTIL,
+    recipient_due: date | None = None,
 ) -> ErasurePlan:
     """What a planner would decide for Jürgen: delete, anonymise, redact, keep, processor."""
     actions = (
@@ -225,6 +231,13 @@ def full_plan(
         language=language,
         actions=actions,
         processor_tasks=(task,),
+        recipient_tasks=(
+            RecipientTask(
+                "Steuerberater" if language == "de" else "Tax adviser",
+                ("shop",),
+                recipient_due or today_berlin() + timedelta(days=30),
+            ),
+        ),
         counts_before={
             "shop.customers": 1,
             "shop.customer_history": 1,

@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,3 +75,27 @@ def run(
 def dsr(folder: Path, *args: str | Path, exit: int = 0) -> Result:
     """Run ``dsr ARGS --config FOLDER/dsr.yaml`` and assert that it exits with ``exit``."""
     return run(*args, "--config", folder / "dsr.yaml", exit=exit)
+
+
+def visible_pdf_text(path: Path) -> str:
+    """The PDF's text that lies on the page (pypdf keeps text laid out beyond the right
+    edge, which paper cuts off), without white space."""
+    import pypdf
+
+    found: list[str] = []
+    for page in pypdf.PdfReader(path).pages:
+        placed = _placed_text(page)
+        width = float(page.mediabox.width)
+        found += [text for x, text in placed if text.strip() and 0 <= x < width]
+    return re.sub(r"\s+", "", "".join(found))
+
+
+def _placed_text(page: Any) -> list[tuple[float, str]]:
+    """Each piece of a page's text with the x position it starts at."""
+    placed: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        placed.append((cm[0] * tm[4] + cm[2] * tm[5] + cm[4], text))
+
+    page.extract_text(visitor_text=visit)
+    return placed

@@ -37,6 +37,7 @@ def test_minimal_file_from_design_md_is_valid(tmp_path: Path) -> None:
     doc = result.json
     assert doc["controller"] == "Beispiel GmbH"
     assert doc["language"] == "de"
+    assert doc["languages"] == ["de"]  # the languages letters are written in: just `language`
     assert doc["holidays"] == "DE-BW"
     assert doc["sources"] == [
         {
@@ -201,6 +202,20 @@ MISTAKES = {
         2,
         "language",
         "'de' or 'en'",
+    ),
+    "wrong language among languages": (
+        "controller: {name: X}\nlanguages: [de, fr]\n",
+        {},
+        2,
+        "languages[1]",
+        "'de' or 'en'",
+    ),
+    "text in an unknown language": (
+        "controller: {name: X}\nsecurity_measures:\n  - {de: TLS, fr: TLS}\n",
+        {},
+        3,
+        "security_measures[0]",
+        "unknown language 'fr'",
     ),
     "unknown federal state": (
         "controller: {name: X}\ndeadline: {holidays: DE-XX}\n",

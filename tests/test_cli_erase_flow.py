@@ -88,7 +88,7 @@ def test_verify_finds_no_residue_and_writes_the_confirmation(demo: Demo) -> None
     letter = next(Path(d["path"]) for d in verified["confirmation"]["documents"]
                   if d["path"].endswith(".md"))
     text = letter.read_text(encoding="utf-8")
-    for until in ("31. Dezember 2027", "31. Dezember 2031", "31. Dezember 2033"):
+    for until in ("bis 31.12.2027", "bis 31.12.2031", "bis 31.12.2033"):
         assert until in text
     assert "§ 147" in text
     assert letter.stat().st_mode & 0o077 == 0
@@ -178,11 +178,12 @@ def test_chinook_customer_2_every_other_row_untouched(tmp_path: Path) -> None:
     db_path = tmp_path / "chinook.sqlite"
     shutil.copy(CHINOOK_SQLITE, db_path)
     (tmp_path / "dsr.yaml").write_text(
-        "controller: {name: Test GmbH}\n"
-        "sources:\n  chinook: {type: sql, url: 'sqlite:///chinook.sqlite'}\n"
+        "controller: {name: Test GmbH, supervisory_authority: LfDI BW}\n"
+        "sources:\n  chinook: {type: sql, url: 'sqlite:///chinook.sqlite', recipients: [],\n"
+        "            description: {de: Musikshop, en: Music shop}}\n"
         "retention:\n"
         "  - {name: Rechnungen, tables: [chinook.Invoice], date_column: InvoiceDate, years: 8,\n"
-        "     basis: '§ 147 AO, § 257 HGB, § 14b UStG'}\n",
+        "     basis: {de: '§ 147 AO, § 257 HGB, § 14b UStG', en: '§ 147 AO, § 257 HGB'}}\n",
         encoding="utf-8",
     )
     before = dump(db_path)

@@ -628,3 +628,24 @@ def test_chinook_plan_on_postgresql(tmp_path: Path, postgres_db: str) -> None:
     lines = rows(doc, "chinook", "invoice_line")
     assert len(lines) == 38 and {a["action"] for a in lines.values()} == {"keep"}
     assert counts() == before
+
+
+def test_tables_of_one_rank_keep_one_order_whatever_order_they_come_in() -> None:
+    """The plan's order (and the confirmation's list of what was erased) must not change
+    from run to run: tables with no reference between them are ranked by name, not by
+    the order a set happens to yield them in (which changes with the process)."""
+    import itertools
+
+    from dsr.erasure.retention import Reference, table_order
+
+    refs = [Reference(child, ("customer_id",), "customers", ("id",))
+            for child in ("addresses", "customer_history", "web_sessions", "orders")]  # fmt: skip
+    refs.append(Reference("invoices", ("order_id",), "orders", ("id",)))
+    names = ["customers", "orders", "invoices", "addresses", "customer_history", "web_sessions"]
+    orders = {
+        tuple(sorted(table_order(list(p), refs), key=table_order(list(p), refs).__getitem__))
+        for p in itertools.permutations(names)
+    }
+    assert len(orders) == 1, orders
+    [order] = orders
+    assert order.index("invoices") < order.index("orders") < order.index("customers")

@@ -58,10 +58,11 @@ def write_company(folder: Path, script: str, rows: dict[str, list[tuple[Any, ...
         writer.writerow(["email", "customer_no"])
         writer.writerows(newsletter)
     (folder / "dsr.yaml").write_text(
-        "controller: {name: Test GmbH}\n"
+        "controller: {name: Test GmbH, supervisory_authority: LfDI BW}\n"
         "sources:\n"
-        '  shop: {type: sql, url: "sqlite:///shop.sqlite"}\n'
-        "  newsletter: {type: csv, path: newsletter.csv}\n" + LINK + RETENTION,
+        '  shop: {type: sql, url: "sqlite:///shop.sqlite", description: Shop, recipients: []}\n'
+        "  newsletter: {type: csv, path: newsletter.csv, description: Newsletter,"
+        " recipients: []}\n" + LINK + RETENTION,
         encoding="utf-8",
     )
 

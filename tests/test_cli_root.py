@@ -62,6 +62,7 @@ def test_commands_that_exist_today() -> None:
         "request extend",
         "request list",
         "request new",
+        "request notified",
         "request reject",
         "request show",
         "request verify",

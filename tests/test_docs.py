@@ -1,19 +1,17 @@
 """Meta-tests that keep templates and docs honest as the project grows.
 
-German and English templates must hold the same files with the same
-variables, so a letter never exists in one language only or silently lacks a
-fact in the other; every source type must be documented and listed.
+A document is one template (templates/<document>.j2) whose wording lives in the
+message catalogues (tests/test_messages.py checks those); none of dsr's own is
+written per language (de/, en/) any more, a form only a user's older override still
+uses. Every source type must be documented and listed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from jinja2 import meta
-
 from dsr.connectors import BUILTIN, list_connectors
-from dsr.render.templates import environment, packaged_templates
+from dsr.render.templates import packaged_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("de", "en")
@@ -24,20 +22,18 @@ def _names(language: str) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_both_languages_hold_the_same_templates() -> None:
+def test_every_document_is_written_once() -> None:
+    """All of dsr's documents are one template now; a per-language file (de/, en/) would
+    be a letter whose wording bypasses the catalogues."""
     de, en = (_names(lang) for lang in LANGUAGES)
-    assert de == en, f"only German: {sorted(de - en)}; only English: {sorted(en - de)}"
-    assert de, "no language templates found"
+    assert not de and not en, f"per-language templates left: {sorted(de | en)}"
+    assert len(list(packaged_templates().glob("*.md.j2"))) >= 6, "templates/ lost its documents"
 
 
-@pytest.mark.parametrize("name", sorted(_names("de")))
-def test_both_languages_use_the_same_variables(name: str) -> None:
-    env = environment()
-    used = {}
-    for language in LANGUAGES:
-        source = (packaged_templates() / language / name).read_text(encoding="utf-8")
-        used[language] = meta.find_undeclared_variables(env.parse(source))
-    assert used["de"] == used["en"], name
+def test_a_document_is_either_one_template_or_one_per_language() -> None:
+    one = {p.name for p in packaged_templates().glob("*.j2")}
+    both = one & (_names("de") | _names("en"))
+    assert not both, f"written once and per language (the per-language file is dead): {both}"
 
 
 def test_every_source_type_is_documented_and_listed() -> None:

@@ -160,7 +160,7 @@ def test_open_processor_task_does_not_block_but_a_late_one_needs_a_person(compan
     assert [t.status for t in late.processor_tasks] == ["late"]
     assert late.exit_code == ExitCode.ATTENTION
     letter = (company / "answers" / rid2 / f"loeschbestaetigung-{rid2}.md").read_text("utf-8")
-    assert "Bestätigung steht noch aus" in letter
+    assert "Zahlungen (Stripe-Export): noch nicht gelöscht; wir kümmern uns darum" in letter
 
 
 def test_unreadable_source_is_residue(company: Path) -> None:

@@ -76,6 +76,10 @@ def test_wheel_places_connectors_and_templates_inside_dsr(wheel: Path) -> None:
     assert "dsr/connectors/__init__.py" in names
     assert "dsr/templates/init/dsr.yaml.j2" in names
     assert "dsr/templates/demo/dsr.yaml.j2" in names
+    # The documents' wording: read at run time, so a wheel without it writes no letter.
+    for language in ("de", "en"):
+        assert f"dsr/templates/locale/{language}/LC_MESSAGES/messages.po" in names
+    assert "dsr/templates/layout.html.j2" in names
     assert not [n for n in names if n.startswith(("connectors/", "templates/", "tests/"))]
 
 
@@ -106,6 +110,10 @@ def test_wheel_in_a_fresh_venv_runs_help_and_demo(wheel: Path, tmp_path: Path) -
     assert demo_run.returncode == 0, demo_run.stderr
     check = dsr("config", "check", "--config", "company/dsr.yaml", "--json")
     assert check.returncode == 0, check.stderr
+    # A document rendered from the installed templates and catalogues (German wording).
+    report = dsr("report", "--config", "company/dsr.yaml", "-o", "report.html")
+    assert report.returncode == 0, report.stderr
+    assert "Auf einen Blick" in (outside / "report.html").read_text(encoding="utf-8")
 
     where = subprocess.run(
         [

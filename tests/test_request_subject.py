@@ -46,8 +46,8 @@ def test_a_request_awaiting_identity_is_refused_alike(demo: Path) -> None:
 
 def test_both_letters_greet_by_the_first_name_logged(demo: Path) -> None:
     """Logged with two spellings: the access letter greets her as her account row says
-    (Frau, Klein), the erasure confirmation (written when that row is gone) by the first
-    name logged; the evidence bundle holds neither."""
+    (Frau, Klein), and so does the erasure confirmation, written when that row is gone
+    (the plan read it); the evidence bundle holds neither name."""
     names = ("--name", "Petra Klein", "--name", "Petra Kleine")
     access = new_request(demo, "access", "--email", PETRA, *names)
     dsr(demo, "access", access, "--format", "md")
@@ -61,7 +61,7 @@ def test_both_letters_greet_by_the_first_name_logged(demo: Path) -> None:
     verified = dsr(demo, "erase", erasure, "--verify", "--format", "md", "--json").json
     assert verified["residue"] == [], verified["residue"]
     (path,) = [Path(d["path"]) for d in verified["confirmation"]["documents"]]
-    assert "Guten Tag Petra Klein," in path.read_text(encoding="utf-8")
+    assert "Sehr geehrte Frau Klein," in path.read_text(encoding="utf-8")
 
     bundle = dsr(demo, "request", "evidence", erasure, "--json").json
     text = "".join(Path(d["path"]).read_text(encoding="utf-8") for d in bundle["documents"])

@@ -326,6 +326,11 @@ class ExportConnector:
     task in an erasure plan (Art. 17, Art. 19). dsr cannot change a vendor's export, so
     staff must do it at the vendor; a vendor module replaces this generic text."""
 
+    column_labels: ClassVar[Mapping[str, tuple[str, str] | None]] = {}
+    """The vendor's columns as a customer reads them in an access letter, (German,
+    English), by lower-case column name or ``table:column``; None marks a vendor internal
+    (time offsets, routing fields, the vendor's own ids) that the letter leaves out and
+    only the data export holds."""
     def __init__(self, name: str, options: BaseModel) -> None:
         self.name = name
         self.options = options

@@ -9,6 +9,7 @@ so a contact's associations resolve to their records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from dsr.connectors.protocol import IdentifierKind
@@ -79,6 +80,31 @@ TICKETS = TableSpec(
 )
 
 
+COLUMN_LABELS: dict[str, tuple[str, str] | None] = {
+    "contacts:record id": None,
+    "first name": ("Vorname", "First name"),
+    "last name": ("Nachname", "Last name"),
+    "email": ("E-Mail-Adresse", "E-mail address"),
+    "phone number": ("Telefonnummer", "Phone number"),
+    "mobile phone number": ("Mobilnummer", "Mobile number"),
+    "contact owner": ("Ihr Ansprechpartner bei uns", "Your contact at our company"),
+    "primary associated company id": None,
+    "associated company": ("Firma", "Company"),
+    "company name": ("Firma", "Company"),
+    "job title": ("Position", "Job title"),
+    "last activity date": ("Letzter Kontakt am", "Last contact on"),
+    "lead status": ("Stand als Interessent", "Lead status"),
+    "lifecycle stage": ("Phase der Kundenbeziehung", "Lifecycle stage"),
+    "marketing contact status": ("Erhält Werbung", "Receives marketing"),
+    "create date": ("Angelegt am", "Created on"),
+    "street address": ("Straße und Hausnummer", "Street and number"),
+    "city": ("Ort", "City"),
+    "postal code": ("Postleitzahl", "Postcode"),
+    "country/region": ("Land", "Country"),
+}
+"""HubSpot's contact columns for an access letter (``ExportConnector.column_labels``)."""
+
+
 class HubSpotConnector(ExportConnector):
     """HubSpot contacts export (CSV), with companies, deals and tickets exports beside it."""
 
@@ -87,6 +113,7 @@ class HubSpotConnector(ExportConnector):
     vendor: ClassVar[str] = "HubSpot"
     expected: ClassVar[str] = "a contacts export CSV whose first column is 'Record ID'"
     specs: ClassVar[tuple[TableSpec, ...]] = (CONTACTS, COMPANIES, DEALS, TICKETS)
+    column_labels: ClassVar[Mapping[str, tuple[str, str] | None]] = COLUMN_LABELS
     deletion_procedure: ClassVar[dict[str, str]] = {
         "de": (
             "HubSpot: Kontakt öffnen › Aktionen › Löschen › „Diesen Kontakt und alle "

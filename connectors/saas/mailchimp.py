@@ -8,6 +8,7 @@ their place. Folders inside the ZIP are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from dsr.connectors.protocol import IdentifierKind
@@ -24,6 +25,43 @@ MEMBER_IDENTIFIERS: dict[str, IdentifierKind] = {
     "leid": "id",
     "notes": "text",
 }
+COLUMN_LABELS: dict[str, tuple[str, str] | None] = {
+    "email address": ("E-Mail-Adresse", "E-mail address"),
+    "first name": ("Vorname", "First name"),
+    "last name": ("Nachname", "Last name"),
+    "address": ("Anschrift", "Address"),
+    "phone number": ("Telefonnummer", "Phone number"),
+    "phone": ("Telefonnummer", "Phone number"),
+    "birthday": ("Geburtstag (Monat/Tag)", "Birthday (month/day)"),
+    "member_rating": (
+        "Bewertung durch Mailchimp, wie oft Sie Newsletter öffnen (1 bis 5 Sterne)",
+        "Mailchimp's rating of how often you open newsletters (1 to 5 stars)",
+    ),
+    "optin_time": ("Angemeldet am", "Signed up on"),
+    "optin_ip": ("IP-Adresse bei der Anmeldung", "IP address at sign-up"),
+    "confirm_time": ("Anmeldung bestätigt am", "Sign-up confirmed on"),
+    "confirm_ip": ("IP-Adresse bei der Bestätigung", "IP address at confirmation"),
+    "latitude": ("Ungefährer Standort (Breite)", "Approximate location (latitude)"),
+    "longitude": ("Ungefährer Standort (Länge)", "Approximate location (longitude)"),
+    "timezone": ("Zeitzone", "Time zone"),
+    "cc": ("Land", "Country"),
+    "region": ("Region", "Region"),
+    "last_changed": ("Zuletzt geändert am", "Last changed on"),
+    "notes": ("Notizen", "Notes"),
+    "tags": ("Schlagwörter", "Tags"),
+    "unsub_time": ("Abgemeldet am", "Unsubscribed on"),
+    "unsub_campaign_title": ("Abgemeldet über den Newsletter", "Unsubscribed from the newsletter"),
+    "unsub_reason": ("Grund der Abmeldung", "Reason for unsubscribing"),
+    "unsub_reason_other": ("Grund der Abmeldung (Ihre Worte)", "Reason (your words)"),
+    "clean_time": ("Aus der Liste genommen am", "Removed from the list on"),
+    "clean_campaign_title": ("Nicht zustellbar beim Newsletter", "Bounced newsletter"),
+    **dict.fromkeys(
+        ("gmtoff", "dstoff", "leid", "euid", "unsub_campaign_id", "clean_campaign_id")
+    ),
+}
+"""Mailchimp's audience columns for an access letter: ``MEMBER_RATING`` is shown (it is
+what Mailchimp concludes about the person), time offsets and Mailchimp's ids are not."""
+
 _FILES = r"_(?:email_audience_export|email_segment_export|members_export)_?.*\.csv$"
 
 SPECS = tuple(
@@ -50,6 +88,7 @@ class MailchimpConnector(ExportConnector):
         "or ..._members_export_<id>.csv"
     )
     specs: ClassVar[tuple[TableSpec, ...]] = SPECS
+    column_labels: ClassVar[Mapping[str, tuple[str, str] | None]] = COLUMN_LABELS
     deletion_procedure: ClassVar[dict[str, str]] = {
         "de": (
             "Mailchimp: in jeder Zielgruppe, in der die Adresse steht: Alle Kontakte › "

@@ -13,7 +13,7 @@ its name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from typing import Any, ClassVar
 
@@ -100,6 +100,64 @@ _NAME_TICKET = (
 )
 
 
+_INTERNAL = (
+    "url", "external_id", "iana_time_zone", "shared_phone_number", "locale_id",
+    "organization_id", "shared", "shared_agent", "role_type", "custom_role_id", "moderator",
+    "ticket_restriction", "only_private_comments", "restricted_agent", "default_group_id",
+    "report_csv", "user_fields", "via.source.rel", "via.source.to.name",
+    "via.source.to.address", "generated_timestamp", "raw_subject", "recipient",
+    "requester_id", "submitter_id", "assignee_id", "group_id", "collaborator_ids",
+    "follower_ids", "email_cc_ids", "forum_topic_id", "problem_id", "has_incidents",
+    "is_public", "custom_fields", "fields", "sharing_agreement_ids", "followup_ids",
+    "brand_id", "allow_channelback", "allow_attachments", "from_messaging_channel",
+    "ticket_form_id", "custom_status_id", "via_reference_id", "type", "author_id",
+    "html_body", "plain_body", "audit_id", "event_type", "users:id", "comments:id",
+    "organizations:id",
+)  # fmt: skip
+COLUMN_LABELS: dict[str, tuple[str, str] | None] = {
+    **dict.fromkeys(_INTERNAL),
+    "tickets:id": ("Anfragenummer", "Request number"),
+    "ticket_id": ("Anfragenummer", "Request number"),
+    "tickets:type": ("Art der Anfrage", "Kind of request"),
+    "name": ("Name", "Name"),
+    "email": ("E-Mail-Adresse", "E-mail address"),
+    "phone": ("Telefonnummer", "Phone number"),
+    "alias": ("Anzeigename", "Display name"),
+    "photo": ("Foto", "Photo"),
+    "created_at": ("Angelegt am", "Created on"),
+    "updated_at": ("Zuletzt geändert am", "Last changed on"),
+    "time_zone": ("Zeitzone", "Time zone"),
+    "locale": ("Sprache", "Language"),
+    "role": ("Rolle", "Role"),
+    "verified": ("E-Mail-Adresse bestätigt", "E-mail address confirmed"),
+    "active": ("Konto aktiv", "Account active"),
+    "suspended": ("Konto gesperrt", "Account suspended"),
+    "last_login_at": ("Letzte Anmeldung", "Last sign-in"),
+    "two_factor_auth_enabled": ("Zwei-Faktor-Anmeldung", "Two-factor sign-in"),
+    "signature": ("Signatur", "Signature"),
+    "details": ("Angaben", "Details"),
+    "notes": ("Notizen", "Notes"),
+    "tags": ("Schlagwörter", "Tags"),
+    "via": ("Eingegangen über", "Received via"),
+    "via.channel": ("Eingegangen über", "Received via"),
+    "via.source.from.address": ("Absender (E-Mail)", "Sender (e-mail)"),
+    "via.source.from.name": ("Absender (Name)", "Sender (name)"),
+    "via.source.from.phone": ("Absender (Telefon)", "Sender (phone)"),
+    "subject": ("Betreff", "Subject"),
+    "description": ("Ihre Nachricht", "Your message"),
+    "priority": ("Priorität", "Priority"),
+    "status": ("Bearbeitungsstand", "Status"),
+    "due_at": ("Fällig am", "Due on"),
+    "satisfaction_rating": ("Zufriedenheitsbewertung", "Satisfaction rating"),
+    "satisfaction_rating.score": ("Zufriedenheitsbewertung", "Satisfaction rating"),
+    "satisfaction_rating.comment": ("Kommentar zur Bewertung", "Comment on the rating"),
+    "body": ("Nachricht", "Message"),
+    "public": ("Für Sie sichtbar", "Visible to you"),
+    "attachments": ("Anhänge", "Attachments"),
+}
+"""Zendesk's columns for an access letter (see ``ExportConnector.column_labels``)."""
+
+
 class ZendeskConnector(ExportConnector):
     """Zendesk export: users, tickets, comments (JSON / NDJSON, also zipped)."""
 
@@ -109,6 +167,7 @@ class ZendeskConnector(ExportConnector):
     expected: ClassVar[str] = "users, tickets, ticket_events or comments as .json/.ndjson"
     specs: ClassVar[tuple[TableSpec, ...]] = (USERS, TICKETS, COMMENTS, ORGANIZATIONS)
     suffixes: ClassVar[tuple[str, ...]] = (".json", ".ndjson", ".jsonl")
+    column_labels: ClassVar[Mapping[str, tuple[str, str] | None]] = COLUMN_LABELS
     deletion_procedure: ClassVar[dict[str, str]] = {
         "de": (
             "Zendesk: zuerst die Tickets der Person löschen (DELETE /api/v2/tickets/{id}, "

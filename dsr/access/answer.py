@@ -13,7 +13,7 @@ sent as if it were complete.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,16 +21,16 @@ from dsr import clock
 from dsr.access.copy import PersonCopy, build_copy, build_zip
 from dsr.access.facts import missing_facts
 from dsr.access.letter import column_info, letter_context, unruled_sources
-from dsr.classify.names import name_hint, words
+from dsr.access.others import known_others
 from dsr.classify.result import TableClassification
 from dsr.config.gaps import Gap
 from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
-from dsr.identifiers import normalise_name
 from dsr.ledger import Document, Ledger, append_event
 from dsr.lookup.engine import LookupResult, Match, find_people
 from dsr.lookup.person import Person
 from dsr.progress import Progress
+from dsr.render.greeting import address_form, greeting, row_language
 from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
 from dsr.render.writers import private_dir, write_documents
 from dsr.requests.lifecycle import close, current_actor, list_requests
@@ -163,7 +163,7 @@ def _answer(
 ) -> AccessResult:
     facts = item.facts
     mine = [m for m in result.matches if m.person == index]
-    if not facts.language_given and (stated := _row_language(mine, classes)):
+    if not facts.language_given and (stated := row_language(mine, classes)):
         facts = replace(facts, language=stated)  # the shop row says language = en
     language = facts.language
     names = _NAMES[language]
@@ -179,7 +179,7 @@ def _answer(
     if facts.person_name is None and person.names:
         # Logged by e-mail alone: greet them by the name their own rows give.
         facts = replace(facts, person_name=person.names[0])
-    salutation, surname = _address_form(mine, classes)
+    salutation, surname = address_form(mine, classes)
     texts = {
         (source, table.table, column.column)
         for source, tables in classes.items()
@@ -187,16 +187,22 @@ def _answer(
         for column in table.columns
         if column.lookup == "text" or "free_text" in column.categories
     }
-    copy = build_copy(person, mine, language, texts)
-    info = column_info(config, copy, classes, language)
+    others = known_others(config, person, mine, result.classifications, _texts(mine, texts))
+    copy = build_copy(person, mine, language, texts, others)
+    kinds = {(source, t.table): t.kind for source, found in classes.items() for t in found}
+    for table in copy.tables:
+        table.person = kinds.get((table.source, table.table)) == "person"
+    local = config.in_language(language)  # purposes, recipients, ... in the letter's language
+    info = column_info(local, copy, classes, language)
     private_dir(folder)
     files: list[tuple[str, Path, bytes]] = []
     data_name = f"{names['data']}-{facts.id}.zip"
-    context = letter_context(config, facts, copy, info, data_file=data_name)
+    context = letter_context(local, facts, copy, info, data_file=data_name)
     context["greeting"] = greeting(language, salutation, surname, facts.person_name)
     names_found = dict.fromkeys(t.source for t in copy.tables if t.source in config.sources)
     found_in = [config.sources[name] for name in names_found]
-    missing = missing_facts(config, found_in, unruled_sources(config, copy)) if copy.found else []
+    unruled = unruled_sources(config, copy)
+    missing = missing_facts(config, found_in, unruled, language) if copy.found else []
     stem = f"{names['letter']}-{facts.id}"
     if missing:  # a draft for the DPO, never a letter to send
         context.update(draft=True, missing=[m.key for m in missing])
@@ -205,7 +211,7 @@ def _answer(
         "access_letter", context, config=config, language=language, formats=formats,
         folder=folder, stem=stem,
     )
-    files.append(("access_data", folder / data_name, build_zip(copy, info)))
+    files.append(("access_data", folder / data_name, build_zip(copy, info, language)))
     note = _staff_note(facts.id, copy, result, missing)
     if note:
         files.append(("access_staff_note", folder / f"{names['note']}-{facts.id}.md", note))
@@ -228,84 +234,20 @@ def _answer(
     return answer
 
 
-_SALUTATIONS = {
-    "herr": "m", "herrn": "m", "hr": "m", "mr": "m", "frau": "f", "fr": "f", "mrs": "f",
-    "ms": "f", "miss": "f",
-}  # fmt: skip
-_SURNAME_WORDS = ("last", "nach", "surname", "family", "lastname", "nachname", "familienname")
-
-
-def _account_rows(
-    matches: Sequence[Match], classes: dict[str, list[TableClassification]]
-) -> Iterator[tuple[Match, TableClassification]]:
-    """The person's own account rows (direct matches in person tables), with their table's
-    classification: what the letter may take the person's salutation or language from."""
-    tables = {(source, t.table): t for source, found in classes.items() for t in found}
+def _texts(matches: Sequence[Match], texts: set[tuple[str, str, str]]) -> list[str]:
+    """The free texts of the person's rows and of the notes that mention them: where other
+    people's names may stand (Art. 15(4))."""
+    found: list[str] = []
     for match in matches:
-        table = tables.get((match.source, match.table))
-        if match.match == "direct" and table is not None and table.kind == "person":
-            yield match, table
-
-
-def _address_form(
-    matches: Sequence[Match], classes: dict[str, list[TableClassification]]
-) -> tuple[str | None, str | None]:
-    """The salutation (``m``/``f``) and surname the person's own account rows agree on,
-    for "Sehr geehrte Frau Klein,"; None each where the rows say nothing or disagree."""
-    forms: set[str] = set()
-    surnames: set[str] = set()
-    for match, table in _account_rows(matches, classes):
-        for column in table.columns:
-            value = str(match.row.get(column.column) or "").strip()
-            hint = name_hint(column.column)
-            if not value or hint is None or hint.qualifier:
-                continue
-            if hint.rule.key == "salutation" and value.casefold().rstrip(".") in _SALUTATIONS:
-                forms.add(_SALUTATIONS[value.casefold().rstrip(".")])
-            elif hint.rule.key == "person_name" and any(
-                w in words(column.column) or "".join(words(column.column)) == w
-                for w in _SURNAME_WORDS
-            ):
-                surnames.add(value)
-    # Müller and Mueller are one surname; the spelling with umlauts is the one to write.
-    one = len({normalise_name(n) for n in surnames}) == 1
-    surname = min(surnames, key=lambda n: (n.isascii(), n)) if one else None
-    return (next(iter(forms)) if len(forms) == 1 else None, surname)
-
-
-_LANGUAGE_COLUMNS = ("language", "lang", "locale", "sprache", "languagecode", "preferredlanguage")
-
-
-def _row_language(
-    matches: Sequence[Match], classes: dict[str, list[TableClassification]]
-) -> str | None:
-    """The letter language the person's own account rows state (``language = en``,
-    ``locale = en_GB``, ``de-DE``), when they agree on one dsr writes."""
-    found: set[str] = set()
-    for match, _ in _account_rows(matches, classes):
-        for column, value in match.row.items():
-            if "".join(words(column)) not in _LANGUAGE_COLUMNS or not isinstance(value, str):
-                continue
-            code = value.strip().lower().replace("_", "-").split("-")[0]
-            code = {"deutsch": "de", "german": "de", "englisch": "en", "english": "en"}.get(
-                code, code
-            )
-            if code in ("de", "en"):
-                found.add(code)
-    return next(iter(found)) if len(found) == 1 else None
-
-
-def greeting(language: str, form: str | None, surname: str | None, name: str | None) -> str:
-    """The letter's first line, as customer service writes it."""
-    if language == "de":
-        if form == "f" and surname:
-            return f"Sehr geehrte Frau {surname},"
-        if form == "m" and surname:
-            return f"Sehr geehrter Herr {surname},"
-        return f"Guten Tag {name}," if name else "Guten Tag,"
-    if form and surname:
-        return f"Dear {'Ms' if form == 'f' else 'Mr'} {surname},"
-    return f"Dear {name}," if name else "Dear Sir or Madam,"
+        if match.match == "mention":
+            found.append(str(match.row.get(match.via.removesuffix(" mentions")) or ""))
+        elif match.match != "possible":
+            found += [
+                value
+                for column, value in match.row.items()
+                if isinstance(value, str) and (match.source, match.table, column) in texts
+            ]
+    return found
 
 
 def _with_found_names(

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from dsr.classify.taxonomy import category_label
 from dsr.classify.values import first_names
 from dsr.identifiers import normalise_name, phone_digits
 from dsr.lookup.engine import Match
@@ -54,6 +55,12 @@ class TableCopy:
     columns: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     mentions: int = 0
+    key: list[str] = field(default_factory=list)
+    """The columns of the row key (``id``), where the key is made of the row's columns."""
+    parents: list[str] = field(default_factory=list)
+    """The tables of the same source a linked row was reached from (``customers``)."""
+    person: bool = False
+    """Whether the table's rows are persons (the customer account): shown first."""
 
     def add(self, row: dict[str, Any]) -> None:
         for column in row:
@@ -75,11 +82,21 @@ class PersonCopy:
         return bool(self.tables)
 
 
+@dataclass(frozen=True)
+class Others:
+    """Other people dsr knows from the sources (their rows in person tables) whose names
+    stand in the person's texts: recognised by name, not only by the first-name list."""
+
+    names: tuple[str, ...] = ()
+    streets: tuple[str, ...] = ()
+
+
 def build_copy(
     person: Person,
     matches: Sequence[Match],
     language: str,
     texts: Collection[tuple[str, str, str]] = (),
+    others: Others | None = None,
 ) -> PersonCopy:
     """Group the person's matches by source and table; mentions become redacted passages,
     possible matches are kept apart for staff to confirm (never copied unchecked).
@@ -100,7 +117,7 @@ def build_copy(
             copy.tables.append(table)
         if match.match == "mention":
             column = match.via.removesuffix(" mentions")
-            text, count = passage(str(match.row.get(column) or ""), person, language)
+            text, count = passage(str(match.row.get(column) or ""), person, language, others)
             copy.redactions += count
             table.mentions += 1
             table.add({column: text})
@@ -108,10 +125,25 @@ def build_copy(
             row = {k: plain(v) for k, v in match.row.items()}
             for column, value in row.items():
                 if isinstance(value, str) and (match.source, match.table, column) in texts:
-                    row[column], count = redact(value, person, language)
+                    row[column], count = redact(value, person, language, others)
                     copy.redactions += count
             table.add(row)
+            for column in match.key:
+                if column in row and column not in table.key:
+                    table.key.append(column)
+            parent = _parent(match)
+            if parent and parent != match.table and parent not in table.parents:
+                table.parents.append(parent)
     return copy
+
+
+def _parent(match: Match) -> str | None:
+    """The table a linked row was reached from: ``customers`` of ``customers.id →
+    invoices.customer_id``."""
+    if match.match != "linked" or " → " not in match.via:
+        return None
+    parent, _, _ = match.via.split(" → ", 1)[0].rpartition(".")
+    return parent or None
 
 
 def plain(value: Any) -> Any:
@@ -132,7 +164,9 @@ def plain(value: Any) -> Any:
 # -- mentions -----------------------------------------------------------------------------
 
 
-def passage(text: str, person: Person, language: str) -> tuple[str, int]:
+def passage(
+    text: str, person: Person, language: str, others: Others | None = None
+) -> tuple[str, int]:
     """The part of ``text`` around the person's identifier, other people redacted."""
     folded = text.casefold()
     needles = [*person.emails, *(n.casefold() for n in person.names)]
@@ -145,12 +179,16 @@ def passage(text: str, person: Person, language: str) -> tuple[str, int]:
         while end < len(text) and not text[end].isspace():
             end += 1
         text = ("… " if start else "") + text[start:end].strip() + (" …" if end < len(text) else "")
-    return redact(text, person, language)
+    return redact(text, person, language, others)
 
 
-def redact(text: str, person: Person, language: str) -> tuple[str, int]:
-    """Replace other people's e-mails, phone numbers, streets and names (a known first name
-    followed by a capitalised word) with the redaction mark; the person's own stay."""
+def redact(
+    text: str, person: Person, language: str, others: Others | None = None
+) -> tuple[str, int]:
+    """Replace other people's e-mails, phone numbers, streets and names with the redaction
+    mark; the person's own stay. Names are those of ``others`` (people the sources know),
+    with "Frau"/"Herr" and their surname alone, and any known first name followed by a
+    capitalised word."""
     mark = REDACTED.get(language, REDACTED["en"])
     own_mails = set(person.emails)
     own_phones = {phone_digits(p) for p in person.phones}
@@ -185,6 +223,9 @@ def redact(text: str, person: Person, language: str) -> tuple[str, int]:
     text = _EMAIL.sub(mail, text)
     text = _PHONE.sub(phone, text)
     text = _STREET.sub(street, text)
+    for pattern in _known(others or Others(), own_names, own_streets):
+        text, found = pattern.subn(mark, text)
+        count += found
     known = first_names()
     words = list(_WORD.finditer(text))
     spans: list[tuple[int, int]] = []
@@ -201,49 +242,85 @@ def redact(text: str, person: Person, language: str) -> tuple[str, int]:
     return text, count
 
 
+def _known(
+    others: Others, own_names: set[str], own_streets: set[str]
+) -> list[re.Pattern[str]]:
+    """Patterns for the known other people's names (also "Frau Klein") and streets,
+    longest first, none that is the person's own."""
+    names = [n for n in others.names if normalise_name(n) not in own_names]
+    patterns = [re.escape(n) for n in sorted(names, key=len, reverse=True)]
+    surnames = {n.split()[-1] for n in names if len(n.split()) > 1}
+    own_words = {w for n in own_names for w in n.split()}
+    patterns += [
+        rf"(?:Frau|Herrn?|Fr\.|Hr\.|Mrs?\.?|Ms\.?)\s+{re.escape(s)}"
+        for s in sorted(surnames)
+        if normalise_name(s) not in own_words
+    ]
+    patterns += [
+        re.escape(s)
+        for s in sorted(others.streets, key=len, reverse=True)
+        if s.strip() and normalise_name(s) not in own_streets
+    ]
+    return [re.compile(rf"(?<!\w){p}(?!\w)", re.IGNORECASE) for p in patterns]
+
+
 # -- the ZIP ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ColumnInfo:
-    """What the data dictionary says about one column."""
+    """What the letter and the data dictionary say about one column: its label in the
+    letter's language, its categories, the source's purpose and the storage period;
+    ``technical`` columns (keys, hashes, vendor internals) are left out of the letter."""
 
     label: str
     categories: tuple[str, ...]
     purpose: str
     storage: str
+    technical: bool = False
+
+
+_DICTIONARY = {
+    "de": ["Datei", "Spalte", "Bezeichnung", "Kategorie", "Zweck", "Speicherdauer"],
+    "en": ["File", "Column", "Label", "Category", "Purpose", "Storage period"],
+}
+CSV_DELIMITER = ";"
+"""German Excel splits a CSV at semicolons (the comma is its decimal mark)."""
 
 
 def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text: formulas (=, +, -, @) get a leading quote."""
+    """A value as its CSV cell: text as it is, anything else as JSON writes it (so the CSV
+    and the JSON of a table hold the same values); text that a spreadsheet would run as a
+    formula (=, +, -, @) gets a leading quote."""
     if value is None:
         return ""
-    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
-    return "'" + text if text.startswith(_CSV_DANGER) else text
+    if not isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return "'" + value if value.startswith(_CSV_DANGER) else value
 
 
-def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+def _csv(rows: list[list[Any]]) -> bytes:
+    """CSV as German Excel opens it: UTF-8 with a byte-order mark, semicolons."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([csv_cell(c) for c in columns])
-    for row in rows:
-        writer.writerow([csv_cell(row.get(c)) for c in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads UTF-8
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer.writerows([[csv_cell(cell) for cell in row] for row in rows])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def build_zip(copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo]) -> bytes:
-    """The ZIP: SOURCE/TABLE.json and .csv, manifest.json, dictionary.csv."""
+def build_zip(
+    copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo], language: str = "de"
+) -> bytes:
+    """The ZIP: SOURCE/TABLE.json and .csv, manifest.json, dictionary.csv (per column its
+    label, category, purpose and storage period, in the letter's language)."""
     members: list[tuple[str, bytes]] = []
     manifest: list[dict[str, Any]] = []
-    dictionary: list[list[str]] = [
-        ["source", "table", "column", "label", "categories", "purpose", "storage_period"]
-    ]
+    dictionary: list[list[Any]] = [_DICTIONARY.get(language, _DICTIONARY["en"])]
     for table in copy.tables:
         base = f"{_safe(table.source)}/{_safe(table.table)}"
         records = [{c: row.get(c) for c in table.columns} for row in table.rows]
         payloads = {
             ".json": json.dumps(records, ensure_ascii=False, indent=2, default=str).encode(),
-            ".csv": _csv(table.columns, records),
+            ".csv": _csv([table.columns, *([r[c] for c in table.columns] for r in records)]),
         }
         categories = sorted(
             {c for col in table.columns for c in _info(info, table, col).categories}
@@ -256,6 +333,9 @@ def build_zip(copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo]) ->
                     "source": table.source,
                     "table": table.table,
                     "columns": list(table.columns),
+                    "letter_columns": [
+                        c for c in table.columns if not _info(info, table, c).technical
+                    ],
                     "categories": categories,
                     "rows": len(records),
                     "sha256": hashlib.sha256(payload).hexdigest(),
@@ -263,15 +343,11 @@ def build_zip(copy: PersonCopy, info: dict[tuple[str, str, str], ColumnInfo]) ->
             )
         for column in table.columns:
             item = _info(info, table, column)
+            kinds = ", ".join(category_label(c, language) for c in item.categories)
             dictionary.append(
-                [table.source, table.table, column, item.label, ", ".join(item.categories),
-                 item.purpose, item.storage]
+                [base + ".csv", column, item.label, kinds, item.purpose, item.storage]
             )
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(
-        [[csv_cell(cell) for cell in row] for row in dictionary]
-    )
-    members.append(("dictionary.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8")))
+    members.append(("dictionary.csv", _csv(dictionary)))
     members.append(
         ("manifest.json", json.dumps({"files": manifest}, ensure_ascii=False, indent=2).encode())
     )

@@ -10,17 +10,19 @@ HTML printed by WeasyPrint.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
 from typing import Any
 
-from dsr.access.copy import ColumnInfo, PersonCopy
+from dsr.access.columns import VendorLabel, as_flag, column_label, display
+from dsr.access.copy import ColumnInfo, PersonCopy, TableCopy
+from dsr.classify.names import words
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES, category_label
 from dsr.classify.text import special_kinds
 from dsr.config.gaps import EEA
-from dsr.config.models import Config, RetentionRule
+from dsr.config.models import Config, RetentionRule, Source
+from dsr.connectors import connector_class
 from dsr.connectors.rows import is_empty
-from dsr.inventory.record import rule_applies
 from dsr.render.letters import sender, table_label
 from dsr.requests.deadline_names import long_date
 from dsr.requests.subject import LetterFacts
@@ -43,7 +45,12 @@ def short_label(category: str, language: str) -> str:
 
 
 def _rules(config: Config, source: str, table: str) -> list[RetentionRule]:
-    return [r for r in config.retention if any(rule_applies(p, source, table) for p in r.tables)]
+    """The retention rule the erasure plan applies to the table (``retention.rule_for``:
+    the first that names it), so the letter's period and the plan's never differ."""
+    from dsr.erasure.retention import rule_for
+
+    rule = rule_for(config.retention, source, table)
+    return [rule] if rule is not None else []
 
 
 def storage_text(config: Config, source: str, table: str, language: str) -> str:
@@ -63,7 +70,8 @@ def storage_text(config: Config, source: str, table: str, language: str) -> str:
 def column_info(
     config: Config, copy: PersonCopy, classes: dict[str, list[TableClassification]], language: str
 ) -> dict[tuple[str, str, str], ColumnInfo]:
-    """Label, categories, purpose and storage period of every column in the copy."""
+    """Label, categories, purpose and storage period of every column in the copy, and
+    which columns the letter leaves out as technical (dsr.access.columns)."""
     found: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for source, tables in classes.items():
         for table in tables:
@@ -76,15 +84,26 @@ def column_info(
         configured = config.sources.get(copied.source)
         purpose = (configured.purpose or "") if configured else ""
         storage = storage_text(config, copied.source, copied.table, language)
+        overrides = getattr(configured, "labels", None) or {}
+        vendor = _vendor_labels(configured.type) if configured else {}
         for name in copied.columns:
             categories = found.get((copied.source, copied.table, name), ())
-            label = name
-            if categories:
-                label = f"{name} ({', '.join(short_label(c, language) for c in categories)})"
+            label = column_label(
+                name, copied.table, categories, language,
+                configured=overrides, vendor=vendor, key=copied.key,
+                others=copied.columns, values=[row.get(name) for row in copied.rows],
+            )  # fmt: skip
             info[copied.source, copied.table, name] = ColumnInfo(
-                label, categories, purpose, storage
+                label.text, categories, purpose, storage, technical=label.technical
             )
     return info
+
+
+def _vendor_labels(type_name: str) -> Mapping[str, VendorLabel]:
+    """The connector's own map of its vendor's columns (SaaS exports), if it has one."""
+    cls = connector_class(type_name)
+    labels = getattr(cls, "column_labels", None)
+    return labels if isinstance(labels, Mapping) else {}
 
 
 def letter_context(
@@ -114,12 +133,18 @@ def letter_context(
         "extension_reason": facts.extension_reason,
         "paused_days": facts.paused_days,
         "purposes": [
-            {"system": s.description or s.name, "purpose": s.purpose, "legal_basis": s.legal_basis}
+            {
+                "system": system_name(s, s.name, language),
+                "purpose": s.purpose,
+                "legal_basis": s.legal_basis,
+            }
             for s in sources
         ],
         "categories": _categories(copy, info, language),
         "recipients": _recipients(sources),
-        "recipients_unknown": [s.description or s.name for s in sources if s.recipients is None],
+        "recipients_unknown": [
+            system_name(s, s.name, language) for s in sources if s.recipients is None
+        ],
         "storage": _storage(config, copy, language),
         "authority": controller.supervisory_authority,
         "automated": controller.automated_decisions,
@@ -127,13 +152,18 @@ def letter_context(
         "draft": False,
         "missing": [],
         "origins": [
-            {"system": s.description or s.name, "processor": s.processor.name}
+            {"system": system_name(s, s.name, language), "processor": s.processor.name}
             for s in sources
             if s.processor is not None
         ],
         "mentions": sum(t.mentions for t in copy.tables),
         "redactions": copy.redactions,
         "data": _data(copy, info, config, language),
+        "technical_left_out": any(
+            item.technical
+            for (source, table, _), item in info.items()
+            if any(t.source == source and t.table == table for t in copy.tables)
+        ),
         "data_file": data_file,
     }
 
@@ -144,12 +174,24 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
     entries: list[dict[str, Any]] = []
     plain: dict[str, list[str]] = {}
     periods: dict[str, str | None] = {}
-    for table in copy.tables:
+    kept_with = _kept_with(config, copy)
+    for table in in_link_order(copy.tables):
         entry = config.sources.get(table.source)
-        system = (entry.description or table.source) if entry else table.source
+        system = system_name(entry, table.source, language)
         periods[system] = entry.storage_period if entry else None
         label = table_label(table.table, language)
         rules = _rules(config, table.source, table.table)
+        ruled = kept_with.get((table.source, table.table))
+        if ruled is not None:
+            # Lines and orders of a kept invoice stay with it (the erasure plan keeps them
+            # for as long), so their period is the invoice's, not the account's.
+            rule, parent = ruled
+            entries.append({
+                "system": f"{system}: {label}", "rules": [], "period": None,
+                "with": table_label(parent.table, language),
+                "until": _until(rule, parent.rows, language),
+            })
+            continue
         if not rules:
             plain.setdefault(system, [])
             if label not in plain[system]:
@@ -161,12 +203,44 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
                 {"years": r.years, "basis": r.basis, "until": _until(r, table.rows, language)}
                 for r in rules
             ],
+            "with": None,
         })
     entries += [
-        {"system": f"{system}: {', '.join(labels)}", "rules": [], "period": periods.get(system)}
+        {
+            "system": f"{system}: {', '.join(labels)}", "rules": [],
+            "period": periods.get(system), "with": None,
+        }
         for system, labels in plain.items()
     ]
     return entries
+
+
+def _kept_with(
+    config: Config, copy: PersonCopy
+) -> dict[tuple[str, str], tuple[RetentionRule, TableCopy]]:
+    """The person's tables without a rule of their own that are kept with a ruled table:
+    those that point to it (an invoice's lines) and those it points to that are not the
+    person's account (the order an invoice is for). The erasure plan keeps a kept row's
+    children with it and leaves the rows it points to in place for as long (anonymising
+    what they hold of the person: the account), so the letter gives these tables the
+    document's period; tests/test_erase_recipients.py compares the two on the demo."""
+    found: dict[tuple[str, str], tuple[RetentionRule, TableCopy]] = {}
+    by_source: dict[str, list[TableCopy]] = {}
+    for table in copy.tables:
+        by_source.setdefault(table.source, []).append(table)
+    for source, tables in by_source.items():
+        names = {t.table.lower(): t.table for t in tables}
+        points = {t.table: set(t.parents) | _named_parents(t, names) for t in tables}
+        for ruled in tables:
+            rules = _rules(config, source, ruled.table)
+            if not rules:
+                continue
+            for other in tables:
+                if other is ruled or other.person or _rules(config, source, other.table):
+                    continue
+                if ruled.table in points[other.table] or other.table in points[ruled.table]:
+                    found.setdefault((source, other.table), (rules[0], ruled))
+    return found
 
 
 def unruled_sources(config: Config, copy: PersonCopy) -> set[str]:
@@ -221,17 +295,12 @@ def _recipients(sources: list[Any]) -> list[dict[str, Any]]:
 
 
 def _until(rule: RetentionRule, rows: list[dict[str, Any]], language: str) -> str | None:
-    """The last day the newest document of this table is kept, when its date is known."""
-    if not rule.date_column:
-        return None
-    years = []
-    for row in rows:
-        value = str(row.get(rule.date_column) or "")[:4]
-        if value.isdigit():
-            years.append(int(value))
-    if not years:
-        return None
-    return long_date(date(max(years) + rule.years, 12, 31), language)
+    """The last day the newest document of this table is kept, when its date is known:
+    the day the erasure plan keeps it until (``retention.hold_for``, the same date reading)."""
+    from dsr.erasure.retention import hold_for
+
+    ends = [end for row in rows if (end := hold_for(rule, row).until) is not None]
+    return long_date(max(ends), language) if ends else None
 
 
 def _data(
@@ -241,41 +310,121 @@ def _data(
     language: str,
 ) -> list[dict[str, Any]]:
     """The data section: per system (its description, not the source's key), per table
-    (what it holds, in plain words, its name beside), the rows in the order of their
-    keys as people count them (1, 12, 67, 196; not 1, 12, 196, 67)."""
+    (what it holds, in plain words, its name beside) in the order the person's data hang
+    together (account, orders, invoices, their lines), the columns a person understands
+    under their labels, the rows in the order of their keys as people count them (1, 12,
+    67, 196; not 1, 12, 196, 67), the values as people write them."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for table in copy.tables:
-        labels = [
-            (info.get((table.source, table.table, c)) or ColumnInfo(c, (), "", "")).label
+    for table in in_link_order(copy.tables):
+        shown = [
+            (c, info.get((table.source, table.table, c)) or ColumnInfo(c, (), "", ""))
             for c in table.columns
         ]
-        rows = [[_cell(row.get(c)) for c in table.columns] for row in _in_order(table.rows)]
+        # Technical columns, and those empty in all of the person's rows, only in the ZIP.
+        shown = [
+            (c, item)
+            for c, item in shown
+            if not item.technical and any(display(r.get(c), language) for r in table.rows)
+        ]
+        flags = {c for c, _ in shown if as_flag(c, [r.get(c) for r in table.rows])}
+        rows = [
+            [display(_flag(row.get(c)) if c in flags else row.get(c), language) for c, _ in shown]
+            for row in _in_order(table)
+        ]
         entry = config.sources.get(table.source)
-        system = (entry.description or table.source) if entry else table.source
+        system = system_name(entry, table.source, language)
         label = table_label(table.table, language)
         name = label if table.table in label else f"{label} ({table.table})"
         groups.setdefault(system, []).append(
-            {"table": name, "labels": labels, "rows": rows, "mentions": table.mentions}
+            {
+                "table": name,
+                "labels": [item.label for _, item in shown],
+                "rows": rows,
+                "mentions": table.mentions,
+            }
         )
     return [{"source": s, "tables": t} for s, t in groups.items()]
 
 
-def _in_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows by their first column (the key, as the connectors read it), numbers as numbers."""
-
-    def natural(row: dict[str, Any]) -> tuple[int, float, str]:
-        value = next(iter(row.values()), None) if row else None
-        text = "" if value is None else str(value)
-        try:
-            return (0, float(text), text)
-        except ValueError:
-            return (1, 0.0, text)
-
-    return sorted(rows, key=natural)
+def system_name(entry: Source | None, name: str, language: str) -> str:
+    """What the letter calls a source: its description in dsr.yaml (``Online-Shop``), else
+    its processing activity, else its key in dsr.yaml, marked as a name ("music" alone
+    reads like a word of the sentence)."""
+    if entry is not None and (entry.description or entry.activity):
+        return str(entry.description or entry.activity)
+    return f"unser System „{name}“" if language == "de" else f'our system "{name}"'
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return text if len(text) <= 500 else text[:500] + " …"
+def _flag(value: Any) -> bool | None:
+    return None if value in (None, "") else str(value) == "1"
+
+
+def in_link_order(tables: list[TableCopy]) -> list[TableCopy]:
+    """Each source's tables as the person's data hang together: the person tables first,
+    then the tables that point to them, then those that point to these (customers,
+    orders, invoices, invoice lines), by the longest chain of links; ties by name.
+    A link is the one a linked row was reached over, or a column ``order_id`` naming a
+    table ``orders`` of the copy."""
+    by_source: dict[str, list[TableCopy]] = {}
+    for table in tables:
+        by_source.setdefault(table.source, []).append(table)
+    ordered: list[TableCopy] = []
+    for group in by_source.values():
+        names = {t.table.lower(): t.table for t in group}
+        points: dict[str, set[str]] = {
+            t.table: set(t.parents) | _named_parents(t, names) for t in group
+        }
+        depth = _levels(points)
+        ordered += sorted(group, key=lambda t: (depth[t.table], not t.person, t.table))
+    return ordered
+
+
+def _levels(points: Mapping[str, set[str]]) -> dict[str, int]:
+    """Each table's longest chain of links up to a table that points nowhere (0); a
+    cycle is cut where it closes."""
+    depth: dict[str, int] = {}
+
+    def level(name: str, seen: frozenset[str]) -> int:
+        if name not in depth:
+            parents = [p for p in points.get(name, ()) if p not in seen and p in points]
+            depth[name] = 1 + max((level(p, seen | {name}) for p in parents), default=-1)
+        return depth[name]
+
+    for name in points:
+        level(name, frozenset())
+    return depth
+
+
+def _named_parents(table: TableCopy, names: Mapping[str, str]) -> set[str]:
+    """Tables of the copy a column's name points to: ``order_id`` → ``orders``."""
+    found: set[str] = set()
+    for column in table.columns:
+        if column in table.key:
+            continue
+        parts = words(column)
+        if len(parts) < 2 or parts[-1] not in ("id", "ids", "nr", "number"):
+            continue
+        stem = parts[-2]
+        for candidate in (stem, stem + "s", stem + "es", stem[:-1] + "ies"):
+            if candidate in names and names[candidate] != table.table:
+                found.add(names[candidate])
+    return found
+
+
+def _in_order(table: TableCopy) -> list[dict[str, Any]]:
+    """Rows by their key (the first column where the key is not made of columns), numbers
+    as numbers."""
+    columns = table.key or table.columns[:1]
+
+    def natural(row: dict[str, Any]) -> list[tuple[int, float, str]]:
+        out = []
+        for column in columns:
+            value = row.get(column)
+            text = "" if value is None else str(value)
+            try:
+                out.append((0, float(text), text))
+            except ValueError:
+                out.append((1, 0.0, text))
+        return out
+
+    return sorted(table.rows, key=natural)

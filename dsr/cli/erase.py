@@ -30,6 +30,7 @@ from dsr.outcome import ExitCode
 from dsr.requests.lifecycle import current_actor
 
 _SHOWN_KEYS = 3
+PENDING = ("open", "late")
 
 
 def erase_command(
@@ -104,16 +105,24 @@ def erase_command(
     anonymise where the row must stay because kept rows refer to it;
     keep where a retention rule applies (rule, legal basis, end date);
     redact mentions in other people's text; and, for SaaS exports dsr
-    cannot change, a task for the processor with a due date. The plan is
-    stored in the ledger with its hash and written as a review file
-    (Markdown with a sign-off line, and JSON) only you can read.
+    cannot change, a task for the processor with a due date. Every
+    recipient dsr.yaml names for those systems gets a task too (Art. 19):
+    record it with dsr request notified. The plan is stored in the ledger
+    with its hash and written as a review file (Markdown with a sign-off
+    line, and JSON) only you can read.
 
     Possible matches (name with birth date or postcode) are never in a
     plan until confirmed with --confirm.
 
+    --verify writes the confirmation: what was erased, what is kept until
+    when, and which recipients were told, as the ledger records it. Where
+    dsr.yaml lacks a fact it states (recipients, system names), it is a
+    draft (entwurf-/draft- in its name) and the request stays open.
+
     Exit code 0 when done; 1 when a person must look (a source could not
     be read, possible matches left out, rows to handle by hand, residue
-    after --verify); 2 when the command could not run.
+    or a draft confirmation after --verify, a task past its due date);
+    2 when the command could not run.
 
     Example: dsr erase 2026-0007, after sign-off --execute, then --verify
 
@@ -328,6 +337,13 @@ def _show_verified(document: dict[str, Any]) -> None:
             f"  processor task {escape(str(task.get('vendor') or task.get('source')))}: "
             f"{escape(str(task.get('status')))} (due {task.get('due')})"
         )
+    for task in document.get("recipient_tasks", []):
+        state = str(task.get("status")).replace("_", " ")
+        when = f"on {task.get('on')}" if task.get("on") else f"due {task.get('due')}"
+        console.print(
+            f"  recipient {escape(str(task.get('recipient')))}: {escape(state)} ({when})",
+            soft_wrap=True,
+        )
     confirmation = document.get("confirmation")
     if confirmation:
         console.print(f"  confirmation ({confirmation.get('outcome')}) written to "
@@ -336,6 +352,20 @@ def _show_verified(document: dict[str, Any]) -> None:
             console.print(f"    {escape(str(item.get('path')))}")
     for text in document.get("warnings") or ():
         hint(str(text))
+    missing = [str(m.get("key")) for m in document.get("missing") or ()]
+    if missing and confirmation:
+        warning(
+            f"request {request}: the confirmation is a DRAFT, dsr.yaml lacks "
+            + ", ".join(missing)
+            + "; the request stays open: add them and run --verify again"
+        )
+    pending = [t for t in document.get("recipient_tasks") or () if t.get("status") in PENDING]
+    if pending and not residue:
+        first = pending[0]
+        hint(
+            f"when a recipient has been told: dsr request notified {request} "
+            f"--recipient '{first.get('recipient')}' --at DATE"
+        )
     if residue:
         hint(f"make a new plan for what is left: dsr erase {document.get('request')}, "
              "then --execute and --verify again")

@@ -28,7 +28,8 @@ def overdue_command(
     is printed always, and the exit code is the same.
 
     For erasures it also lists processor tasks of executed plans that are still
-    open and due within deadline.warn_days or late, and requests whose kept rows
+    open and due within deadline.warn_days or late, recipients not yet told of the
+    erasure (Art. 19; record it with dsr request notified), and requests whose kept rows
     (invoices under § 147 AO ...) have reached the end of their retention period:
     confirm that no tax audit is open, then run dsr erase ID --retention-ended.
 
@@ -66,6 +67,6 @@ def _left(item: Attention) -> str:
         return "OVERDUE" if item.days_left < 0 else days
     if "retention_ended" in item.reasons:
         return "RETENTION ENDED"
-    if any(t["status"] == "late" for t in item.processor_tasks):
+    if any(t["status"] == "late" for t in item.processor_tasks + item.recipient_tasks):
         return "TASK LATE"
     return days

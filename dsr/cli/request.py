@@ -533,6 +533,69 @@ def close_command(
     out().print(f"{change.request.id}: closed ({change.request.outcome})")
 
 
+@app.command("notified")
+def notified_command(
+    request_id: IdArgument,
+    recipient: Annotated[
+        str,
+        typer.Option(
+            "--recipient",
+            "-r",
+            help="Who was told, as dsr.yaml names it (sources.NAME.recipients); a part of "
+            "the name that fits only one recipient is enough, e.g. DHL.",
+            metavar="NAME",
+        ),
+    ],
+    not_possible: Annotated[
+        str | None,
+        typer.Option(
+            "--not-possible",
+            help="Instead: why telling this recipient is impossible or would take "
+            "disproportionate effort (Art. 19 s.1). The confirmation letter names the "
+            "recipient with this reason.",
+            show_default=False,
+            metavar="REASON",
+        ),
+    ] = None,
+    actor: ActorOption = None,
+    at: AtOption = None,
+    config: ConfigOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Record that a recipient was told of an erasure (Art. 19), and when (--at).
+
+    After dsr erase ID --execute, every recipient dsr.yaml names for a system
+    the person was found in has a task with a due date: dsr overdue lists it
+    until it is recorded here, and the confirmation letter (dsr erase ID
+    --verify) says who was told on which day and who is still to be told.
+
+    Example: dsr request notified 2026-0003 --recipient DHL --at 2026-12-01
+
+    Example: dsr request notified 2026-0003 -r Steuerberater --not-possible "Kanzlei aufgelöst"
+    """
+    from dsr.erasure.recipients import record_notification
+
+    moment = parse_at(at)
+    loaded, ledger = _open(config)
+    with ledger:
+        state = record_notification(
+            ledger, loaded, request_id, recipient, at=moment, not_possible=not_possible,
+            actor=actor,
+        )  # fmt: skip
+    if json_output:
+        print_json({"request": request_id.strip(), **state.as_dict()})
+        return
+    if state.status == "done":
+        text = f"{request_id.strip()}: {state.recipient} told of the erasure on {state.on}"
+    else:
+        text = (
+            f"{request_id.strip()}: {state.recipient} not told ({state.reason}), "
+            f"recorded {state.on}"
+        )
+    out().print(escape(text), soft_wrap=True)
+    hint(f"the confirmation letter names it after dsr erase {request_id.strip()} --verify")
+
+
 @app.command("evidence")
 def evidence_command(
     request_id: IdArgument,

@@ -2,14 +2,20 @@
 
 Only ``controller.name`` is required, so a first dsr.yaml is quick to write; the
 rest is reported as gaps to fill instead of errors, in the order a DPO would
-fill them.
+fill them. A text given in one language but needed in another (a German purpose
+where letters are also written in English) is a gap too, keyed by the language:
+``sources.shop.purpose.en``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from dsr.config.localise import texts
 from dsr.config.models import Config
+from dsr.config.texts import LocalText
 
 # EU member states plus Iceland, Liechtenstein and Norway: transfers inside need no safeguards.
 EEA = frozenset(
@@ -21,21 +27,33 @@ EEA = frozenset(
 )
 
 
+_LANGUAGE_NAMES = {"de": "German", "en": "English"}
+
+
 @dataclass(frozen=True)
 class Gap:
     key: str
     message: str
 
 
-def find_gaps(config: Config) -> list[Gap]:
-    """Every missing piece the record of processing or an Art. 15 answer will need."""
+def _unset(value: Any) -> bool:
+    """Not given in any language (a text with only an English version is set)."""
+    if isinstance(value, LocalText):
+        return not any(value.versions.values())
+    return not value
+
+
+def find_gaps(config: Config, languages: Sequence[str] | None = None) -> list[Gap]:
+    """Every missing piece the record of processing or an Art. 15 answer will need, and
+    every text without a version in one of ``languages`` (default: the languages the
+    company writes in, ``Config.written_languages``)."""
     gaps: list[Gap] = []
     controller = config.controller
     for key, needed_for in (
         ("address", "the record (Art. 30(1)(a)) and every letter"),
         ("email", "the record (Art. 30(1)(a)) and every letter"),
     ):
-        if not getattr(controller, key):
+        if _unset(getattr(controller, key)):
             gaps.append(Gap(f"controller.{key}", f"not set; needed for {needed_for}"))
     if controller.dpo is None or not (controller.dpo.name or controller.dpo.email):
         gaps.append(
@@ -70,7 +88,7 @@ def find_gaps(config: Config) -> list[Gap]:
             ("purpose", "Art. 30(1)(b), Art. 15(1)(a)"),
             ("legal_basis", "Art. 6, Art. 15(1)(a)"),
         ):
-            if not getattr(source, key):
+            if _unset(getattr(source, key)):
                 gaps.append(Gap(f"sources.{name}.{key}", f"not set ({needed_for})"))
         if source.recipients is None:
             gaps.append(
@@ -79,7 +97,7 @@ def find_gaps(config: Config) -> list[Gap]:
                     "who receives the data, [] for nobody (Art. 15(1)(c))",
                 )
             )
-        if not source.storage_period:
+        if _unset(source.storage_period):
             gaps.append(
                 Gap(
                     f"sources.{name}.storage_period",
@@ -89,7 +107,11 @@ def find_gaps(config: Config) -> list[Gap]:
         if not source.data_subjects:
             gaps.append(Gap(f"sources.{name}.data_subjects", "whose data this is (Art. 30(1)(c))"))
         processor = source.processor
-        if processor is not None and processor.country not in EEA and not processor.safeguards:
+        if (
+            processor is not None
+            and processor.country not in EEA
+            and _unset(processor.safeguards)
+        ):
             gaps.append(
                 Gap(
                     f"sources.{name}.processor.safeguards",
@@ -97,4 +119,26 @@ def find_gaps(config: Config) -> list[Gap]:
                     "safeguards such as SCC or DPF (Art. 30(1)(e), Art. 46)",
                 )
             )
+    wanted = config.written_languages if languages is None else list(languages)
+    for key, text in texts(config):
+        if _unset(text):
+            continue
+        for language in text.missing(wanted):
+            name = _LANGUAGE_NAMES.get(language, language)
+            gaps.append(
+                Gap(
+                    f"{key}.{language}",
+                    f"no {name} version; give the text as {{de: ..., en: ...}}",
+                )
+            )
     return gaps
+
+
+def gaps_of(config: Config, facts: Collection[str], language: str) -> list[Gap]:
+    """The gaps among ``facts`` (keys such as ``sources.shop.recipients``) for a letter in
+    ``language``; a missing version (``sources.shop.recipients[1].en``) belongs to its fact."""
+    return [
+        gap
+        for gap in find_gaps(config, [language])
+        if any(gap.key == f or gap.key.startswith((f"{f}.", f"{f}[")) for f in facts)
+    ]

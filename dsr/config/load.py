@@ -173,7 +173,8 @@ def _validate(
 ) -> Config:
     """Validate parsed data; messages name ``path`` as given, Config.path is absolute."""
     base_dir = path.resolve().parent
-    context = {"base_dir": base_dir}
+    # A text written plainly is in the file's language (dsr.config.texts).
+    context = {"base_dir": base_dir, "language": data.get("language")}
     try:
         top = ConfigFile.model_validate(data, context=context)
     except ValidationError as exc:
@@ -200,6 +201,7 @@ def _validate(
         path=path.resolve(),
         controller=top.controller,
         language=top.language,
+        languages=top.languages,
         deadline=top.deadline,
         ledger=ledger,
         templates=top.templates,
@@ -282,7 +284,7 @@ def _validate_source(
         except ValidationError as invalid:
             problems.extend(_problems(invalid, at, SourceCommon, lines, path))
             return None
-        return Source(name=name, error=str(exc), **shared.model_dump())
+        return Source(name=name, error=str(exc), **dict(shared))
     if connector is None:
         problems.append(
             Problem(
@@ -310,7 +312,7 @@ def _validate_source(
     problems.extend(found)
     if found or metadata is None or options is None:
         return None
-    return Source(name=name, options=options, **metadata.model_dump())
+    return Source(name=name, options=options, **dict(metadata))
 
 
 def _check_links(

@@ -23,6 +23,8 @@ from pydantic import (
 
 from dsr.classify.taxonomy import Category
 from dsr.config.fields import ConfigPath, DatabaseUrl
+from dsr.config.localise import localise
+from dsr.config.texts import Language, LocalText
 
 SOURCE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
@@ -56,7 +58,7 @@ class Controller(Strict):
     # Facts an access letter states and nothing in the data can tell (Art. 15(1)(h), 15(2)):
     # no silent default. ``false``: none; a text: what is decided automatically, the logic,
     # its significance and consequences (a credit check that decides the payment options).
-    automated_decisions: Literal[False] | str | None = None
+    automated_decisions: Literal[False] | LocalText | None = None
     # ``false``: no data leaves the EU/EEA apart from processors named with their country;
     # ``true``: transfers happen (name the processors with country and safeguards).
     third_country_transfers: bool | None = None
@@ -113,7 +115,7 @@ class Processor(Strict):
 
     name: str = Field(min_length=1)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    safeguards: str | None = None
+    safeguards: LocalText | None = None
 
     @field_validator("country")
     @classmethod
@@ -135,16 +137,19 @@ class SourceCommon(Strict):
     type: str
     activity: str | None = None
     columns: dict[str, list[Category]] = Field(default_factory=dict)
-    description: str | None = None
-    purpose: str | None = None
-    legal_basis: str | None = None
-    data_subjects: list[str] = Field(default_factory=list)
+    description: LocalText | None = None
+    purpose: LocalText | None = None
+    legal_basis: LocalText | None = None
+    data_subjects: list[LocalText] = Field(default_factory=list)
     # None: not stated (a gap); []: nobody outside the company receives this data.
-    recipients: list[str] | None = None
+    recipients: list[LocalText] | None = None
     processor: Processor | None = None
     # How long data not under a retention rule is kept, in words a customer understands
     # ("bis zur Löschung Ihres Kundenkontos"); None: not stated (a gap in the letter).
-    storage_period: str | None = None
+    storage_period: LocalText | None = None
+    # What the access letter calls a column instead of the built-in label, by column
+    # name: ``kdnr: {de: Kundennummer, en: Customer number}``.
+    labels: dict[str, LocalText] = Field(default_factory=dict)
 
 
 class Source(SourceCommon):
@@ -222,7 +227,14 @@ class RetentionRule(Strict):
     tables: list[str] = Field(min_length=1)
     date_column: str | None = None
     years: int = Field(ge=1, le=30)
-    basis: str = Field(min_length=1)
+    basis: LocalText
+
+    @field_validator("basis")
+    @classmethod
+    def _has_basis(cls, value: LocalText) -> LocalText:
+        if not any(value.versions.values()):
+            raise ValueError("name the law that requires keeping the rows, e.g. § 147 AO")
+        return value
 
 
 class Config(Strict):
@@ -230,11 +242,12 @@ class Config(Strict):
 
     path: Path
     controller: Controller
-    language: Literal["de", "en"] = "de"
+    language: Language = "de"
+    languages: list[Language] = Field(default_factory=list)
     deadline: Deadline = Field(default_factory=Deadline)
     ledger: DatabaseUrl
     templates: ConfigPath | None = None
-    security_measures: list[str] = Field(default_factory=list)
+    security_measures: list[LocalText] = Field(default_factory=list)
     requests: Requests = Field(default_factory=Requests)
     sources: dict[str, Source] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
@@ -244,16 +257,34 @@ class Config(Strict):
     def base_dir(self) -> Path:
         return self.path.parent
 
+    @property
+    def written_languages(self) -> list[str]:
+        """The languages the company writes letters in: ``language`` first, then ``languages``;
+        ``dsr config check`` reports every text that lacks a version in one of them."""
+        return list(dict.fromkeys([self.language, *self.languages]))
+
+    def in_language(self, language: str) -> Config:
+        """This configuration with every text in ``language``, for a letter or record in it.
+
+        A text without a version in ``language`` becomes None (a list item: the key to fill
+        in brackets, so a recipient is never silently dropped), never the other language's
+        sentence; the letter's facts then name the gap and the letter stays a draft. Label
+        overrides without the version are left out, so the built-in label is used.
+        """
+        return localise(self, language)
+
 
 class ConfigFile(Strict):
     """The top level of dsr.yaml as written, before sources are handed to connectors."""
 
     controller: Controller
-    language: Literal["de", "en"] = "de"
+    language: Language = "de"
+    # Further languages letters are written in (a person's rows may say ``language = en``).
+    languages: list[Language] = Field(default_factory=list)
     deadline: Deadline = Field(default_factory=Deadline)
     ledger: DatabaseUrl | None = None
     templates: ConfigPath | None = None
-    security_measures: list[str] = Field(default_factory=list)
+    security_measures: list[LocalText] = Field(default_factory=list)
     requests: Requests = Field(default_factory=Requests)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)

@@ -26,6 +26,7 @@ def summarise(config: Config, *, check_ledger: bool = True) -> dict[str, Any]:
         "valid": True,
         "controller": config.controller.name,
         "language": config.language,
+        "languages": config.written_languages,
         "holidays": config.deadline.holidays,
         "target_days": config.deadline.target_days,
         "warn_days": config.deadline.warn_days,

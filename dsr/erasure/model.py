@@ -114,12 +114,41 @@ class ProcessorTask:
 
 
 @dataclass(frozen=True)
+class RecipientTask:
+    """A recipient named in dsr.yaml who received the person's data and must be told of the
+    erasure (Art. 19): who, from which systems, by when. Whether it was done is not part of
+    the plan: ``dsr request notified`` records it as an event (see ``erasure.recipients``).
+    """
+
+    recipient: str
+    sources: tuple[str, ...]
+    due: date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "sources": list(self.sources),
+            "due": self.due.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, body: dict[str, Any]) -> RecipientTask:
+        return cls(
+            recipient=str(body["recipient"]),
+            sources=tuple(body.get("sources") or ()),
+            due=date.fromisoformat(body["due"]),
+        )
+
+
+@dataclass(frozen=True)
 class ErasurePlan:
     """Every action for one request, the sources that could not be read, and the counts.
 
     ``counts_before`` is rows found per ``source.table`` when the plan was made;
     ``possible`` counts weak (name-only) matches left out because nobody confirmed them;
     ``retention_ended`` marks a plan made by ``--retention-ended`` for rows kept earlier.
+    ``recipient_tasks`` are the Art. 19 notifications the erasure owes (stored only when
+    there are some, so the hash of a plan made before they existed stays the same).
     """
 
     request: str
@@ -131,9 +160,10 @@ class ErasurePlan:
     counts_before: dict[str, int] = field(default_factory=dict)
     possible: int = 0
     retention_ended: bool = False
+    recipient_tasks: tuple[RecipientTask, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "format": PLAN_FORMAT,
             "request": self.request,
             "created": self.created.isoformat(),
@@ -145,6 +175,9 @@ class ErasurePlan:
             "possible": self.possible,
             "retention_ended": self.retention_ended,
         }
+        if self.recipient_tasks:
+            body["recipient_tasks"] = [t.as_dict() for t in self.recipient_tasks]
+        return body
 
     @classmethod
     def from_dict(cls, body: dict[str, Any]) -> ErasurePlan:
@@ -160,6 +193,9 @@ class ErasurePlan:
             counts_before={k: int(v) for k, v in (body.get("counts_before") or {}).items()},
             possible=int(body.get("possible") or 0),
             retention_ended=bool(body.get("retention_ended")),
+            recipient_tasks=tuple(
+                RecipientTask.from_dict(t) for t in body.get("recipient_tasks") or ()
+            ),
         )
 
     @property

@@ -45,6 +45,7 @@ from dsr.connectors.rows import RowId, row_id
 from dsr.erasure import retention
 from dsr.erasure.model import Anonymisation, ErasurePlan, PlanAction
 from dsr.erasure.processors import due_date, processor_tasks, read_only
+from dsr.erasure.recipients import recipient_tasks
 from dsr.erasure.retention import Hold, RowRef
 from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
 from dsr.errors import Problem, UsageError
@@ -52,6 +53,7 @@ from dsr.ledger import Ledger
 from dsr.lookup.engine import LookupResult, Match, find_people, json_key
 from dsr.lookup.person import Person
 from dsr.progress import NullProgress, Progress
+from dsr.render.greeting import address_form, row_language
 from dsr.requests.lifecycle import current_actor
 from dsr.requests.subject import Subject, load_subject
 from dsr.sources import SourceFailure, run_source
@@ -224,6 +226,7 @@ def plan_request(
             )
         )
     exceptions: dict[str, BaseException] = {}
+    address: dict[str, str] | None = None
     if retention_ended:
         if confirm:
             raise UsageError(Problem("--confirm cannot be combined with --retention-ended"))
@@ -244,8 +247,10 @@ def plan_request(
         plan, left_out, notes = _build(
             config, request, person, result, confirmations, day, exceptions
         )
+        form, surname = address_form(result.matches, result.classifications)
+        address = {"form": form, "surname": surname} if form and surname else None
     with ledger.session() as session:
-        stored = save_plan(session, plan, actor=current_actor(actor))
+        stored = save_plan(session, plan, actor=current_actor(actor), address_form=address)
     return PlanOutcome(stored, left_out, tuple(dict.fromkeys(notes)), exceptions=exceptions)
 
 
@@ -319,17 +324,25 @@ def _build(
             "the request holds no name: mentions are redacted by e-mail address and phone "
             "number only; add the name to the request and plan again to cut it out too"
         )
+    # Logged without --language: the confirmation speaks the language the person's own
+    # account rows state (the shop row says language = en), as the access letter does.
+    language = request.answer_language
+    if request.language is None:
+        language = row_language(result.matches, result.classifications) or language
     plan = ErasurePlan(
         request=request.id,
         created=today,
-        language=request.answer_language,
+        language=language,
         actions=tuple(_sorted(actions)),
         processor_tasks=processor_tasks(
-            config, actions, request_due=request.due, today=today, language=request.answer_language
+            config, actions, request_due=request.due, today=today, language=language
         ),
         failed_sources=failed,
         counts_before=_counts(actions),
         possible=len(left_out),
+        recipient_tasks=recipient_tasks(
+            config, actions, request_due=request.due, today=today, language=language
+        ),
     )
     return plan, left_out, notes
 
@@ -528,18 +541,21 @@ class _SourcePlan:
     def _integrity(
         self, table: Table | None, row: RowRef, hold: Hold, shown: set[str], order: int
     ) -> PlanAction:
-        how = self._anonymisation(table, row.table, shown) if table is not None else {}
+        how = self._anonymisation(table, row.table, shown, row.values) if table is not None else {}
         action = "anonymise" if how else "keep"
         return self._action(
             row.table, row.key, action, columns=tuple(how), reason="integrity",
             until=hold.until, rule=hold.rule, basis=hold.basis, how=how, order=order,
         )
 
-    def _anonymisation(self, table: Table, name: str, shown: set[str]) -> dict[str, Anonymisation]:
+    def _anonymisation(
+        self, table: Table, name: str, shown: set[str], values: Mapping[str, Any]
+    ) -> dict[str, Anonymisation]:
         """A method per personal column of a row that must stay: keys and references stay,
         what a kept document must show stays, a birth date keeps its year, a postcode its
         region, a column that may be empty is emptied, an identifier that must be filled
-        gets a keyed pseudonym (unique stays unique), other text a fixed mask."""
+        gets a keyed pseudonym (unique stays unique), other text a fixed mask. A postcode
+        without leading digits (British, Dutch) keeps no region: it is emptied or masked."""
         classes = self.classes.get(name)
         if classes is None:
             return {}
@@ -558,7 +574,12 @@ class _SourcePlan:
             text = _is_text(info.type if info is not None else "")
             if "birthdate" in categories and text:
                 how[column.column] = "year"
-            elif "address" in categories and _POSTCODE.search(column.column) and text:
+            elif (
+                "address" in categories
+                and _POSTCODE.search(column.column)
+                and text
+                and str(values.get(column.column) or "")[:2].isdigit()
+            ):  # a region is the first two digits; "SW1A 1AA" has none to keep
                 how[column.column] = "region"
             elif nullable:
                 how[column.column] = "null"

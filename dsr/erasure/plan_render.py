@@ -67,6 +67,13 @@ _TEXT: dict[str, dict[str, Any]] = {
         "h_processor": "Aufgaben für Auftragsverarbeiter (Art. 28, Art. 19 DSGVO)",
         "vendor": "Anbieter",
         "due": "fällig bis",
+        "h_recipients": "Empfänger, denen die Löschung mitzuteilen ist (Art. 19 DSGVO)",
+        "recipients_intro": (
+            "Nach der Ausführung: jedem Empfänger die Löschung mitteilen und es festhalten mit "
+            "`dsr request notified {request} --recipient NAME --at DATUM` (oder "
+            "`--not-possible GRUND`, wenn es unmöglich oder unverhältnismäßig ist)."
+        ),
+        "recipient": "Empfänger",
         "rows": "Datensätze",
         "h_left_out": "Nicht im Plan: mögliche Treffer, die niemand bestätigt hat",
         "left_out_intro": (
@@ -137,6 +144,13 @@ _TEXT: dict[str, dict[str, Any]] = {
         "h_processor": "Tasks for processors (Art. 28, Art. 19 GDPR)",
         "vendor": "Vendor",
         "due": "due by",
+        "h_recipients": "Recipients to tell about the erasure (Art. 19 GDPR)",
+        "recipients_intro": (
+            "After execution: tell each recipient about the erasure and record it with "
+            "`dsr request notified {request} --recipient NAME --at DATE` (or "
+            "`--not-possible REASON` where that is impossible or disproportionate)."
+        ),
+        "recipient": "recipient",
         "rows": "Records",
         "h_left_out": "Not in the plan: possible matches nobody confirmed",
         "left_out_intro": (
@@ -211,6 +225,7 @@ def review_document(outcome: PlanOutcome) -> dict[str, Any]:
         "retention_ended": plan.retention_ended,
         "counts": {kind: counts.get(kind, 0) for kind in KINDS},
         "processor_tasks": [t.as_dict() for t in plan.processor_tasks],
+        "recipient_tasks": [t.as_dict() for t in plan.recipient_tasks],
         "failed_sources": sorted(plan.failed_sources),
         "possible": plan.possible,
         "left_out": [item.as_dict() for item in outcome.left_out],
@@ -320,6 +335,14 @@ def plan_markdown(config: Config, outcome: PlanOutcome) -> str:
                 [t["table"], t["key"], t["reason"], t["kinds"]],
                 [[a.table, key_text(a.key), reason(a), ", ".join(a.redact)] for a in rows],
             )
+    if plan.recipient_tasks:
+        lines += [f"## {t['h_recipients']}", "", t["recipients_intro"].format(request=plan.request),
+                  ""]  # fmt: skip
+        lines += _table(
+            [t["recipient"], t["source"], t["due"]],
+            [[task.recipient, ", ".join(task.sources), task.due.isoformat()]
+             for task in plan.recipient_tasks],
+        )  # fmt: skip
     if outcome.left_out:
         lines += [f"## {t['h_left_out']}", "", t["left_out_intro"].format(request=plan.request), ""]
         lines += _table(

@@ -294,7 +294,10 @@ def table_order(names: Iterable[str], refs: Iterable[Reference]) -> dict[str, in
         if ref.parent in graph and ref.child in graph and ref.child != ref.parent:
             graph[ref.parent].add(ref.child)
     try:
-        ordered = list(TopologicalSorter(graph).static_order())
+        # Sorted in: tables of one rank keep one order in every run (a set's order
+        # changes with the process), so plans and the letters made from them are stable.
+        stable = {name: sorted(graph[name]) for name in sorted(graph)}
+        ordered = list(TopologicalSorter(stable).static_order())
     except CycleError:
         return {}
     return {name: rank for rank, name in enumerate(ordered, start=1)}

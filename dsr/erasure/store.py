@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dsr import clock
 from dsr.erasure.model import ErasurePlan
 from dsr.ledger.chain import append_event
+from dsr.ledger.pseudonymise import PLAN_ADDRESS_FORM as ADDRESS_FORM
 from dsr.ledger.schema import Plan
 
 PLAN_STATES = ("planned", "executing", "executed", "verified", "superseded")
@@ -35,11 +36,17 @@ class StoredPlan:
     plan: ErasurePlan
     progress: dict[str, Any]
     """Per source, what ``--execute`` finished: ``{"shop": {"applied": 12, "unchanged": 0}}``."""
+    address_form: dict[str, str] | None = None
+    """How the confirmation greets the person (``{"form": "f", "surname": "Weiß"}``), read
+    from the account rows when the plan was made: after ``--execute`` they no longer say
+    it. Kept beside the plan, outside its hash, and dropped when the request's identifiers
+    are pseudonymised (``ledger.pseudonymise``)."""
 
 
 def _stored(row: Plan) -> StoredPlan:
     body = dict(row.body)
     progress = dict(body.pop("progress", None) or {})
+    address = body.pop(ADDRESS_FORM, None)
     return StoredPlan(
         id=row.id,
         plan_hash=row.plan_hash,
@@ -47,10 +54,17 @@ def _stored(row: Plan) -> StoredPlan:
         created_at=row.created_at,
         plan=ErasurePlan.from_dict(body),
         progress=progress,
+        address_form={str(k): str(v) for k, v in address.items()} if address else None,
     )
 
 
-def save_plan(session: Session, plan: ErasurePlan, *, actor: str) -> StoredPlan:
+def save_plan(
+    session: Session,
+    plan: ErasurePlan,
+    *,
+    actor: str,
+    address_form: dict[str, str] | None = None,
+) -> StoredPlan:
     """Store a new plan (state ``planned``); older plans never executed become ``superseded``."""
     for older in session.scalars(
         select(Plan).where(Plan.request_id == plan.request, Plan.status == "planned")
@@ -60,7 +74,7 @@ def save_plan(session: Session, plan: ErasurePlan, *, actor: str) -> StoredPlan:
         request_id=plan.request,
         plan_hash=plan.plan_hash,
         status="planned",
-        body=plan.as_dict(),
+        body={**plan.as_dict(), **({ADDRESS_FORM: address_form} if address_form else {})},
         created_at=clock.now(),
     )
     session.add(row)

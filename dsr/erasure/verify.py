@@ -22,7 +22,7 @@ checksum, and the request is closed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -34,11 +34,22 @@ from sqlalchemy.engine import make_url
 from dsr import clock
 from dsr.classify.result import TableClassification
 from dsr.clock import today_berlin
+from dsr.config.gaps import Gap
 from dsr.config.models import Config, Source
+from dsr.config.texts import LANGUAGES
 from dsr.connectors import open_connector
 from dsr.connectors.rows import RowId, is_empty, read_keyed, row_id, value_text
-from dsr.erasure.letter import LetterFacts, LetterTask, confirmation_context, file_stem
+from dsr.erasure.letter import (
+    LetterFacts,
+    LetterTask,
+    confirmation_context,
+    document_name,
+    file_stem,
+    number_column,
+)
 from dsr.erasure.model import ErasurePlan, PlanAction
+from dsr.erasure.notified import RecipientState, recipient_states
+from dsr.erasure.recipients import missing_facts
 from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import Problem, UsageError
@@ -177,6 +188,9 @@ class VerifyResult:
     documents: list[Written] = field(default_factory=list)
     closed: bool = False
     warnings: list[str] = field(default_factory=list)
+    recipient_tasks: list[RecipientState] = field(default_factory=list)
+    missing: list[Gap] = field(default_factory=list)
+    """Facts dsr.yaml lacks for the letter: it is a draft and the request stays open."""
 
     @property
     def verified(self) -> bool:
@@ -184,8 +198,12 @@ class VerifyResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        """1 when a person must act: residue, or a processor task past its due date."""
-        if self.residue or any(t.status == "late" for t in self.processor_tasks):
+        """1 when a person must act: residue, a processor or recipient task past its due
+        date, or a confirmation that is only a draft."""
+        late = any(t.status == "late" for t in self.processor_tasks) or any(
+            t.status == "late" for t in self.recipient_tasks
+        )
+        if self.residue or late or self.missing:
             return ExitCode.ATTENTION
         return ExitCode.OK
 
@@ -194,6 +212,7 @@ class VerifyResult:
         if self.verified and self.folder is not None:
             confirmation = {
                 "outcome": self.outcome,
+                "draft": bool(self.missing),
                 "folder": str(self.folder),
                 "documents": [{"path": str(d.path), "sha256": d.sha256} for d in self.documents],
             }
@@ -201,6 +220,8 @@ class VerifyResult:
             "request": self.request,
             "residue": [r.as_dict() for r in self.residue],
             "processor_tasks": [t.as_dict() for t in self.processor_tasks],
+            "recipient_tasks": [t.as_dict() for t in self.recipient_tasks],
+            "missing": [{"key": g.key, "message": g.message} for g in self.missing],
             "confirmation": confirmation,
             "verified": self.verified,
             "plan_hash": self.plan_hash,
@@ -271,16 +292,19 @@ def verify_erasure(
             possible=sum(1 for m in matches if m.match == "possible"),
             retention_ended=plan.retention_ended,
         )
+    with ledger.session(write=False) as session:
+        result.recipient_tasks = recipient_states(session, loaded.stored)
     if result.residue:
         _record_residue(ledger, loaded.stored, result, actor)
         return result
     if not plan.retention_ended:
+        result.missing = missing_facts(config, plan, loaded.facts.language)
         # A plan for rows whose retention ended needs no new letter: the person was
         # told in the first confirmation that kept records are erased when their time ends.
         folder = output if output is not None else config.base_dir / "answers" / result.request
         _write_letter(config, loaded, result, classifications, folder, chosen)
     _record_verified(ledger, loaded.stored, result, actor)
-    if loaded.status in ACTIVE and not plan.retention_ended:
+    if loaded.status in ACTIVE and not plan.retention_ended and not result.missing:
         change = close(ledger, config, result.request, outcome="answered", actor=actor)
         result.closed = True
         result.warnings.extend(change.warnings)
@@ -310,6 +334,8 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
                 )
             )
     facts = subject.letter_facts()
+    if stored.plan.language in LANGUAGES:  # the plan took it from the person's rows
+        facts = replace(facts, language=stored.plan.language)
     person = subject.lookup_person(config)
     if not person.strong:
         if stored.plan.retention_ended:
@@ -731,9 +757,15 @@ def _write_letter(
     facts = loaded.facts
     plan = loaded.stored.plan
     tasks = [LetterTask(t.source, t.vendor, t.status, t.due) for t in result.processor_tasks]
-    context = confirmation_context(config, facts, plan, tasks, classes)
+    local = config.in_language(facts.language)  # descriptions, recipients in its language
+    context = confirmation_context(
+        local, facts, plan, tasks, classes,
+        recipients=result.recipient_tasks,
+        names=_kept_names(config, plan, classes, facts.language),
+        address=loaded.stored.address_form, missing=[g.key for g in result.missing],
+    )  # fmt: skip
     language = facts.language
-    stem = file_stem(facts.id, language)
+    stem = file_stem(facts.id, language, draft=bool(result.missing))
     private_dir(folder)
     files = letter_files(
         "erasure_confirmation", context, config=config, language=language, formats=formats,
@@ -745,6 +777,32 @@ def _write_letter(
     ]
     result.outcome = str(context["outcome"])
     result.folder = folder
+
+
+def _kept_names(
+    config: Config,
+    plan: ErasurePlan,
+    classes: Mapping[str, Sequence[TableClassification]],
+    language: str,
+) -> dict[tuple[str, RowId], str]:
+    """The kept rows' own numbers (``RE-2019-00143``), read back by key, for the letter to
+    name them as the customer knows them; a row that cannot be read is named by its key."""
+    names: dict[tuple[str, RowId], str] = {}
+    by_source: dict[str, list[PlanAction]] = {}
+    for action in plan.kept():
+        if number_column(classes, action.source, action.table):
+            by_source.setdefault(action.source, []).append(action)
+    for name, actions in by_source.items():
+        source = config.sources.get(name)
+        rows: dict[RowId, dict[str, Any]] = {}
+        if source is not None and not source.error:
+            run = run_source(source, partial(_fetch, actions=actions))
+            if run.failure is None and run.value is not None:
+                rows = run.value[0]
+        for action in actions:
+            ident = row_id(action.table, action.key)
+            names[(name, ident)] = document_name(action, rows.get(ident), classes, language)
+    return names
 
 
 def _task_states(result: VerifyResult) -> dict[str, str]:
@@ -775,6 +833,8 @@ def _record_verified(ledger: Ledger, stored: StoredPlan, result: VerifyResult, a
                 "counts_after": dict(sorted(result.counts_after.items())),
                 "residue": 0,
                 "processor_tasks": _task_states(result),
+                "recipient_tasks": {t.recipient: t.status for t in result.recipient_tasks},
+                "draft": bool(result.missing),
                 "possible": result.possible,
                 "outcome": result.outcome,
                 "documents": [item.sha256 for item in result.documents],

@@ -5,7 +5,9 @@ Purposes, legal bases, data subjects, recipients, transfers, retention and
 security measures come from the configuration; the categories of personal data
 come from the scan. What the configuration leaves empty becomes a gap naming
 the key to fill ("sources.shop.purpose"), so the record never looks more
-complete than it is.
+complete than it is. The record is written in one language: the texts are dsr.yaml's
+versions in it, and a text given only in another language is a gap keyed by the
+language ("sources.shop.purpose.en"), never the other language's sentence.
 
 The dates "created" and "last changed" are the run date for both: dsr keeps no
 history of the record, and the documents say so.
@@ -20,7 +22,7 @@ from typing import Any
 
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES, SPECIAL_KINDS
-from dsr.config.gaps import EEA
+from dsr.config.gaps import EEA, find_gaps
 from dsr.config.models import Config, Contact, RetentionRule, Source
 from dsr.inventory.scan import SourceScan
 
@@ -64,30 +66,58 @@ def build_activities(
     groups: dict[str, list[SourceScan]] = defaultdict(list)
     for scan in scans:
         groups[scan.source.activity or scan.source.name].append(scan)
+    untranslated = {gap.key for gap in find_gaps(config, [language])}
+    local = config.in_language(language)
     return [
-        _activity(key, members, config, language, today) for key, members in groups.items()
+        _activity(key, members, local, language, today, untranslated)
+        for key, members in groups.items()
     ]
 
 
 def _activity(
-    key: str, scans: list[SourceScan], config: Config, language: str, today: date
+    key: str,
+    scans: list[SourceScan],
+    config: Config,
+    language: str,
+    today: date,
+    untranslated: set[str],
 ) -> dict[str, Any]:
-    sources = [s.source for s in scans]
+    """``config`` is in ``language``; ``untranslated`` holds the keys of the texts it lacks."""
+
+    def at(key: str) -> str:
+        """The key to fill: the missing version's where the text exists in another language."""
+        return f"{key}.{language}" if f"{key}.{language}" in untranslated else key
+
+    sources = [config.sources.get(s.source.name, s.source) for s in scans]
     first = sources[0]
     name = first.activity or first.description or first.name
     gaps: list[Gap] = []
 
     purposes = _unique(s.purpose for s in sources)
-    gaps += [_gap("purposes", f"sources.{s.name}.purpose") for s in sources if not s.purpose]
+    gaps += [_gap("purposes", at(f"sources.{s.name}.purpose")) for s in sources if not s.purpose]
     legal_bases = _unique(s.legal_basis for s in sources)
     gaps += [
-        _gap("legal_bases", f"sources.{s.name}.legal_basis") for s in sources if not s.legal_basis
+        _gap("legal_bases", at(f"sources.{s.name}.legal_basis"))
+        for s in sources
+        if not s.legal_basis
     ]
-    subjects = _unique(x for s in sources for x in s.data_subjects)
+    # A list item without this language's version is a gap, not an item (dsr.config.localise).
+    subjects = _unique(x for s in sources for x in s.data_subjects if x.versions)
     gaps += [
         _gap("data_subjects", f"sources.{s.name}.data_subjects")
         for s in sources
         if not s.data_subjects
+    ]
+    lists = [("security_measures", "security_measures[")] + [
+        (field, f"sources.{s.name}.{field}[")
+        for s in sources
+        for field in ("data_subjects", "recipients")
+    ]
+    gaps += [
+        _gap(field, key)
+        for field, prefix in lists
+        for key in sorted(untranslated)
+        if key.startswith(prefix)
     ]
 
     tables = [t for s in scans for t in s.tables]
@@ -115,7 +145,7 @@ def _activity(
             }
         )
         if not processor.safeguards:
-            gaps.append(_gap("transfers", f"sources.{source.name}.processor.safeguards"))
+            gaps.append(_gap("transfers", at(f"sources.{source.name}.processor.safeguards")))
 
     erasure = _erasure(config.retention, scans, language)
     if not erasure:
@@ -130,11 +160,11 @@ def _activity(
             {
                 "name": s.source.name,
                 "type": s.source.type,
-                "description": s.source.description,
+                "description": source.description,
                 "ok": s.ok,
                 "error": s.error,
             }
-            for s in scans
+            for s, source in zip(scans, sources, strict=True)
         ],
         "created": today.isoformat(),
         "changed": today.isoformat(),
@@ -146,7 +176,7 @@ def _activity(
         "recipients": recipients,
         "transfers": transfers,
         "erasure": erasure,
-        "security_measures": list(config.security_measures),
+        "security_measures": [m for m in config.security_measures if m.versions],
         "gaps": gaps,
     }
 
@@ -201,7 +231,7 @@ def _recipients(sources: list[Source]) -> list[dict[str, Any]]:
     names: set[str] = set()
     for source in sources:
         for recipient in source.recipients or ():
-            if recipient not in names:
+            if recipient.versions and recipient not in names:
                 names.add(recipient)
                 found.append({"name": recipient, "kind": "recipient", "country": None})
         processor = source.processor

@@ -1,8 +1,9 @@
 """Write the inventory document as Markdown, HTML, XLSX and JSON files.
 
-Markdown and HTML come from the templates ``<language>/inventory.md.j2`` and
-``<language>/inventory.html.j2`` (a user's ``templates:`` folder overrides them),
-rendered with the document's keys as variables. Every file is written
+Markdown and HTML come from the templates ``inventory.md.j2`` and
+``inventory.html.j2``, their wording from ``inventory.labels.j2`` and the language's
+message catalogue (a user's ``templates:`` folder overrides them), rendered with the
+document's keys as variables. Every file is written
 owner-only and atomically: the record names where personal data lives, and the
 findings describe it.
 """
@@ -25,7 +26,7 @@ FORMATS = ("md", "html", "xlsx", "json")
 
 def inventory_environment(language: str, user_dir: Path | None = None) -> Environment:
     """The template environment with the label filters the inventory templates use."""
-    env = environment(user_dir)
+    env = environment(user_dir, language)
     env.filters["category_label"] = lambda c: CATEGORIES[c](language) if c in CATEGORIES else c
     env.filters["special_label"] = lambda k: SPECIAL_KINDS[k](language) if k in SPECIAL_KINDS else k
     return env
@@ -36,14 +37,14 @@ def render_text(
 ) -> str:
     """The Markdown (``md``) or HTML (``html``) rendering of ``document``."""
     language = document["language"]
-    name = f"{language}/inventory.{fmt}.j2"
+    name = f"inventory.{fmt}.j2"
     return load_template(inventory_environment(language, user_dir), name).render(**document)
 
 
 def labels(language: str, user_dir: Path | None = None) -> Any:
-    """The wording of ``<language>/inventory.labels.j2`` (headings, kinds), for the XLSX."""
+    """The wording of ``inventory.labels.j2`` (headings, kinds) in ``language``, for the XLSX."""
     env = inventory_environment(language, user_dir)
-    return env.get_template(f"{language}/inventory.labels.j2").module
+    return load_template(env, "inventory.labels.j2").module
 
 
 def file_name(fmt: str, language: str) -> str:

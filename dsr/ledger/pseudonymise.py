@@ -32,11 +32,13 @@ from sqlalchemy.orm import Session
 
 from dsr.errors import LedgerError, Problem, Where
 from dsr.ledger.chain import append_event
-from dsr.ledger.schema import Request, RequestIdentifier
+from dsr.ledger.schema import Plan, Request, RequestIdentifier
 
 KEY_FILE = "dsr.key"
 HASH_PREFIX = "hmac-sha256:"
 FINISHED = ("closed", "rejected")
+PLAN_ADDRESS_FORM = "address_form"
+"""The greeting kept beside an erasure plan (``erasure.store.ADDRESS_FORM``)."""
 
 
 def key_path(ledger_path: Path | None, config_dir: Path) -> Path:
@@ -161,6 +163,9 @@ def pseudonymise(
     for request in session.scalars(select(Request).where(Request.id.in_(ids))):
         if hasattr(request, "note"):
             request.note = None  # free text may name the person
+    for plan in session.scalars(select(Plan).where(Plan.request_id.in_(ids))):
+        if PLAN_ADDRESS_FORM in (plan.body or {}):  # the surname a confirmation greeted by
+            plan.body = {k: v for k, v in plan.body.items() if k != PLAN_ADDRESS_FORM}
     append_event(
         session,
         actor=actor,

@@ -2,7 +2,7 @@
 
 A cover sheet for the controller (Art. 30(1)(a)), one sheet per processing
 activity with the DSK template's fields as rows (field | content), a findings
-sheet and a columns sheet. The wording comes from ``<language>/inventory.labels.j2``,
+sheet and a columns sheet. The wording comes from ``inventory.labels.j2``,
 the same file the Markdown and HTML use, so the three never say different
 things. The workbook is built in memory; the caller writes it owner-only and
 atomically (dsr.render.writers).

@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from dsr.classify.names import words
 from dsr.config.models import Config
 from dsr.errors import DsrError, Problem, UsageError
-from dsr.render.templates import render
+from dsr.render.templates import render_document
 
 LETTER_FORMATS = ("html", "pdf", "md")
 
@@ -45,9 +46,10 @@ def letter_files(
     """The letter ``name`` (``access_letter``, ``erasure_confirmation``) in each chosen
     format, as (document kind, path, bytes): the PDF is printed from the HTML letter."""
     files: list[tuple[str, Path, bytes]] = []
-    html = render(f"{name}.html.j2", context, language=language, user_dir=config.templates)
+    where: dict[str, Any] = {"language": language, "user_dir": config.templates}
+    html = render_document(name, context, fmt="html", **where)
     if "md" in formats:
-        text = render(f"{name}.md.j2", context, language=language, user_dir=config.templates)
+        text = render_document(name, context, fmt="md", **where)
         files.append((f"{name}_md", folder / f"{stem}.md", text.encode("utf-8")))
     if "html" in formats:
         files.append((f"{name}_html", folder / f"{stem}.html", html.encode("utf-8")))
@@ -116,7 +118,8 @@ def table_label(table: str, language: str) -> str:
     """What a table holds, in words a person understands: ``customer_history`` →
     'Änderungsverlauf und Protokolle'; an unknown table keeps its name, quoted."""
     lowered = table.lower().replace("-", "_").replace(" ", "_")
-    for words, german, english in _TABLE_WORDS:
-        if any(word in lowered for word in words):
+    spelled = "_".join(words(table))  # InvoiceLine → invoice_line
+    for keywords, german, english in _TABLE_WORDS:
+        if any(word in lowered or word in spelled for word in keywords):
             return german if language == "de" else english
     return f"„{table}“" if language == "de" else f'"{table}"'

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-LANGUAGES = ("de", "en")
+from dsr.config.texts import LANGUAGES
 
 # The holidays package's name for each of our languages.
 HOLIDAY_LANGUAGE = {"de": "de", "en": "en_US"}
@@ -79,21 +79,33 @@ def check_language(language: str) -> str:
     return language
 
 
+DATE_STYLES: dict[str, dict[str, str]] = {
+    "long": {"de": "d. MMMM y", "en": "d MMMM y"},  # 7. Dezember 2026 / 7 December 2026
+    "day": {"de": "EEE, d. MMMM y", "en": "EEE d MMMM y"},  # Mo., 7. Dezember 2026 / Mon 7 …
+    "short": {"de": "d.M.y", "en": "d MMM y"},  # 7.12.2026 / 7 Dec 2026
+    "month": {"de": "MMM y", "en": "MMM y"},  # Dez. 2026 / Dec 2026
+    "month_name": {"de": "MMM", "en": "MMM"},  # Dez. / Dec
+}
+"""Babel (CLDR) patterns for the ways a document writes a date. Fixed patterns rather
+than the locale's "long" format: English letters write the day first, as in Europe."""
+
+
+def format_date(day: date, language: str, style: str = "long") -> str:
+    """``day`` written the way ``style`` (a key of DATE_STYLES) says, in ``language``."""
+    from babel.dates import format_date as babel_format_date
+
+    pattern = DATE_STYLES[style][check_language(language)]
+    return str(babel_format_date(day, pattern, locale=language))
+
+
 def format_day(day: date, language: str) -> str:
     """'Do., 5. März 2026' or 'Thu 5 March 2026'."""
-    check_language(language)
-    weekday = WEEKDAYS[language][day.weekday()]
-    month = MONTHS[language][day.month - 1]
-    if language == "de":
-        return f"{weekday}, {day.day}. {month} {day.year}"
-    return f"{weekday} {day.day} {month} {day.year}"
+    return format_date(day, language, "day")
 
 
 def long_date(day: date, language: str) -> str:
     """'7. April 2026' or '7 April 2026': a date as a letter writes it."""
-    check_language(language)
-    month = MONTHS[language][day.month - 1]
-    return f"{day.day}. {month} {day.year}" if language == "de" else f"{day.day} {month} {day.year}"
+    return format_date(day, language, "long")
 
 
 def region_name(country: str, subdivision: str | None, language: str) -> str:

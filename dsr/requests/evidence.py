@@ -31,12 +31,13 @@ from sqlalchemy.orm import Session
 from dsr import clock
 from dsr.config.models import Config
 from dsr.erasure.model import ErasurePlan
+from dsr.erasure.notified import recipient_states
 from dsr.erasure.store import StoredPlan, all_plans
 from dsr.ledger import Document, Event, Ledger, append_event, check_chain
 from dsr.ledger.chain import CHAIN_HEAD_KEY, ChainHead
 from dsr.ledger.schema import LedgerMeta
 from dsr.outcome import ExitCode
-from dsr.render.templates import render
+from dsr.render.templates import render_document
 from dsr.render.writers import private_dir, write_documents
 from dsr.requests.subject import Subject, read_subject
 
@@ -92,15 +93,16 @@ def write_evidence(
     language = config.language
     text = json.dumps(bundle, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n"
     context = {"bundle": bundle, "language": language}
+    where: dict[str, Any] = {"language": language, "user_dir": config.templates}
     payloads = [
         (folder / "evidence.json", text.encode("utf-8")),
         (
             folder / "index.md",
-            render("erasure_evidence.md.j2", context, language=language).encode("utf-8"),
+            render_document("erasure_evidence", context, fmt="md", **where).encode("utf-8"),
         ),
         (
             folder / "index.html",
-            render("erasure_evidence.html.j2", context, language=language).encode("utf-8"),
+            render_document("erasure_evidence", context, fmt="html", **where).encode("utf-8"),
         ),
     ]
     result = EvidenceResult(request=rid, folder=folder, chain=bundle["audit_chain"])
@@ -179,6 +181,12 @@ def _collect(session: Session, config: Config, request_id: str) -> tuple[dict[st
         ],
         "plans": [_plan(stored, events) for stored in plans],
         "processor_tasks": _tasks(plans, events),
+        "recipient_tasks": [
+            {"plan": stored.id, **state.as_dict()}
+            for stored in plans
+            if stored.status != "superseded"
+            for state in recipient_states(session, stored)
+        ],
         "documents": [_document(d) for d in documents],
         "audit_chain": {
             **report.as_dict(),

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from dsr.clock import berlin_day, now, today_berlin
 from dsr.config.models import Config
+from dsr.config.texts import LANGUAGES
 from dsr.errors import Problem, UsageError, Where, did_you_mean
 from dsr.ledger import (
     Document,
@@ -55,7 +56,6 @@ TYPES = ("access", "erasure", "rectification", "restriction", "objection", "port
 CHANNELS = ("email", "letter", "phone", "web", "in-person")
 STATUSES = ("open", "awaiting_identity", "rejected", "closed")
 ACTIVE = ("open", "awaiting_identity")
-LANGUAGES = ("de", "en")
 OUTCOMES = ("answered", "no-data", "withdrawn", "no-identity")
 IDENTIFIER_KINDS = ("email", "phone", "name", "birthdate", "postcode", "id")
 # Kinds that point at one person on their own; a name or a postcode alone does not.

@@ -6,11 +6,13 @@ day an extension can be announced), or nothing at all. It also does the
 ledger's housekeeping: identifiers of long-finished requests are pseudonymised
 (``dsr.ledger.pseudonymise``).
 
-Erasure does not end with the letter, so two more things are reported, from the
+Erasure does not end with the letter, so more things are reported, from the
 ledger alone (cron never scans the sources): processor tasks of executed plans
 that are still open and due within ``warn_days`` or late (Art. 19; a task is done
 once ``dsr erase ID --verify`` found the vendor's newer export without the
-person), and requests whose KEPT rows reached the end of their retention period
+person), recipients not yet told of the erasure, due within ``warn_days`` or late
+(Art. 19; done once ``dsr request notified`` recorded it), and requests whose
+KEPT rows reached the end of their retention period
 (Art. 17(3)(b) keeps a document only as long as the law requires; a person then
 confirms that no tax audit is open and runs ``dsr erase ID --retention-ended``).
 Such requests are usually closed long ago; they appear in the same list, with
@@ -37,6 +39,7 @@ from dsr.clock import now, today_berlin
 from dsr.config.models import Config
 from dsr.connectors.rows import RowId, row_id
 from dsr.erasure.model import ErasurePlan
+from dsr.erasure.notified import RecipientState, records_for, states_of
 from dsr.ledger import Document, Event, Ledger, Plan, Request
 from dsr.ledger.pseudonymise import PseudonymiseResult, key_path, pseudonymise, scrub_sqlite
 from dsr.requests.deadlines import compute_deadline
@@ -58,9 +61,10 @@ class Attention:
     """One request a person must look at, and why.
 
     ``reasons`` says which checks found it: ``deadline`` (the request's own due date),
-    ``processor_task`` (a processor task due or late), ``retention_ended`` (kept rows
-    may now be erased). For the last two, ``due`` and ``days_left`` are the earliest
-    task due date or retention end concerned.
+    ``processor_task`` (a processor task due or late), ``recipient_task`` (a recipient not
+    yet told of the erasure, Art. 19, due or late), ``retention_ended`` (kept rows may now
+    be erased). For the last three, ``due`` and ``days_left`` are the earliest task due
+    date or retention end concerned.
     """
 
     id: str
@@ -72,10 +76,11 @@ class Attention:
     reasons: tuple[str, ...] = ("deadline",)
     processor_tasks: tuple[dict[str, Any], ...] = ()
     retention_ended: tuple[dict[str, Any], ...] = ()
+    recipient_tasks: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """design.md: ``{"id", "type", "due", "days_left", "missing"}``, plus ``status``,
-        ``reasons``, ``processor_tasks`` and ``retention_ended``."""
+        ``reasons``, ``processor_tasks``, ``retention_ended`` and ``recipient_tasks``."""
         return {
             "id": self.id,
             "type": self.type,
@@ -86,6 +91,7 @@ class Attention:
             "reasons": list(self.reasons),
             "processor_tasks": [dict(t) for t in self.processor_tasks],
             "retention_ended": [dict(r) for r in self.retention_ended],
+            "recipient_tasks": [dict(r) for r in self.recipient_tasks],
         }
 
 
@@ -184,19 +190,27 @@ def _erasure_follow_ups(
         body.pop("progress", None)
         plans.setdefault(row.request_id, []).append((row.plan_hash, ErasurePlan.from_dict(body)))
     states = _task_states(session, list(plans))
+    told = records_for(session, list(plans))
     by_id = {item.id: item for item in found}
     requests = {
         r.id: r for r in session.scalars(select(Request).where(Request.id.in_(list(plans))))
     }
     for request_id, stored in plans.items():
         tasks = _due_tasks(stored, states, today, warn)
+        recipients = _due_recipients(stored, told, today, warn)
         ended = _retention_ended(stored, today)
-        if not tasks and not ended:
+        if not tasks and not ended and not recipients:
             continue
         notes = [_task_note(request_id, t) for t in tasks]
+        notes += [_recipient_note(request_id, r, today) for r in recipients]
         notes += [_retention_note(request_id, r) for r in ended]
-        reasons = (("processor_task",) if tasks else ()) + (("retention_ended",) if ended else ())
+        reasons = (
+            (("processor_task",) if tasks else ())
+            + (("recipient_task",) if recipients else ())
+            + (("retention_ended",) if ended else ())
+        )
         dates = [date.fromisoformat(t["due"]) for t in tasks]
+        dates += [r.due for r in recipients]
         dates += [date.fromisoformat(r["until"]) for r in ended]
         current = by_id.get(request_id)
         if current is not None:
@@ -206,6 +220,7 @@ def _erasure_follow_ups(
                 reasons=current.reasons + reasons,
                 processor_tasks=tuple(tasks),
                 retention_ended=tuple(ended),
+                recipient_tasks=tuple(_recipient_row(r, today) for r in recipients),
             )
             continue
         request = requests.get(request_id)
@@ -220,8 +235,38 @@ def _erasure_follow_ups(
             reasons=reasons,
             processor_tasks=tuple(tasks),
             retention_ended=tuple(ended),
+            recipient_tasks=tuple(_recipient_row(r, today) for r in recipients),
         )
     return list(by_id.values())
+
+
+def _due_recipients(
+    plans: list[tuple[str, ErasurePlan]],
+    records: dict[tuple[str, str], dict[str, Any]],
+    today: date,
+    warn: int,
+) -> list[RecipientState]:
+    """Recipient tasks (Art. 19) nobody recorded as told, due within ``warn`` days or late."""
+    found = []
+    for plan_hash, plan in plans:
+        for state in states_of(plan_hash, plan, records, today):
+            if state.pending and (state.due - today).days <= warn:
+                found.append(state)
+    return found
+
+
+def _recipient_row(state: RecipientState, today: date) -> dict[str, Any]:
+    return {**state.as_dict(), "days_left": (state.due - today).days}
+
+
+def _recipient_note(request_id: str, state: RecipientState, today: date) -> str:
+    left = (state.due - today).days
+    when = f"late by {-left} day{'s' if left != -1 else ''}" if left < 0 else f"due {state.due}"
+    return (
+        f"recipient {state.recipient} ({', '.join(state.sources)}) not yet told of the erasure, "
+        f"{when}: tell them, then dsr request notified {request_id} "
+        f"--recipient '{state.recipient}' --at DATE"
+    )
 
 
 def _task_states(session: Session, request_ids: list[str]) -> dict[str, dict[str, str]]:

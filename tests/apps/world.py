@@ -253,10 +253,13 @@ def build_mysql(app: str, url: str, seed: int = 13) -> tuple[str, Planted]:
 
 def write_config(folder: Path, app: str, url: str, planted: Planted, extra: str = "") -> Path:
     """A short dsr.yaml naming the app's database as source ``app`` (plus ``extra`` YAML)."""
+    # The facts an erasure confirmation states (authority, the system's name, who received
+    # its data): without them the letter is a draft and --verify exits 1 (issue 14).
     lines = [
-        "controller: {name: Test GmbH, address: 'Hauptstr. 1, 10115 Berlin'}",
+        "controller: {name: Test GmbH, address: 'Hauptstr. 1, 10115 Berlin',",
+        "  supervisory_authority: 'Berliner Beauftragte für Datenschutz und Informationsfreiheit'}",
         "sources:",
-        f"  {app}: {{type: sql, url: '{url}'}}",
+        f"  {app}: {{type: sql, url: '{url}', description: '{app}', recipients: []}}",
     ]
     if planted.retention:
         lines.append("retention:")
