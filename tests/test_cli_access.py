@@ -247,32 +247,42 @@ def test_letter_names_only_the_categories_the_persons_own_data_holds(demo: Path)
     assert "Kontaktdaten" in categories(juergen)
 
 
-def test_the_html_letter_fits_an_a4_page_in_chromium(demo: Path, tmp_path: Path) -> None:
-    """At A4 width (794 px) the letter needs no horizontal scrolling (it was 4,350 px wide
-    with the tables as they were): measured in a real
-    headless Chromium on a copy of the letter that writes its scroll width into the page."""
+def test_the_html_letters_fit_an_a4_page_in_chromium(demo: Path, tmp_path: Path) -> None:
+    """At A4 width (794 px) no letter needs horizontal scrolling (the access letter was
+    4,350 px wide with the tables as they were): Jürgen's access letter, Oliver Bennett's
+    English one and Katharina Weiß's erasure confirmation, measured in a real headless
+    Chromium on a copy of each letter that writes its scroll width into the page."""
     from tests.test_cli_inventory import _chromium, _headless
 
     browser = _chromium()
-    rid = new(demo, "juergen.mueller@example.com")
-    folder = Path(dsr(demo, "access", rid, "--json").json["folder"])
-    html = (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
-    probe = tmp_path / "probe.html"
-    probe.write_text(
-        html.replace(
-            "</body>",
-            "<script>document.body.setAttribute('data-width', "
-            "document.documentElement.scrollWidth)</script></body>",
-        ),
-        encoding="utf-8",
-    )
-    result = _headless(
-        browser, tmp_path / "profile", "--window-size=794,1123", "--dump-dom", probe.as_uri()
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    found = re.search(r'data-width="(\d+)"', result.stdout)
-    assert found is not None, result.stdout[:500]
-    assert int(found.group(1)) <= 794
+    letters = []
+    for email in ("juergen.mueller@example.com", "oliver.bennett@example.org"):
+        folder = Path(dsr(demo, "access", new(demo, email), "--json").json["folder"])
+        letters += [p for p in folder.iterdir() if p.suffix == ".html"]
+    erasure = str(dsr(demo, "request", "new", "--type", "erasure", "--email",
+                      "katharina.weiss@example.com", "--json").json["id"])  # fmt: skip
+    dsr(demo, "erase", erasure)
+    dsr(demo, "erase", erasure, "--execute")
+    dsr(demo, "erase", erasure, "--verify")
+    letters += [p for p in (demo / "answers" / erasure).iterdir() if p.suffix == ".html"]
+    assert len(letters) == 3, letters
+    for i, letter in enumerate(letters):
+        probe = tmp_path / f"probe-{i}.html"
+        probe.write_text(
+            letter.read_text(encoding="utf-8").replace(
+                "</body>",
+                "<script>document.body.setAttribute('data-width', "
+                "document.documentElement.scrollWidth)</script></body>",
+            ),
+            encoding="utf-8",
+        )
+        result = _headless(
+            browser, tmp_path / "profile", "--window-size=794,1123", "--dump-dom", probe.as_uri()
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        found = re.search(r'data-width="(\d+)"', result.stdout)
+        assert found is not None, result.stdout[:500]
+        assert int(found.group(1)) <= 794, letter.name
 
 
 def test_a_short_config_gives_a_draft_and_the_facts_to_add(tmp_path: Path) -> None:

@@ -307,7 +307,8 @@ def test_every_document_renders_in_both_languages(language: str) -> None:
                "ebenso lange auf.",
                "- Stripe – Payments: noch nicht gelöscht; wir sorgen dafür bis zum 1. März 2026",
                "- DHL (Daten aus: Shop): am 1. März 2026", "- Bank (Daten aus: Shop): so bald wie",
-               "Zuständig für uns ist: LfDI BW.", "oder an unseren Datenschutz: dsb@example.com. "
+               "Zuständig für uns ist: LfDI BW.",
+               "oder an die für den Datenschutz zuständige Person bei uns (dsb@example.com). "
                "Bitte nennen Sie dabei den Vorgang 2026-0001.", "Mit freundlichen Grüßen"],
         "en": ["- Shop: orders: 2 records deleted",
                "- Shop: customers (1 record): E-Mail removed; of the date of birth only the year "
