@@ -66,7 +66,7 @@ def _catalogue(language: str) -> Catalog:
 def test_the_templates_hold_messages_to_check() -> None:
     messages = _extracted()
     assert len(messages) > 100, "babel.cfg finds (almost) no messages: check its pattern"
-    assert ("Kind regards", None) in messages
+    assert ("Kind regards", "closing of a letter") in messages
     assert ("Received", "report column") in messages
 
 
@@ -355,7 +355,8 @@ def test_a_users_template_overrides_a_document(demo: Path) -> None:
     own = demo / "my-templates"
     (own / "en").mkdir(parents=True)
     (own / "request_extension.md.j2").write_text(
-        "MINE {{ request_id }} {{ _('Kind regards') }}\n", encoding="utf-8"
+        "MINE {{ request_id }} {{ pgettext('closing of a letter', 'Kind regards') }}\n",
+        encoding="utf-8",
     )
     (own / "en" / "request_extension.md.j2").write_text("OLD FORM {{ due }}\n", encoding="utf-8")
     config = demo / "dsr.yaml"
@@ -366,7 +367,8 @@ def test_a_users_template_overrides_a_document(demo: Path) -> None:
         dsr(demo, "request", "new", "--type", "access", "--received", "2026-03-05", *args)
     german = dsr(demo, "request", "extend", "2026-0001", "--reason", "viele Systeme",
                  "--at", "2026-03-20", "--json").json  # fmt: skip
-    assert Path(german["letter"]["path"]).read_text("utf-8") == "MINE 2026-0001 Freundliche Grüße\n"
+    written = Path(german["letter"]["path"]).read_text("utf-8")
+    assert written == "MINE 2026-0001 Mit freundlichen Grüßen\n"
     english = dsr(demo, "request", "extend", "2026-0002", "--reason", "many systems",
                   "--at", "2026-03-20", "--json").json  # fmt: skip
     assert Path(english["letter"]["path"]).read_text("utf-8").startswith("MINE 2026-0002")
