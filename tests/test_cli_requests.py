@@ -456,6 +456,8 @@ def test_finished_requests_are_pseudonymised_and_repeats_still_recognised(demo: 
     ).json  # fmt: skip
     dsr(demo, "request", "close", first["id"], "--at", "2026-03-20")
     assert b"lena.vogel@example.net" in ledger_bytes(demo)
+    # the check below can tell: before pseudonymisation the digests are reproducible
+    assert _testable_digests(demo, "Lena.Vogel@Example.net", "lena.vogel@example.net")
 
     result = dsr(demo, "overdue")  # housekeeping; nothing is active, so silent
     assert result.stdout == ""
@@ -469,6 +471,9 @@ def test_finished_requests_are_pseudonymised_and_repeats_still_recognised(demo: 
     assert {i["value"] for i in shown["identifiers"]} == {"(pseudonymised)"}
     events = dsr(demo, "audit", "verify", "--json").json
     assert events["intact"] is True
+    # The events written before still hold digests of the old e-mail address; with the
+    # request's key replaced, no key in the ledger reproduces them from a guess.
+    assert _testable_digests(demo, "Lena.Vogel@Example.net", "lena.vogel@example.net") == 0
     with sqlite3.connect(demo / "dsr.db") as db:
         (details,) = db.execute(
             "SELECT details FROM events WHERE action = 'ledger.pseudonymised'"
@@ -481,6 +486,26 @@ def test_finished_requests_are_pseudonymised_and_repeats_still_recognised(demo: 
     assert other["earlier_requests"] == []
     dsr(demo, "overdue")  # a second run leaves the hashed ones alone
     assert show(demo, again["id"])["identifiers"][0]["value"] == "lena.vogel@example.net"
+
+
+def _testable_digests(folder: Path, guess: str, normalised: str) -> int:
+    """How many identifier digests in the ledger's events a guessed e-mail address
+    reproduces with some key the ledger holds (what a thief of the file could test)."""
+    from dsr.ledger.state import _digest
+
+    with sqlite3.connect(folder / "dsr.db") as db:
+        keys = [bytes.fromhex(v) for k, v in db.execute("SELECT key, value FROM ledger_meta")
+                if k.startswith("state_key")]  # fmt: skip
+        events = [json.loads(d) for (d,) in db.execute("SELECT details FROM events")]
+    found = 0
+    for details in events:
+        for rid, state in (details.get("state") or {}).items():
+            for row_id, digest in ((state or {}).get("identifiers") or {}).items():
+                for key in keys:
+                    tried = _digest(key, "request_identifiers", row_id, "row",
+                                    [rid, "email", guess, normalised])  # fmt: skip
+                    found += tried == digest
+    return found
 
 
 def test_open_requests_are_not_pseudonymised(demo: Path) -> None:

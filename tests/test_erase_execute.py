@@ -358,10 +358,12 @@ def test_execute_applies_exactly_the_plan(company: tuple[Path, str]) -> None:
     }
     names = [name for name, _ in erasure_events(folder, rid)]
     assert names == [
-        "erasure.planned", "erasure.executing", "erasure.source_done", "erasure.source_done",
-        "erasure.source_done", "erasure.executed",
+        "erasure.planned", "erasure.executing", "erasure.source_started", "erasure.source_done",
+        "erasure.source_done", "erasure.source_done", "erasure.executed",
     ]
-    done = erasure_events(folder, rid)[2][1]
+    # before the shop's commit: which rows already pointed at the customer it anonymises
+    assert erasure_events(folder, rid)[2][1]["rows_before"] == 0
+    done = erasure_events(folder, rid)[3][1]
     assert done["tables"] == {
         "customers": {"anonymise": 1}, "order_items": {"delete": 3}, "orders": {"delete": 2},
         "support_notes": {"redact": 1},
@@ -847,3 +849,117 @@ def test_postgres_source_in_one_transaction_and_vacuumed(
         assert filenode() == node
         assert vacuumed_since(counted)
     engine.dispose()
+
+
+HISTORY = """
+CREATE TABLE customer_history (
+    id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customers (id), email TEXT);
+CREATE TRIGGER history AFTER UPDATE ON customers BEGIN
+    INSERT INTO customer_history (customer_id, email) VALUES (old.id, old.email);
+END;
+"""
+
+
+def test_killed_before_the_trigger_copies_are_deleted_is_finished(
+    company: tuple[Path, str], reference: tuple[dict[str, Any], ExecuteResult]
+) -> None:
+    """The audit trigger copies Anna's row when it is anonymised; a kill after the commit,
+    before the copies are deleted, must not leave the erasure stuck: the next run knows
+    (from the ledger, written before the commit) which rows are copies and deletes them."""
+    folder, rid = company
+    end_state, _ = reference
+    with contextlib.closing(sqlite3.connect(folder / "shop.sqlite")) as db, db:
+        db.executescript(HISTORY)
+
+    child = run_child(folder, rid, "after-apply:shop")
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    copies = dump_all(folder)["shop"]["customer_history"]
+    assert copies and all(row[1] == 1 for row in copies.values())
+    assert any(ANNA in str(row) for row in copies.values())
+    started = [d for n, d in erasure_events(folder, rid) if n == "erasure.source_started"]
+    assert [(d["source"], d["rows_before"]) for d in started] == [("shop", 0)]
+
+    result = run("erase", rid, "--execute", "--json", "--config", folder / "dsr.yaml", exit=0)
+    assert result.json["resumed"] is True and result.json["status"] == "executed"
+    shop = next(s for s in result.json["sources"] if s["source"] == "shop")
+    assert any("a trigger wrote while erasing (customer_history)" in w for w in shop["warnings"])
+    final = normalised(dump_all(folder))
+    assert final["shop"].pop("customer_history") == {}
+    assert final == end_state
+    verified = run("erase", rid, "--verify", "--format", "md", "--json", "--config",
+                   folder / "dsr.yaml", exit=1)  # 1: a draft, dsr.yaml names no DPO
+    assert verified.json["residue"] == [] and verified.json["missing"]
+    assert plan_state(folder, rid)[0] == "verified"
+    audit_intact(folder)
+
+
+# -- --replan: a started plan the data moved under -------------------------------------------
+
+
+def test_replan_after_the_data_changed_under_a_started_plan(tmp_path: Path) -> None:
+    """Killed after one source, then a new sign-up of the person: --execute, a plain new
+    plan and --verify all refuse, each pointing at --replan; --replan says what changed,
+    keeps the finished source as done and plans the rest; the erasure then completes and
+    the confirmation names what both plans erased."""
+    from tests.erasure_company import EMAIL, new_erasure
+    from tests.erasure_company import build_company as build_small_company
+
+    folder = build_small_company(tmp_path / "small").parent
+    rid = new_erasure(folder)
+    first = run("erase", rid, "--json", "--config", folder / "dsr.yaml", exit=0).json
+    assert run_child(folder, rid, "after-source:newsletter").returncode == -signal.SIGKILL
+    with open(folder / "signups.csv", "ab") as handle:
+        handle.write(f"Jürgen;Weißgerber;{EMAIL};Pasta\r\n".encode("cp1252"))
+
+    outputs = []
+    for extra in (["--execute"], [], ["--verify"]):
+        refused = run("erase", rid, *extra, "--config", folder / "dsr.yaml", exit=2)
+        assert f"dsr erase {rid} --replan" in refused.stderr, (extra, refused.stderr)
+        outputs.append(refused.stdout + refused.stderr)
+    assert "source 'signups': table 'signups': 1 row(s) found that the plan does not cover" in (
+        outputs[0]
+    )
+
+    replanned = run("erase", rid, "--replan", "--json", "--config", folder / "dsr.yaml", exit=0)
+    doc = replanned.json
+    assert doc["replaced"] == {
+        "plan_hash": first["plan_hash"],
+        "status": "executing",
+        "done_sources": ["newsletter"],
+        "changes": ["source 'signups': table 'signups': 1 row(s) found that the plan does not "
+                    "cover"],
+    }  # fmt: skip
+    signups = sorted(a["key"]["row"] for a in doc["actions"] if a["source"] == "signups")
+    assert signups == [3, 5]
+    assert [a["source"] for a in doc["actions"]].count("newsletter") == 1  # carried over, done
+    shown = run("erase", rid, "--replan", "--config", folder / "dsr.yaml", exit=0)
+    # a reviewed plan can be replaced again; the finished source stays done
+    assert "(planned, newsletter done) is replaced" in shown.stdout
+    assert "changed: nothing changed in the rows it covers" in shown.stdout
+    outputs += [replanned.stdout, shown.stdout, shown.stderr]
+
+    done = run("erase", rid, "--execute", "--json", "--config", folder / "dsr.yaml", exit=0).json
+    statuses = {s["source"]: s["status"] for s in done["sources"]}
+    assert statuses["newsletter"] == "done_earlier" and statuses["signups"] == "done"
+    verified = run("erase", rid, "--verify", "--format", "md", "--json", "--config",
+                   folder / "dsr.yaml", exit=0).json  # fmt: skip
+    assert verified["residue"] == []
+    letter = Path(verified["confirmation"]["documents"][0]["path"]).read_text(encoding="utf-8")
+    assert "Newsletter-Liste: Newsletter" in letter and "2 Einträge gelöscht" in letter
+    names = [name for name, _ in erasure_events(folder, rid)]
+    assert names.count("erasure.replanned") == 2 and names[-1] == "erasure.verified"
+    assert [status for status, _ in all_plan_states(folder, rid)] == [
+        "superseded", "superseded", "verified"
+    ]
+    again = run("erase", rid, "--replan", "--config", folder / "dsr.yaml", exit=2)
+    assert "nothing to replan" in again.stderr
+    audit_intact(folder)
+    assert not any(EMAIL in text or "Weißgerber" in text for text in outputs)
+
+
+def all_plan_states(folder: Path, request_id: str) -> list[tuple[str, dict[str, Any]]]:
+    from dsr.erasure.store import all_plans
+
+    config = load_config(folder / "dsr.yaml", strict=False)
+    with open_ledger(config.ledger) as ledger, ledger.session(write=False) as session:
+        return [(p.status, p.progress) for p in all_plans(session, request_id)]

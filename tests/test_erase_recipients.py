@@ -309,3 +309,29 @@ def test_the_confirmation_speaks_the_language_the_persons_rows_state(demo: Path)
     assert not (demo / "answers" / english / f"loeschbestaetigung-{english}.md").exists()
     shown = dsr(demo, "request", "show", english, "--json").json
     assert shown.get("language") in (None, "en")  # the ledger keeps only a given language
+
+
+def test_a_request_by_name_with_confirmed_matches_is_verified_by_keys(demo: Path) -> None:
+    """Logged with a name and birth date only, the erasure plans nothing until a person
+    confirms the possible match; after --execute no identifier finds the rows again, so
+    --verify reads the changed rows back by their keys (it refused before: stuck)."""
+    rid = str(dsr(demo, "request", "new", "--type", "erasure", "--name", "Anna Schmidt",
+                  "--birthdate", "1985-04-12", "--json").json["id"])  # fmt: skip
+    first = dsr(demo, "erase", rid, "--json", exit=1).json  # a person must confirm
+    customers = sorted(x["key"]["id"] for x in first["left_out"] if x["table"] == "customers")
+    assert customers and not [a for a in first["actions"] if a["table"] == "customers"]
+    confirm = [arg for c in customers for arg in ("--confirm", f"shop.customers:{c}")]
+    plan = dsr(demo, "erase", rid, *confirm, "--json").json
+    assert {a["key"]["id"] for a in plan["actions"] if a["table"] == "customers"} == set(customers)
+    dsr(demo, "erase", rid, "--execute", "--json")
+    verified = dsr(demo, "erase", rid, "--verify", "--json").json
+    assert verified["residue"] == [] and verified["confirmation"]
+    with sqlite3.connect(demo / "data" / "shop.db") as db:
+        marks = ",".join("?" * len(customers))
+        left = db.execute(
+            f"SELECT email, first_name, last_name FROM customers WHERE id IN ({marks})",
+            customers,
+        ).fetchall()
+    text = " ".join(str(v) for row in left for v in row).casefold()
+    assert left and "anna" not in text and "schmi" not in text, left
+    assert dsr(demo, "request", "show", rid, "--json").json["status"] == "closed"

@@ -382,8 +382,10 @@ def test_retention_ended_plan_is_checked_by_keys_once_identifiers_are_gone(
     with open_ledger(config.ledger) as ledger, ledger.session(write=False) as session:
         stored = latest_plan(session, rid)
         assert stored is not None and stored.status == "verified" and stored.plan.retention_ended
-    with pytest.raises(UsageError, match="no e-mail, phone or id"):
-        verify(company, new_erasure_without_identifiers(company))
+    # A plan whose request lost its identifiers (pseudonymised) is read back by its keys
+    # too, as one for confirmed possible matches of a request by name: never stuck.
+    later = verify(company, new_erasure_without_identifiers(company))
+    assert later.counts_after is not None and later.retention_ended is False
 
 
 def new_erasure_without_identifiers(folder: Path) -> str:

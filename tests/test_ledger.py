@@ -6,6 +6,7 @@ run gets a fresh database from ``postgres_db`` (tests/conftest.py).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -34,7 +35,9 @@ from dsr.ledger import (
     verify_chain,
 )
 from dsr.ledger.chain import event_hash
-from dsr.ledger.schema import LedgerMeta
+from dsr.ledger.head import check_head_file
+from dsr.ledger.schema import Document, LedgerMeta, Plan
+from dsr.ledger.state import check_state
 from tests import pg
 
 REPO = Path(__file__).resolve().parent.parent
@@ -365,6 +368,71 @@ def test_chain_detects_an_inserted_event(ledger_url: str) -> None:
             ).scalar_one()
         with ledger.session() as session:
             assert verify_chain(session) == forged
+
+
+# --- the rows the events are about (dsr.ledger.state) ----------------------------------------
+
+
+def test_row_digests_round_trip_and_catch_an_edit(ledger_url: str) -> None:
+    """What an event records is what a later read computes, on both backends (dates,
+    times and JSON come back from the database as they went in)."""
+    with open_ledger(ledger_url) as ledger:
+        with ledger.session() as session:
+            request_id = _add_request(session)
+            session.add(Plan(request_id=request_id, plan_hash="a" * 64, status="planned",
+                             body={"request": request_id, "n": [1, 2.5, None]}))  # fmt: skip
+            session.add(Document(request_id=request_id, kind="letter", path="x.md",
+                                 sha256="b" * 64))  # fmt: skip
+            append_event(session, actor="test", action="test.plan", request_id=request_id)
+        with ledger.session(write=False) as session:
+            assert check_state(session) == []
+        with ledger.session() as session:
+            session.execute(
+                update(Request).where(Request.id == request_id).values(due=date(2026, 5, 1))
+            )
+            session.execute(update(Plan).values(body={"request": request_id, "n": []}))
+        with ledger.session(write=False) as session:
+            problems = [str(p) for p in check_state(session)]
+        assert problems == [
+            f"request {request_id}: due date changed (last recorded by event 2)",
+            f"request {request_id}: plan 1: plan body changed (last recorded by event 2)",
+        ]
+
+
+def test_a_change_without_its_event_is_recorded_at_commit(sqlite_url: str) -> None:
+    """Code that changes a request after its event (or without one) gets a catch-all
+    event, so dsr's own change is never reported as tampering."""
+    with open_ledger(sqlite_url) as ledger:
+        with ledger.session() as session:
+            request_id = _add_request(session)
+        with ledger.session() as session:
+            session.get_one(Request, request_id).status = "closed"
+        with ledger.session(write=False) as session:
+            assert check_state(session) == []
+            actions = session.scalars(select(Event.action).order_by(Event.id)).all()
+        assert actions == ["request.created", "ledger.rows_recorded"]
+
+
+def test_head_file_follows_commits_not_rollbacks(sqlite_url: str, tmp_path: Path) -> None:
+    head = tmp_path / "ledger.db.head"
+    with open_ledger(sqlite_url) as ledger:
+        assert ledger.head_file == head
+        assert not head.exists()  # a new ledger has no events yet
+        ids = _append(ledger, 2)
+        recorded = json.loads(head.read_text())
+        assert recorded == {"event_id": ids[-1], "hash": _hash_of(ledger, ids[-1])}
+        assert stat.S_IMODE(head.stat().st_mode) == 0o600
+        with pytest.raises(RuntimeError), ledger.session() as session:
+            append_event(session, actor="test", action="test.step")
+            raise RuntimeError("rolled back")
+        assert json.loads(head.read_text())["event_id"] == ids[-1]
+        with ledger.session(write=False) as session:
+            assert check_head_file(head, session).problem is None
+
+
+def _hash_of(ledger, event_id: int) -> str:
+    with ledger.session(write=False) as session:
+        return session.execute(select(Event.hash).where(Event.id == event_id)).scalar_one()
 
 
 # --- ledger_status for `dsr config check` --------------------------------------------------

@@ -58,6 +58,10 @@ def test_evidence_of_a_verified_erasure(company: Path) -> None:
     assert bundle["request"]["identifier_kinds"] == ["email", "id", "name"]
     actions = [e["action"] for e in bundle["events"]]
     assert actions[0] == "request.created"
+    # the JSON keeps the row digests (the chain's hashes cover them); the page a person
+    # reads leaves them out
+    assert any("state" in e["details"] for e in bundle["events"])
+    assert "state=" not in (folder / "index.md").read_text(encoding="utf-8")
     assert {"erasure.planned", "erasure.executed", "erasure.verified"} <= set(actions)
     for before, after in zip(bundle["events"], bundle["events"][1:], strict=False):
         assert len(after["hash"]) == 64 and len(after["prev_hash"]) == 64

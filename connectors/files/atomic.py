@@ -59,6 +59,10 @@ def replacing(targets: Sequence[Path], *, source: str | None = None) -> Iterator
         _discard(stale_temporaries(target))
     temps = [temporary_path(target) for target in targets]
     try:
+        for temp in temps:
+            # Owner-only from the first byte: the copy holds everyone's rows, and the
+            # original's mode is given only once it is complete (writers keep the mode).
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         yield temps
         for target, temp in zip(targets, temps, strict=True):
             _sync_file(temp)

@@ -26,8 +26,9 @@ value's bytes, up to case):
   record ends at a newline outside quotes; whether a newline is inside quotes is
   the parity of the quotes before it. That holds only for well-formed CSV, so
   every quote is checked to open at a field start and close at a field end; a
-  literal quote inside an unquoted field, a lone carriage return, an encoding
-  that is not ASCII-compatible, a needle too short to be selective, or more
+  literal quote inside an unquoted field, a lone carriage return, a NUL byte
+  (which ``csvread`` reports as a damaged file), an encoding that is not
+  ASCII-compatible (UTF-16 and UTF-32), a needle too short to be selective, or more
   candidates than a prefilter is worth, and the caller reads the file the
   ordinary way instead (``None``). Nothing is yielded before that is decided.
 
@@ -336,6 +337,8 @@ def _scan_mapped(
     position = start
     while position < stop:
         end = _chunk_end(data, position, stop)
+        if data.find(b"\0", position, end) != -1:
+            raise NotApplicable("a NUL byte (the parser names the row)")
         view = whole[position:end]
         length = end - position
         buffers.grow(length)

@@ -37,7 +37,9 @@ def list_files(root: Path, suffixes: tuple[str, ...], *, source: str) -> list[So
     """The files of a source: ``root`` itself, or every matching file below the folder ``root``.
 
     A file given by name is taken whatever its suffix (a CSV saved as .txt).
-    Raises SourceError when ``root`` does not exist or cannot be listed.
+    Raises SourceError when ``root`` does not exist, cannot be listed or holds no
+    such file: an export that never arrived is a source not read, not a person
+    the source does not know.
     """
     where = Where(file=root, source=source)
     try:
@@ -56,6 +58,15 @@ def list_files(root: Path, suffixes: tuple[str, ...], *, source: str) -> list[So
         raise SourceError(
             Problem("permission denied", where, "give the user running dsr read access")
         ) from exc
+    if not found:
+        kinds = " or ".join(suffixes)
+        raise SourceError(
+            Problem(
+                f"is a folder with no {kinds} file in it (hidden files are skipped)",
+                where,
+                "check `path` in dsr.yaml, or whether the export has arrived",
+            )
+        )
     files = []
     for path in found:
         relative = path.relative_to(root)

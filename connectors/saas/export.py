@@ -72,13 +72,31 @@ class ExportOptions(BaseModel):
 # -- where the files are -----------------------------------------------------------------
 
 
+# A vendor's ZIP is read as delivered, so it is opened with limits: a small archive can
+# unpack to gigabytes (a "ZIP bomb", or one line of a gigabyte) and would hold a run for
+# minutes or exhaust memory. Real exports stay far below each bound.
+MAX_MEMBERS = 10_000
+MAX_UNPACKED_BYTES = 1024**3
+"""The members' sizes unpacked, together (as the archive declares them; zipfile never
+unpacks more than a member declares)."""
+MAX_RATIO = 100
+"""Unpacked size over packed size of one member larger than RATIO_FROM_BYTES: CSV and
+JSON exports pack about 5 to 20 times; a bomb packs a thousand times and more."""
+RATIO_FROM_BYTES = 16 * 1024**2
+MAX_LINE_BYTES = 64 * 1024**2
+"""One line of a member (a CSV record, an NDJSON record, a JSON document on one line)."""
+
+
 class ZipMember:
     """A file inside a ZIP, opened like a ``Path`` so csvread streams it without unpacking."""
 
-    def __init__(self, archive: zipfile.ZipFile, member: str, shown: Path) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, member: str, shown: Path, source: str | None = None
+    ) -> None:
         self.archive = archive
         self.member = member
         self.shown = shown
+        self.source = source
 
     def open(
         self,
@@ -87,13 +105,49 @@ class ZipMember:
         errors: str | None = None,
         newline: str | None = None,
     ) -> IO[Any]:
-        raw = self.archive.open(self.member)
+        raw = io.BufferedReader(_LineBound(self.archive.open(self.member), self))
         if "b" in mode:
             return raw
         return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline)
 
     def __str__(self) -> str:
         return str(self.shown)
+
+
+class _LineBound(io.RawIOBase):
+    """A member's bytes, stopped with a SourceError at a line longer than MAX_LINE_BYTES
+    before any reader holds it in memory."""
+
+    def __init__(self, raw: IO[bytes], member: ZipMember) -> None:
+        super().__init__()
+        self._raw = raw
+        self._member = member
+        self._line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        first = data.find(b"\n")
+        longest = self._line + (size if first < 0 else first)
+        self._line = self._line + size if first < 0 else size - data.rfind(b"\n") - 1
+        if longest > MAX_LINE_BYTES:
+            raise SourceError(
+                Problem(
+                    f"has a line longer than {MAX_LINE_BYTES // 1024**2} MB; "
+                    "dsr stopped reading it",
+                    Where(file=self._member.shown, source=self._member.source),
+                    "the file is damaged or not an export; download the export again",
+                )
+            )
+        return size
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 @dataclass(frozen=True)
@@ -534,15 +588,50 @@ class ExportConnector:
                 )
             ) from exc
         self._archives.append(archive)
+        self._check_archive(archive, zip_path)
         entries = []
         for info in archive.infolist():
             if info.is_dir() or _hidden(info.filename) or info.filename.lower().endswith(".zip"):
                 continue
             shown = zip_path / info.filename
-            entries.append(
-                Entry(f"{prefix}{info.filename}", ZipMember(archive, info.filename, shown), shown)
-            )
+            member = ZipMember(archive, info.filename, shown, self.name)
+            entries.append(Entry(f"{prefix}{info.filename}", member, shown))
         return entries
+
+    def _check_archive(self, archive: zipfile.ZipFile, zip_path: Path) -> None:
+        """Refuse an archive beyond the bounds above before reading any member."""
+        members = archive.infolist()
+        where = Where(file=zip_path, source=self.name)
+        again = f"check that it is the export as {self.vendor} delivered it"
+        if len(members) > MAX_MEMBERS:
+            raise SourceError(
+                Problem(f"holds more than {MAX_MEMBERS} files; dsr did not unpack it", where, again)
+            )
+        total = 0
+        for info in members:
+            total += info.file_size
+            packed_bomb = (
+                info.file_size > RATIO_FROM_BYTES
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+            )
+            if packed_bomb:
+                raise SourceError(
+                    Problem(
+                        f"holds a file that unpacks to more than {MAX_RATIO} times its packed "
+                        "size (a ZIP bomb?); dsr did not unpack it",
+                        where,
+                        again,
+                    )
+                )
+        if total > MAX_UNPACKED_BYTES:
+            raise SourceError(
+                Problem(
+                    f"unpacks to more than {MAX_UNPACKED_BYTES // 1024**3} GB; "
+                    "dsr did not unpack it",
+                    where,
+                    f"{again}, or unpack it and name the folder in `path:`",
+                )
+            )
 
     def _damaged(self, entry: Entry, exc: Exception) -> SourceError:
         return SourceError(

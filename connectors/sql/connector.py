@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
@@ -45,6 +45,7 @@ from dsr.connectors.protocol import (
 )
 from dsr.connectors.rows import changes, matcher, row_id
 from dsr.connectors.sql import query as sqlquery
+from dsr.connectors.sql import vacuum as sqlvacuum
 from dsr.connectors.sql.schema import (
     ESTIMATE_ABOVE,
     Fallback,
@@ -82,11 +83,11 @@ class SqlOptions(BaseModel):
     schema_: str | None = Field(default=None, alias="schema")
     include: list[str] = Field(default_factory=list)  # table names, `*` globs
     exclude: list[str] = Field(default_factory=list)
-    vacuum: bool | Literal["full"] = False
+    vacuum: Annotated[bool | Literal["full"], BeforeValidator(sqlvacuum.vacuum_option)] = False
     """PostgreSQL: after an erasure commits, ``VACUUM`` the changed tables (``true``), or
     ``VACUUM FULL`` them (``full``: rewrites the table, so the old row versions' bytes go
-    with the old file, but locks the table meanwhile). Other databases ignore it; SQLite
-    always erases with ``secure_delete``."""
+    with the old file, but locks the table meanwhile); ``erase --verify`` runs it again.
+    Other databases ignore it; SQLite always erases with ``secure_delete``."""
 
 
 def engine_url(url: str) -> URL:
@@ -241,7 +242,9 @@ class SqlConnector:
         elif backend in ("postgresql", "mysql", "mariadb"):
             connect_args["connect_timeout"] = CONNECT_TIMEOUT
         try:
-            engine = sa.create_engine(url, connect_args=connect_args)
+            # hide_parameters: a database error's text, and so a --debug traceback,
+            # would otherwise quote the e-mail address or name being looked up.
+            engine = sa.create_engine(url, connect_args=connect_args, hide_parameters=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise self._error(
                 f"cannot use {mask_url(self.options.url)}: {exc}".splitlines()[0],
@@ -595,15 +598,10 @@ class SqlConnector:
                                 )
                             )
             elif backend == "postgresql" and self.options.vacuum and applied:
-                full = "FULL " if self.options.vacuum == "full" else ""
-                auto = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                with auto as conn:
-                    preparer = conn.dialect.identifier_preparer
-                    for info in tables:
-                        name = preparer.quote(info.name)
-                        if info.schema:
-                            name = f"{preparer.quote_schema(info.schema)}.{name}"
-                        conn.exec_driver_sql(f"VACUUM {full}{name}")
+                for info in tables:
+                    sqlvacuum.vacuum(
+                        engine, [info.name], info.schema, full=self.options.vacuum == "full"
+                    )
         except (DBAPIError, SQLAlchemyError) as exc:
             reason, _hint = _reason(exc)
             self.warnings.append(
@@ -613,6 +611,26 @@ class SqlConnector:
                     "run VACUUM (PostgreSQL) or a checkpoint (SQLite) by hand",
                 )
             )
+
+    # -- what the engine keeps ---------------------------------------------------------------
+
+    def vacuum_state(self, tables: Sequence[str]) -> sqlvacuum.VacuumState | None:
+        """When ``tables`` were last vacuumed and how many dead rows they hold (PostgreSQL
+        keeps erased row versions until VACUUM; ``sql.vacuum``); None for other databases."""
+        if self._engine_or_connect().dialect.name != "postgresql":
+            return None
+        with self._translated("cannot read the vacuum statistics"):
+            return sqlvacuum.read_state(self._engine_or_connect(), tables, self.options.schema_)
+
+    def vacuum_tables(self, tables: Sequence[str]) -> str | None:
+        """Run the VACUUM the source asks for (``vacuum: true`` or ``full``) on ``tables``;
+        the command run, or None when the source asks for none or is no PostgreSQL."""
+        if not self.options.vacuum or self._engine_or_connect().dialect.name != "postgresql":
+            return None
+        full = self.options.vacuum == "full"
+        with self._translated("VACUUM failed"):
+            sqlvacuum.vacuum(self._engine_or_connect(), tables, self.options.schema_, full=full)
+        return "VACUUM FULL" if full else "VACUUM"
 
     def _apply_one(self, conn: Connection, action: ErasureAction, info: TableInfo) -> bool:
         clause = info.clause()

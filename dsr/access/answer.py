@@ -28,7 +28,7 @@ from dsr.config.models import Config
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Document, Ledger, append_event
 from dsr.lookup.engine import LookupResult, Match, find_people
-from dsr.lookup.person import Person
+from dsr.lookup.person import Person, require_strong
 from dsr.progress import Progress
 from dsr.render.greeting import address_form, greeting, row_language
 from dsr.render.letters import LETTER_FORMATS, letter_files, letter_formats
@@ -106,6 +106,24 @@ def open_access_requests(ledger: Ledger) -> list[str]:
     return [r.id for r in list_requests(ledger, statuses=["open"], types=list(ACCESS_TYPES))]
 
 
+def answerable(
+    ledger: Ledger, config: Config, request_ids: Sequence[str]
+) -> tuple[list[str], list[tuple[str, Problem]]]:
+    """The requests ``answer_requests`` can answer, and the others with why not (a name
+    alone, say): ``--all-open`` answers the first and names the second instead of letting
+    one request that cannot be answered stop every other."""
+    ready: list[str] = []
+    refused: list[tuple[str, Problem]] = []
+    for request_id in request_ids:
+        try:
+            _load(ledger, config, request_id)
+        except UsageError as exc:
+            refused.append((request_id, exc.problems[0]))
+        else:
+            ready.append(request_id)
+    return ready, refused
+
+
 def answer_requests(
     ledger: Ledger,
     config: Config,
@@ -138,7 +156,9 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
     subject.require_identity_checked()
     if subject.status != "open":
         raise UsageError(Problem(f"request {subject.id} is {subject.status}"))
-    return _Loaded(subject.letter_facts(), subject.person(config))
+    person = subject.person(config)
+    require_strong(person, subject.id, subject.received, subject.type)
+    return _Loaded(subject.letter_facts(), person)
 
 
 def _classify(config: Config, result: LookupResult) -> dict[str, list[TableClassification]]:

@@ -73,16 +73,30 @@ def access_command(
     """
     if all_open == (request_id is not None):
         raise UsageError(Problem("give one request ID or --all-open", hint="dsr access 2026-0001"))
+    if output is not None:
+        _check_output(output)
     loaded = load_config(config, strict=False)
-    from dsr.access.answer import access_document, answer_requests, open_access_requests
+    from dsr.access.answer import (
+        access_document,
+        answer_requests,
+        answerable,
+        open_access_requests,
+    )
 
+    refused: list[tuple[str, Problem]] = []
     with open_ledger(loaded.ledger) as ledger:
-        ids = open_access_requests(ledger) if all_open else [str(request_id)]
+        ids = [str(request_id)]
+        if all_open:
+            ids, refused = answerable(ledger, loaded, open_access_requests(ledger))
+        for _, problem in refused:
+            warning(f"not answered: {problem}")
         if not ids:
             if json_output:
                 print_json(access_document([], all_open=True))
             else:
                 out().print("No open access request is ready to answer.")
+            if refused:
+                raise typer.Exit(ExitCode.ATTENTION)
             return
         with ProgressBars() as progress:
             answers = answer_requests(
@@ -109,8 +123,21 @@ def access_command(
             + ", ".join(m.key for m in answer.missing)
             + "; the request stays open: add them and run dsr access again"
         )
-    if incomplete or drafts:
+    if incomplete or drafts or refused:
         raise typer.Exit(ExitCode.ATTENTION)
+
+
+def _check_output(folder: Path) -> None:
+    """--output must be a folder or a place for one; a file there is a usage error,
+    found before any source is read or the ledger is touched."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "is a file, not a folder" if probe == folder else f"lies inside a file ({probe})"
+        raise UsageError(
+            Problem(f"--output {folder} {what}", hint="give a folder; dsr creates it if needed")
+        )
 
 
 def _show(answer: AccessResult) -> None:

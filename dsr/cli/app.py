@@ -135,6 +135,21 @@ def _code(value: object) -> int:
 
 
 def _traceback() -> bool:
-    if debug_enabled():
-        traceback.print_exc(file=sys.stderr)
+    shown = sys.exc_info()[1]
+    if debug_enabled() and shown is not None:
+        _hide_sql_parameters(shown)
+        traceback.print_exception(shown, file=sys.stderr)
     return debug_enabled()
+
+
+def _hide_sql_parameters(exc: BaseException) -> None:
+    """SQLAlchemy quotes a failed statement's parameters (the e-mail address looked up, the
+    name written) in its error text; a --debug traceback goes into bug reports, so they are
+    left out there too, whichever engine raised (engines are made with hide_parameters)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if hasattr(current, "hide_parameters") and hasattr(current, "params"):
+            current.hide_parameters = True
+        current = current.__cause__ or current.__context__

@@ -62,6 +62,15 @@ def erase_command(
             "has ended (the rest stays kept).",
         ),
     ] = False,
+    replan: Annotated[
+        bool,
+        typer.Option(
+            "--replan",
+            help="When a plan cannot go on because the person's rows changed under it "
+            "(even halfway through --execute): say what changed and plan what is left. "
+            "The old plan and its history stay in the ledger.",
+        ),
+    ] = False,
     confirm: Annotated[
         list[str] | None,
         typer.Option(
@@ -129,6 +138,8 @@ def erase_command(
     Example: dsr erase 2026-0007 --confirm 'shop.customers:{"id": 17}'
 
     Example, years later: dsr erase 2026-0007 --retention-ended
+
+    Example, when --execute says the data changed: dsr erase 2026-0007 --replan
     """
     if execute and verify:
         raise UsageError(
@@ -137,11 +148,12 @@ def erase_command(
                 hint=f"run dsr erase {request_id} --execute, then dsr erase {request_id} --verify",
             )
         )
-    if (execute or verify) and (confirm or retention_ended):
+    if (execute or verify) and (confirm or retention_ended or replan):
         raise UsageError(
             Problem(
-                "--confirm and --retention-ended belong to planning",
-                hint=f"plan first: dsr erase {request_id} [--confirm ... | --retention-ended]",
+                "--confirm, --retention-ended and --replan belong to planning",
+                hint=f"plan first: dsr erase {request_id} [--confirm ... | --retention-ended"
+                " | --replan]",
             )
         )
     if formats is not None and not verify:
@@ -171,11 +183,16 @@ def erase_command(
                 retention_ended=retention_ended,
                 progress=progress,
                 actor=who,
+                replan=replan,
             )
         outcome = write_review(loaded, ledger, outcome, output=output, actor=who)
     if json_output:
-        print_json(review_document(outcome))
+        document = review_document(outcome)
+        if outcome.replaced is not None:
+            document["replaced"] = outcome.replaced.as_dict()
+        print_json(document)
     else:
+        _show_replaced(outcome)
         _show_plan(outcome)
     _warn(outcome)
     if outcome.attention:
@@ -254,6 +271,22 @@ def _show_plan(outcome: PlanOutcome) -> None:
             f"Nothing has changed yet. After sign-off: dsr erase {escape(plan.request)} --execute",
             soft_wrap=True,
         )
+
+
+def _show_replaced(outcome: PlanOutcome) -> None:
+    """What --replan closed and why: the old plan, the sources it finished, the changes."""
+    old = outcome.replaced
+    if old is None:
+        return
+    console = out()
+    done = f", {', '.join(old.done)} done" if old.done else ""
+    console.print(
+        f"plan {old.plan_hash[:12]} ({escape(old.status)}{escape(done)}) is replaced; "
+        "its history stays in the ledger",
+        soft_wrap=True,
+    )
+    for change in old.changes or ("nothing changed in the rows it covers",):
+        console.print(f"  changed: {escape(change)}", soft_wrap=True)
 
 
 def _warn(outcome: PlanOutcome) -> None:
@@ -366,7 +399,14 @@ def _show_verified(document: dict[str, Any]) -> None:
             f"when a recipient has been told: dsr request notified {request} "
             f"--recipient '{first.get('recipient')}' --at DATE"
         )
-    if residue:
+    kinds = {r.get("kind") for r in residue}
+    if kinds & {"engine"}:
+        hint("run VACUUM on the tables named (or set vacuum: true on the source), "
+             f"then dsr erase {document.get('request')} --verify again")
+    if kinds & {"index"}:
+        hint("rebuild the full-text index named (INSERT INTO idx(idx) VALUES('rebuild')), "
+             f"then dsr erase {document.get('request')} --verify again")
+    if kinds - {"engine", "index"}:
         hint(f"make a new plan for what is left: dsr erase {document.get('request')}, "
              "then --execute and --verify again")
 

@@ -113,7 +113,7 @@ def find_command(
     if json_output:
         print_json(result.to_json(rows))
     else:
-        _show(result, rows, len(people))
+        _show(result, rows, people)
     for failure in result.failures:
         source_failed(failure)
     if not result.complete:
@@ -123,7 +123,8 @@ def find_command(
         raise typer.Exit(ExitCode.ATTENTION)
 
 
-def _show(result: LookupResult, rows: list[int], count: int) -> None:
+def _show(result: LookupResult, rows: list[int], people: list[Person]) -> None:
+    count = len(people)
     console = out()
     by_person: dict[int, list[Match]] = defaultdict(list)
     for match in result.matches:
@@ -137,6 +138,14 @@ def _show(result: LookupResult, rows: list[int], count: int) -> None:
         if not matches:
             searched = ", ".join(result.searched) or "no source"
             console.print(f"Nothing found for {label} in {escape(searched)}.", soft_wrap=True)
+            if not people[index].strong:
+                # Not "we hold nothing": weak identifiers find only possible matches.
+                console.print(
+                    "A name, birth date or postcode finds possible matches only (a name "
+                    "together with --birthdate or --postcode); to be sure, look up an "
+                    "e-mail, phone or customer number (--email, --phone, --id).",
+                    soft_wrap=True,
+                )
             continue
         sources = list(dict.fromkeys(m.source for m in matches))
         tree = Tree(f"[bold]{label}[/]: found in {len(sources)} source(s)")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ValidationInfo
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 
@@ -30,11 +30,14 @@ def resolve_database_url(value: str, base_dir: Path) -> str:
     """Check a SQLAlchemy URL and make a relative SQLite file path absolute."""
     try:
         url = make_url(value)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError, TypeError) as exc:
+        # Never the parser's own words: they quote the part it choked on (``'zz'`` of a
+        # port), which in a URL with a password is often a piece of the password.
         raise ValueError(
             "not a database URL; expected e.g. sqlite:///shop.db or "
             "postgresql://user:${PASSWORD}@host/db"
         ) from exc
+    url = _password_with_at(url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -45,6 +48,15 @@ def resolve_database_url(value: str, base_dir: Path) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def _password_with_at(url: URL) -> URL:
+    """``user:p@ss@host`` written as is: the host ends after the last ``@``, so the rest
+    of the password is not taken for (and shown as) part of the host."""
+    if url.password is None or not url.host or "@" not in url.host:
+        return url
+    rest, _, host = url.host.rpartition("@")
+    return url.set(password=f"{url.password}@{rest}", host=host)
+
+
 def _resolve_url(value: str, info: ValidationInfo) -> str:
     return resolve_database_url(value, _base_dir(info))
 
@@ -52,8 +64,8 @@ def _resolve_url(value: str, info: ValidationInfo) -> str:
 def mask_url(value: str) -> str:
     """A database URL fit for messages and reports: the password replaced by ***."""
     try:
-        return make_url(value).render_as_string(hide_password=True)
-    except ArgumentError:
+        return _password_with_at(make_url(value)).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
         return "<invalid URL>"
 
 

@@ -13,12 +13,15 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from dsr.config.fields import resolve_database_url
 from dsr.config.models import SOURCE_NAME, Config, ConfigFile, Source, SourceCommon
@@ -29,8 +32,22 @@ DEFAULT_FILE = "dsr.yaml"
 ENV_VAR = "DSR_CONFIG"
 _ENV_REF = re.compile(r"\$\{([^}]*)\}")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_URL_TEMPLATE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A value whose scheme is written in the file (``postgresql://``): variables go into its parts."""
 
 KeyPath = tuple[str | int, ...]
+
+# dsr.yaml is typed by a person; these bounds are far above any real one and stop a hostile
+# or broken file (an alias bomb of 400 bytes expands to billions of values) at once.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+"""Nesting of mappings and lists; dsr.yaml itself needs about 6."""
+MAX_VALUES = 100_000
+"""Values in the file once every alias (``*name``) is expanded."""
+_YAML_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {None, "!"} | {
+    _YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
 
 
 def default_config_path() -> Path:
@@ -63,9 +80,18 @@ def _read(path: Path) -> str:
     if path.is_dir():
         raise ConfigError(Problem("is a folder, not a file", where))
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigError(Problem(f"cannot be read ({exc.strerror})", where)) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(
+            Problem(
+                f"is larger than {MAX_FILE_BYTES // 1024} KB; a dsr.yaml is a few KB",
+                where,
+                "check that --config names the configuration file",
+            )
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -81,6 +107,7 @@ class _LineLoader(yaml.SafeLoader):
 
 def _parse(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """YAML → plain data plus the line of every key path."""
+    _check_shape(text, path)
     try:
         node = yaml.compose(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
@@ -94,7 +121,12 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
         )
     lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
     _index_lines(node, (), lines, path)
-    data = yaml.load(text, Loader=_LineLoader)
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:  # checked above; kept so no YAML error is ever a crash
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(Problem("invalid YAML", Where(file=path, line=line))) from exc
     if not isinstance(data, dict):
         raise ConfigError(
             Problem(
@@ -103,6 +135,73 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
             )
         )
     return data, lines
+
+
+def _check_shape(text: str, path: Path) -> None:
+    """Refuse what YAML allows but a configuration never needs, before anything walks it:
+    tags that build objects (``!!python/...``), nesting deeper than MAX_DEPTH, an alias
+    inside the value it names, and aliases that expand to more than MAX_VALUES values.
+
+    One pass over the parser's events, which is not recursive and counts an alias by
+    the size of what it names, so a file that would expand to billions is stopped at
+    the alias that crosses the bound, without expanding anything.
+    """
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # per open mapping or list: [its anchor, values so far]
+    try:
+        for event in yaml.parse(text, Loader=_LineLoader):
+            mark = event.start_mark
+            where = Where(file=path, line=mark.line + 1 if mark is not None else None)
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _ALLOWED_TAGS:
+                tag = str(tag)
+                shown = "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+                raise ConfigError(
+                    Problem(
+                        f"the YAML tag '{shown[:60]}' is not allowed",
+                        where,
+                        "dsr.yaml holds plain values, lists and mappings; remove the tag",
+                    )
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append([event.anchor, 1])
+                if len(stack) > MAX_DEPTH:
+                    raise ConfigError(
+                        Problem(f"nested deeper than {MAX_DEPTH} levels", where)
+                    )
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, added = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = added
+            elif isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in stack):
+                    raise ConfigError(
+                        Problem(
+                            f"the alias *{event.anchor} refers to the value it stands in",
+                            where,
+                            "an alias can only repeat a value that is complete",
+                        )
+                    )
+                added = sizes.get(event.anchor or "", 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                added = 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            else:
+                continue
+            if stack:
+                stack[-1][1] += added
+                if stack[-1][1] > MAX_VALUES:
+                    raise ConfigError(
+                        Problem(
+                            f"aliases (*name) expand to more than {MAX_VALUES} values",
+                            where,
+                            "write the entries out instead of repeating aliases",
+                        )
+                    )
+    except yaml.YAMLError:
+        return  # a syntax error: compose reports it with its line
 
 
 def _index_lines(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
@@ -139,7 +238,7 @@ def _expand_env(
     if not isinstance(value, str) or "${" not in value:
         return value
 
-    def substitute(match: re.Match[str]) -> str:
+    def lookup(match: re.Match[str]) -> str:
         name = match.group(1)
         if not _ENV_NAME.match(name):
             problems.append(
@@ -160,7 +259,63 @@ def _expand_env(
             return ""
         return os.environ[name]
 
-    return _ENV_REF.sub(substitute, value)
+    if at and _holds_database_url(at[-1]) and _URL_TEMPLATE.match(value):
+        return _expand_url(value, lookup)
+    return _ENV_REF.sub(lookup, value)
+
+
+def _expand_url(template: str, lookup: Callable[[re.Match[str]], str]) -> str:
+    """``${VAR}`` in a URL, each value placed into the part of the parsed URL it stands in.
+
+    A password such as ``p@ss/w:rd#1`` pasted into the text would move the URL's
+    borders: part of it would become the host or the database, and be printed
+    wherever a URL is shown, masked or not. So the URL is parsed with placeholders
+    first and the values go into its fields, which SQLAlchemy then quotes. A URL
+    that does not parse with placeholders (a variable as the port) gets its values
+    URL-quoted instead, which leaves digits and host names as they are.
+    """
+    values: dict[str, str] = {}
+
+    def hold(match: re.Match[str]) -> str:
+        token = f"dsrenvzq{len(values)}qz"  # letters and digits survive URL parsing as is
+        values[token] = lookup(match)
+        return token
+
+    shaped = _ENV_REF.sub(hold, template)
+
+    def fill(text: str) -> str:
+        for token, value in values.items():
+            text = text.replace(token, value)
+        return text
+
+    try:
+        url = make_url(shaped)
+    except (ArgumentError, ValueError, TypeError):
+        return _fill_quoted(shaped, values)
+    if any(token in url.drivername or token in str(url.port or "") for token in values):
+        return _fill_quoted(shaped, values)
+    query: dict[str, str | tuple[str, ...]] = {}
+    for key, item in url.query.items():
+        query[fill(key)] = fill(item) if isinstance(item, str) else tuple(fill(i) for i in item)
+    filled = url.set(
+        username=fill(url.username) if url.username is not None else None,
+        password=fill(str(url.password)) if url.password is not None else None,
+        host=fill(url.host) if url.host is not None else None,
+        database=fill(url.database) if url.database is not None else None,
+        query=query,
+    )
+    return filled.render_as_string(hide_password=False)
+
+
+def _holds_database_url(key: str | int) -> bool:
+    """``ledger:`` and a source's ``url:``: the keys whose values are SQLAlchemy URLs."""
+    return isinstance(key, str) and (key in ("url", "ledger") or key.endswith("_url"))
+
+
+def _fill_quoted(shaped: str, values: Mapping[str, str]) -> str:
+    for token, value in values.items():
+        shaped = shaped.replace(token, quote(value, safe=""))
+    return shaped
 
 
 def _validate(

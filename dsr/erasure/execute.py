@@ -18,6 +18,14 @@ and applies the rest. A source whose change committed but whose progress was
 not recorded yet is applied again: connectors count rows already changed as
 unchanged, and every anonymisation method is idempotent.
 
+An audit trigger copies a row's old values into another table when the
+anonymisation updates it; the copies are deleted right after the source's
+change (``_delete_trigger_copies``). They are told from older rows by the rows
+that pointed at the anonymised rows before the change, which are written to the
+ledger (the plan's ``applying``) before the commit: a run killed between the
+commit and the clean-up leaves copies the plan cannot name, and the next run
+accepts exactly those, then deletes them.
+
 A source that fails (unreachable, a constraint refuses the change) is reported
 and the others go on; the plan stays ``executing`` until a later run finishes
 it. The ledger records keys (in the plan), column names and counts, never a
@@ -28,9 +36,13 @@ here and nowhere else) kills the process with SIGKILL at one point, so tests
 can prove that a re-run completes the job. Its value is ``POINT:SOURCE`` with
 POINT one of ``before-source`` (nothing of that source done yet),
 ``before-commit`` (inside the source's transaction: SQL sources at COMMIT, file
-sources before the first rename of a rewritten file), ``after-commit`` (the
-change is committed, the ledger does not know yet) and ``after-source`` (the
-progress is recorded). Never set it outside tests.
+sources before the first rename of a rewritten file), ``after-apply`` (the
+change is committed, the rows an audit trigger copied are not deleted yet),
+``after-commit`` (the change and that clean-up are committed, the ledger does not
+know yet) and ``after-source`` (the progress is recorded). ``timer:SECONDS`` kills
+the process that long after the run starts changing things (just before the plan is
+moved to ``executing``), wherever it is then: the random-kill test draws the
+seconds. Never set it outside tests.
 """
 
 from __future__ import annotations
@@ -39,7 +51,8 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,13 +65,13 @@ from dsr.connectors.protocol import ApplyResult, Connector, ErasureAction
 from dsr.connectors.rows import RowId, read_rows, row_id
 from dsr.erasure import translate as tr
 from dsr.erasure.model import ErasurePlan, PlanAction
-from dsr.erasure.retention import own_matches, rows_left_by_updates
+from dsr.erasure.retention import RowRef, own_matches, rows_left_by_updates
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
 from dsr.errors import DsrError, Problem, UsageError, Where
 from dsr.identifiers import phone_forms
 from dsr.ledger import Ledger, Plan
 from dsr.ledger.pseudonymise import ensure_key, key_path
-from dsr.lookup.engine import LookupResult, find_people
+from dsr.lookup.engine import LookupResult, find_people, json_key
 from dsr.lookup.person import phone_region
 from dsr.outcome import ExitCode
 from dsr.progress import NullProgress, Progress
@@ -68,7 +81,7 @@ from dsr.sources import SourceFailure, run_source, source_note
 CRASH_VARIABLE = "DSR_TEST_CRASH"
 """Test-only: ``POINT:SOURCE`` where the executor kills its own process (module docstring)."""
 
-CRASH_POINTS = ("before-source", "before-commit", "after-commit", "after-source")
+CRASH_POINTS = ("before-source", "before-commit", "after-apply", "after-commit", "after-source")
 
 SourceStatus = Literal["done", "done_earlier", "failed", "no_change"]
 """``done`` (by this run), ``done_earlier`` (by an earlier run of the same plan),
@@ -177,6 +190,7 @@ class _Crash:
 
     point: str | None = None
     source: str | None = None
+    seconds: float | None = None
 
     @classmethod
     def from_environment(cls) -> _Crash:
@@ -184,15 +198,28 @@ class _Crash:
         if not value:
             return cls()
         point, _, source = value.partition(":")
+        if point == "timer":
+            try:
+                return cls(seconds=max(0.0, float(source)))
+            except ValueError:
+                pass
         if point not in CRASH_POINTS or not source:
             raise UsageError(
                 Problem(
                     f"{CRASH_VARIABLE} must be POINT:SOURCE with POINT one of "
-                    f"{', '.join(CRASH_POINTS)}",
+                    f"{', '.join(CRASH_POINTS)}, or timer:SECONDS",
                     hint=f"it is for tests only; unset {CRASH_VARIABLE}",
                 )
             )
         return cls(point, source)
+
+    def arm(self) -> None:
+        """Start the ``timer`` kill, if one is asked for: a thread that kills the process
+        wherever its main thread is then (between two bytecodes, or inside a commit)."""
+        if self.seconds is not None:
+            timer = threading.Timer(self.seconds, _die)
+            timer.daemon = True
+            timer.start()
 
     def at(self, point: str, source: str) -> None:
         if self.point == point and self.source == source:
@@ -271,13 +298,21 @@ def _load(ledger: Ledger, config: Config, request_id: str, plan_hash: str | None
         return _Loaded(stored, subject)
 
 
-def _confirmed(config: Config, differences: list[tr.Difference]) -> list[tr.Difference]:
+def _confirmed(
+    config: Config,
+    differences: list[tr.Difference],
+    *,
+    plan: ErasurePlan | None = None,
+    applying: Mapping[str, Any] | None = None,
+) -> list[tr.Difference]:
     """The differences that stand after a closer look at the source itself.
 
     The plan leaves out rows it cannot address one by one (in views, in tables
     without a primary key: a person erases those by hand), so such rows found
     now are no news. A planned row the lookup did not reach (a row hanging on a
-    confirmed possible match) is only gone if its key no longer finds it.
+    confirmed possible match) is only gone if its key no longer finds it. Rows a
+    trigger wrote while a killed run changed the source (``applying``) are no news
+    either: this run deletes them.
     """
     by_source: dict[str, list[tr.Difference]] = {}
     for difference in differences:
@@ -294,6 +329,11 @@ def _confirmed(config: Config, differences: list[tr.Difference]) -> list[tr.Diff
             continue
         try:
             skip: set[str] = set()
+            copies: set[RowId] = set()
+            earlier = _existing(applying or {}, source)
+            if earlier is not None and plan is not None and any(d.new for d in group):
+                planned = [a for a in plan.actions if a.source == source]
+                copies = {r.ident for r in _trigger_copies(connector, planned, earlier)}
             if any(d.new for d in group):
                 for table in connector.tables():
                     unaddressable = table.kind == "view" or (
@@ -302,7 +342,9 @@ def _confirmed(config: Config, differences: list[tr.Difference]) -> list[tr.Diff
                     if unaddressable:
                         skip.add(table.name)
             for difference in group:
-                new = () if difference.table in skip else difference.new
+                new = () if difference.table in skip else tuple(
+                    k for k in difference.new if row_id(difference.table, k) not in copies
+                )
                 there = read_rows(connector, difference.table, difference.gone)
                 gone = tuple(k for k in difference.gone if row_id(difference.table, k) not in there)
                 if new or gone:
@@ -361,6 +403,7 @@ def _record(
     details: dict[str, Any],
     expect: str = "executing",
     done: SourceOutcome | None = None,
+    started: tuple[str, list[list[Any]]] | None = None,
 ) -> None:
     """One ledger transaction: move the plan, merge a finished source into its progress.
 
@@ -387,6 +430,10 @@ def _record(
                 "actions": done.actions,
                 "finished_at": done.finished_at,
             }
+        applying = None
+        if started is not None:
+            applying = dict((row.body or {}).get("applying") or {})
+            applying[started[0]] = {"existing": started[1]}
         set_status(
             session,
             plan_id,
@@ -395,6 +442,7 @@ def _record(
             action=action,
             details=details,
             progress=progress if done is not None else None,
+            applying=applying,
         )
 
 
@@ -472,6 +520,7 @@ def execute_plan(
         if match.row:
             rows.setdefault(match.source, {})[row_id(match.table, match.key)] = match.row
 
+    crash.arm()
     if resumed:
         details: dict[str, Any] = {"done_earlier": sorted(done_before)}
         _record(ledger, stored.id, "executing", actor=actor, action="erasure.resumed",
@@ -493,12 +542,21 @@ def execute_plan(
             continue
         progress.begin(f"Erasing in {source}", total=len(actions))
         crash.at("before-source", source)
+
+        def remember(existing: list[list[Any]], source: str = source) -> None:
+            _record(
+                ledger, stored.id, "executing", actor=actor, action="erasure.source_started",
+                details={"source": source, "rows_before": len(existing)},
+                started=(source, existing),
+            )
+
         outcome = _run_source(
             config, source, actions,
             found=found, rows=rows.get(source, {}),
             identifiers=redaction_forms(loaded.subject.forms(), found, config),
             mask=mask, key=key, crash=crash,
             planned=[a for a in stored.plan.actions if a.source == source],
+            earlier=_existing(stored.applying, source), remember=remember,
         )
         outcomes.append(outcome)
         if outcome.status == "done":
@@ -551,26 +609,56 @@ def _recheck(
     unchanged.
     """
     plan = loaded.stored.plan
+    found, problems = _changes(config, loaded, skip=skip, resumed=resumed, progress=progress)
+    if problems:
+        # A started plan cannot simply be planned anew: --replan closes it and plans the rest.
+        again = "--replan" if resumed else ""
+        raise UsageError(
+            [
+                *problems,
+                Problem(
+                    "the data changed since the plan was made; nothing was changed",
+                    hint=f"make and review a new plan: dsr erase {plan.request} {again}".strip(),
+                ),
+            ]
+        )
+    return found
+
+
+def _changes(
+    config: Config, loaded: _Loaded, *, skip: set[str], resumed: bool, progress: Progress
+) -> tuple[LookupResult, list[Problem]]:
+    """The lookup of today and how the person's rows differ from the plan's (per table,
+    counts only); no problems when the plan can go on."""
+    plan = loaded.stored.plan
     if plan.retention_ended:
-        return LookupResult()
+        return LookupResult(), []
     found = find_people(config, [loaded.subject.person(config)], progress=progress)
     checked = _checked_sources(plan, found, skip | set(found.failed_sources))
     # The plan is built on the person's own rows, not on other people's rows the lookup
     # reached through a foreign key (the customers an employee supports).
     mine = own_matches(found)
     differences = tr.plan_differences(plan, mine, sources=checked, resumed=resumed)
-    problems = tr.difference_problems(_confirmed(config, differences))
-    if problems:
-        raise UsageError(
-            [
-                *problems,
-                Problem(
-                    "the data changed since the plan was made; nothing was changed",
-                    hint=f"make and review a new plan: dsr erase {plan.request}",
-                ),
-            ]
-        )
-    return found
+    problems = tr.difference_problems(
+        _confirmed(config, differences, plan=plan, applying=loaded.stored.applying)
+    )
+    return found, problems
+
+
+def plan_changes(
+    config: Config, ledger: Ledger, request_id: str, *, progress: Progress | None = None
+) -> list[Problem]:
+    """What keeps the request's latest plan from going on: the tables whose rows of the
+    person changed since it was made (sources it finished already left out), as
+    ``--execute`` would refuse them. Empty when the plan can still be executed."""
+    loaded = _load(ledger, config, request_id, None)
+    stored = loaded.stored
+    done = {s for s in _changing_sources(stored.plan) if s in stored.progress}
+    _, problems = _changes(
+        config, loaded, skip=done, resumed=stored.status == "executing",
+        progress=progress or NullProgress(),
+    )
+    return problems
 
 
 def redaction_forms(
@@ -613,9 +701,15 @@ def _run_source(
     key: bytes | None,
     crash: _Crash,
     planned: Sequence[PlanAction] = (),
+    earlier: set[RowId] | None = None,
+    remember: Callable[[list[list[Any]]], None] | None = None,
 ) -> SourceOutcome:
     """Translate and apply one source's actions in one atomic ``apply``; never raises for
-    a source's own trouble (the outcome says ``failed`` with the reason)."""
+    a source's own trouble (the outcome says ``failed`` with the reason).
+
+    ``earlier`` are the rows that pointed at the anonymised rows before a killed run
+    changed this source; without them, they are read now and handed to ``remember``
+    (the ledger) before anything changes."""
     outcome = SourceOutcome(source=source, status="failed", actions=len(actions))
     if source in found.failed_sources:
         outcome.error = f"could not be read to check the plan: {found.failed_sources[source]}"
@@ -634,12 +728,20 @@ def _run_source(
                 actions, source=source, rows=current, unreadable=unreadable,
                 identifiers=identifiers, mask=mask, key=key,
             )
-            existing = _unplanned_children(connector, planned)
+            existing = earlier
+            if existing is None:
+                before = rows_left_by_updates(connector, planned, any_table=True)
+                existing = {row.ident for row in before}
+                # Only a database runs triggers: files need no record.
+                database = isinstance(getattr(connector, "engine", None), sa.engine.Engine)
+                if remember and database and any(a.action == "anonymise" for a in planned):
+                    remember([[row.table, json_key(row.key)] for row in before])
             with crash.inside_commit(connector, source):
                 result = connector.apply(translated.actions)
             outcome.warnings = [
                 source_note(w, source) for w in getattr(connector, "warnings", [])
             ]
+            crash.at("after-apply", source)
             result = _delete_trigger_copies(connector, planned, existing, result, outcome)
         finally:
             with contextlib.suppress(Exception):
@@ -655,9 +757,23 @@ def _run_source(
     return _done(outcome, result, gone)
 
 
-def _unplanned_children(connector: Connector, planned: Sequence[PlanAction]) -> set[Any]:
-    """Rows that already point at a row the plan anonymises without being in the plan."""
-    return {row.ident for row in rows_left_by_updates(connector, planned, any_table=True)}
+def _existing(applying: Mapping[str, Any], source: str) -> set[RowId] | None:
+    """The rows a killed run recorded, before its change, as already pointing at the rows
+    the plan anonymises in ``source``; None when no run began changing it."""
+    entry = applying.get(source)
+    if not isinstance(entry, Mapping):
+        return None
+    return {row_id(str(table), dict(key)) for table, key in entry.get("existing") or ()}
+
+
+def _trigger_copies(
+    connector: Connector, planned: Sequence[PlanAction], existing: set[RowId]
+) -> list[RowRef]:
+    """Rows pointing at a row the plan anonymises that were not there before the change."""
+    return [
+        r for r in rows_left_by_updates(connector, planned, any_table=True)
+        if r.ident not in existing
+    ]
 
 
 def _delete_trigger_copies(
@@ -675,13 +791,10 @@ def _delete_trigger_copies(
     appeared during this run's apply are deleted (``existing`` were there before),
     and only rows pointing at a row the plan anonymised; rows the plan names (kept
     ones included) are never among them.
-    If a crash falls between the apply and this clean-up, the copies stay and
-    ``--verify`` names them as residue: a new plan erases them.
+    If a kill falls between the apply and this clean-up, ``existing`` is in the
+    ledger already (written before the commit) and the next run deletes the copies.
     """
-    left = [
-        r for r in rows_left_by_updates(connector, planned, any_table=True)
-        if r.ident not in existing
-    ]
+    left = _trigger_copies(connector, planned, existing)
     if not left:
         return result
     extra = connector.apply([ErasureAction(row.table, dict(row.key), "delete") for row in left])

@@ -17,7 +17,9 @@ The person is found by the one lookup engine. Then, per source:
 Possible matches (weak identifiers only) are left out unless a person confirms
 them with ``--confirm SOURCE.TABLE:KEY``; rows that hang on a confirmed row come
 with it. ``--retention-ended`` plans, without a lookup, the rows the last
-executed plan kept whose period has ended.
+executed plan kept whose period has ended. ``--replan`` replaces a plan the data
+moved under (even one ``--execute`` started): it says what changed and plans what
+is left, the sources the old plan finished carried over as done.
 
 The plan holds keys, column names, rules and dates, never values; it is stored
 in the ledger with its hash and an event, and ``plan_render.write_review`` writes
@@ -30,7 +32,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -47,11 +49,11 @@ from dsr.erasure.model import Anonymisation, ErasurePlan, PlanAction
 from dsr.erasure.processors import due_date, processor_tasks, read_only
 from dsr.erasure.recipients import recipient_tasks
 from dsr.erasure.retention import Hold, RowRef
-from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan
+from dsr.erasure.store import StoredPlan, all_plans, latest_plan, save_plan, set_status
 from dsr.errors import Problem, UsageError
 from dsr.ledger import Ledger
 from dsr.lookup.engine import LookupResult, Match, find_people, json_key
-from dsr.lookup.person import Person
+from dsr.lookup.person import Person, require_strong
 from dsr.progress import NullProgress, Progress
 from dsr.render.greeting import address_form, row_language
 from dsr.requests.lifecycle import current_actor
@@ -146,6 +148,26 @@ class LeftOut:
 
 
 @dataclass(frozen=True)
+class Replaced:
+    """A plan ``--replan`` closed: its hash, its state then, the sources it had finished
+    (their rows are erased; the new plan covers what is left) and what changed, as
+    counts per table."""
+
+    plan_hash: str
+    status: str
+    done: tuple[str, ...]
+    changes: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plan_hash": self.plan_hash,
+            "status": self.status,
+            "done_sources": list(self.done),
+            "changes": list(self.changes),
+        }
+
+
+@dataclass(frozen=True)
 class PlanOutcome:
     """A stored plan and what a person must look at before it is executed.
 
@@ -158,6 +180,8 @@ class PlanOutcome:
     documents: tuple[tuple[Path, str], ...] = ()
     exceptions: Mapping[str, BaseException] = field(default_factory=dict, compare=False)
     """The unexpected errors behind failed sources, for ``--debug`` (never stored)."""
+    replaced: Replaced | None = None
+    """With ``--replan``: the started plan this one replaces and what changed under it."""
 
     @property
     def failures(self) -> list[SourceFailure]:
@@ -208,8 +232,15 @@ def plan_request(
     today: date | None = None,
     progress: Progress | None = None,
     actor: str | None = None,
+    replan: bool = False,
 ) -> PlanOutcome:
-    """``plan_erasure`` with what the CLI shows besides: possible matches left out, notes."""
+    """``plan_erasure`` with what the CLI shows besides: possible matches left out, notes.
+
+    ``replan`` replaces the latest plan, started or not, when it cannot go on (the
+    person's rows changed under it): the old plan is closed (``superseded``) with an
+    ``erasure.replanned`` event saying what changed, and the new plan covers what is
+    left. The request and every event of the old plan stay.
+    """
     day = today or today_berlin()
     request = load_subject(ledger, config, request_id)
     request.require_type(
@@ -218,11 +249,17 @@ def plan_request(
     )
     with ledger.session(write=False) as session:
         current = latest_plan(session, request.id)
-    if current is not None and current.status == "executing":
+    replaced = None
+    if replan:
+        if retention_ended:
+            raise UsageError(Problem("--replan cannot be combined with --retention-ended"))
+        replaced = _replaced(config, ledger, request.id, current, progress)
+    elif current is not None and current.status == "executing":
         raise UsageError(
             Problem(
                 f"the erasure of request {request.id} was started and did not finish",
-                hint=f"finish it first: dsr erase {request.id} --execute",
+                hint=f"finish it: dsr erase {request.id} --execute; if it refuses because "
+                f"the data changed, plan what is left: dsr erase {request.id} --replan",
             )
         )
     exceptions: dict[str, BaseException] = {}
@@ -244,14 +281,92 @@ def plan_request(
         confirmations = parse_confirmations(confirm, config)
         person = request.person(config)
         result = find_people(config, [person], progress=progress or NullProgress())
+        if not confirmations and not any(m.match == "possible" for m in result.matches):
+            # Weak identifiers and nothing to confirm: an empty plan would end in "no data".
+            require_strong(person, request.id, request.received, request.type)
         plan, left_out, notes = _build(
             config, request, person, result, confirmations, day, exceptions
         )
         form, surname = address_form(result.matches, result.classifications)
         address = {"form": form, "surname": surname} if form and surname else None
+    done: dict[str, Any] = {}
+    if replaced is not None and current is not None:
+        if address is None:
+            address = current.address_form  # the account rows may be anonymised by now
+        plan, done = _carry_over(config, current, plan, request.due, day)
+    who = current_actor(actor)
     with ledger.session() as session:
-        stored = save_plan(session, plan, actor=current_actor(actor), address_form=address)
-    return PlanOutcome(stored, left_out, tuple(dict.fromkeys(notes)), exceptions=exceptions)
+        if replaced is not None and current is not None:
+            set_status(
+                session, current.id, "superseded", actor=who, action="erasure.replanned",
+                details=replaced.as_dict(),
+            )
+        stored = save_plan(session, plan, actor=who, address_form=address, progress=done)
+    return PlanOutcome(
+        stored, left_out, tuple(dict.fromkeys(notes)), exceptions=exceptions, replaced=replaced
+    )
+
+
+def _carry_over(
+    config: Config, old: StoredPlan, plan: ErasurePlan, due: date, today: date
+) -> tuple[ErasurePlan, dict[str, Any]]:
+    """The new plan with the sources the replaced plan finished, as done.
+
+    Their rows are erased already, so the lookup no longer finds them; without their
+    actions the confirmation would not say what was erased there. A finished source
+    where the lookup finds rows of the person again is planned anew instead (its
+    earlier erasure is then in the replaced plan only)."""
+    here = {a.source for a in plan.actions}
+    done = {s: entry for s, entry in old.progress.items() if s not in here}
+    if not done:
+        return plan, {}
+    actions = _sorted([*plan.actions, *(a for a in old.plan.actions if a.source in done)])
+    return (
+        replace(
+            plan,
+            actions=tuple(actions),
+            counts_before=_counts(actions),
+            recipient_tasks=recipient_tasks(
+                config, actions, request_due=due, today=today, language=plan.language
+            ),
+        ),
+        done,
+    )
+
+
+def _replaced(
+    config: Config,
+    ledger: Ledger,
+    request_id: str,
+    current: StoredPlan | None,
+    progress: Progress | None,
+) -> Replaced:
+    """What ``--replan`` closes: the latest plan if it was not carried out, with what
+    changed under it (UsageError when there is nothing to replace)."""
+    from dsr.erasure.execute import plan_changes  # the executor's own check of the data
+
+    if current is None:
+        raise UsageError(
+            Problem(
+                f"request {request_id} has no erasure plan to replace",
+                hint=f"make one: dsr erase {request_id}",
+            )
+        )
+    if current.status not in ("planned", "executing"):
+        raise UsageError(
+            Problem(
+                f"the erasure plan of request {request_id} is {current.status}: "
+                "it was carried out, there is nothing to replan",
+                hint=f"check what is left: dsr erase {request_id} --verify",
+            )
+        )
+    changes = plan_changes(config, ledger, request_id, progress=progress)
+    return Replaced(
+        plan_hash=current.plan_hash,
+        status=current.status,
+        done=tuple(sorted(current.progress)),
+        changes=tuple(str(p) for p in changes),
+    )
 
 
 # -- building a plan from a lookup ---------------------------------------------------------------
@@ -684,6 +799,7 @@ __all__ = [
     "Confirmation",
     "LeftOut",
     "PlanOutcome",
+    "Replaced",
     "parse_confirmations",
     "plan_erasure",
     "plan_request",

@@ -17,16 +17,28 @@ compressed, so their ``.xml`` members are searched, not the archive's bytes.
 
 A result names the file, the ZIP member, the needle's KIND and index and a
 count: never the value, because results end up on screens and in logs.
+
+A SQLite full-text index (FTS5, FTS3/4) stores words, not the text: after the
+row it was built from is deleted, an external-content or contentless index still
+finds the person unless it was told (``'delete'``), and no byte search sees it
+because the words sit apart, prefix-compressed. ``search_fts`` therefore asks
+every full-text table of a SQLite file for each identifier as a phrase, read-only.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from html import escape as _xml_escape
 from pathlib import Path
 from typing import IO
+from urllib.parse import quote as url_quote
+
+from dsr.errors import Problem, SourceError, Where
 
 CHUNK = 1 << 20
 """Bytes read at a time: large enough to be fast, small enough never to matter."""
@@ -241,4 +253,75 @@ def search_bytes(
                         found += _results(path, member, pats, _count(handle, pats))
         if advance is not None:
             advance()
+    return found
+
+
+# -- full-text indexes ----------------------------------------------------------------------
+
+_FTS = re.compile(r"\bUSING\s+fts[345]\b", re.IGNORECASE)
+"""FTS5, and the older FTS3/FTS4, which answer the same phrase query."""
+
+
+@dataclass(frozen=True)
+class IndexResidue:
+    """A full-text table of a SQLite file that still finds an identifier: the file, the
+    table, the identifier's kind and index, and in how many of the index's rows."""
+
+    path: Path
+    table: str
+    kind: str
+    index: int
+    count: int
+
+
+def _phrase(value: str) -> str:
+    """The value as one FTS5 phrase: the table's own tokenizer splits it as it split the
+    text it indexed (``anna.schmidt@example.org`` is the words anna schmidt example org)."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def search_fts(path: Path, needles: Sequence[Needle]) -> list[IndexResidue]:
+    """Every full-text table in the SQLite file at ``path`` that finds a needle (read-only).
+
+    A table the index cannot be asked (a tokenizer this Python's SQLite lacks) raises
+    SourceError: an index that could not be searched must not pass as clean."""
+    if not needles or not is_sqlite(path):
+        return []
+    found: list[IndexResidue] = []
+    uri = f"file:{url_quote(str(path.resolve()))}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        tables = [
+            str(name)
+            for name, sql in db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL"
+            )
+            if _FTS.search(str(sql))
+        ]
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            rows: dict[tuple[str, int], set[int]] = {}
+            for needle in needles:
+                value = needle.value.strip()
+                if not value:
+                    continue
+                try:
+                    hits = db.execute(
+                        f"SELECT rowid FROM {quoted} WHERE {quoted} MATCH ?", (_phrase(value),)
+                    ).fetchall()
+                except sqlite3.Error as exc:
+                    # The message may quote the query, that is the value: name only tokenizers.
+                    text = str(exc) if "tokenizer" in str(exc).lower() else "it refused the query"
+                    raise SourceError(
+                        Problem(
+                            f"full-text index '{table}' cannot be searched: {text}",
+                            Where(file=path),
+                            "search it by hand for the person, or rebuild it",
+                        )
+                    ) from exc
+                if hits:
+                    rows.setdefault((needle.kind, needle.index), set()).update(h[0] for h in hits)
+            found += [
+                IndexResidue(path, table, kind, index, len(ids))
+                for (kind, index), ids in rows.items()
+            ]
     return found

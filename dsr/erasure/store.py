@@ -3,13 +3,15 @@
 A plan's life: ``planned`` (reviewed, nothing changed) → ``executing`` (``--execute``
 started; a crash leaves it here and the next run finishes it) → ``executed`` →
 ``verified`` (no residue; the confirmation is written). A new plan for the same
-request supersedes an older one that was never executed (``superseded``). Every
-move is an event in the audit chain, with the plan's hash and counts, never values.
+request supersedes an older one that was never executed (``superseded``), and
+``--replan`` one that was started but cannot go on (its finished sources carry
+over). Every move is an event in the audit chain, with the plan's hash and counts,
+never values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,12 +43,18 @@ class StoredPlan:
     from the account rows when the plan was made: after ``--execute`` they no longer say
     it. Kept beside the plan, outside its hash, and dropped when the request's identifiers
     are pseudonymised (``ledger.pseudonymise``)."""
+    applying: dict[str, Any] = field(default_factory=dict)
+    """Per source whose change ``--execute`` began, written before its commit: the rows
+    that already pointed at a row the plan anonymises (``{"shop": {"existing": [[table,
+    key], ...]}}``). Rows a trigger writes during the change are the others; a run killed
+    between the commit and their clean-up is finished by the next one with this record."""
 
 
 def _stored(row: Plan) -> StoredPlan:
     body = dict(row.body)
     progress = dict(body.pop("progress", None) or {})
     address = body.pop(ADDRESS_FORM, None)
+    applying = dict(body.pop("applying", None) or {})
     return StoredPlan(
         id=row.id,
         plan_hash=row.plan_hash,
@@ -55,6 +63,7 @@ def _stored(row: Plan) -> StoredPlan:
         plan=ErasurePlan.from_dict(body),
         progress=progress,
         address_form={str(k): str(v) for k, v in address.items()} if address else None,
+        applying=applying,
     )
 
 
@@ -64,8 +73,12 @@ def save_plan(
     *,
     actor: str,
     address_form: dict[str, str] | None = None,
+    progress: dict[str, Any] | None = None,
 ) -> StoredPlan:
-    """Store a new plan (state ``planned``); older plans never executed become ``superseded``."""
+    """Store a new plan (state ``planned``); older plans never executed become ``superseded``.
+
+    ``progress`` names sources already done (``--replan`` carries over what the plan it
+    replaces finished): ``--execute`` reports them as done earlier and leaves them."""
     for older in session.scalars(
         select(Plan).where(Plan.request_id == plan.request, Plan.status == "planned")
     ):
@@ -74,7 +87,11 @@ def save_plan(
         request_id=plan.request,
         plan_hash=plan.plan_hash,
         status="planned",
-        body={**plan.as_dict(), **({ADDRESS_FORM: address_form} if address_form else {})},
+        body={
+            **plan.as_dict(),
+            **({ADDRESS_FORM: address_form} if address_form else {}),
+            **({"progress": progress} if progress else {}),
+        },
         created_at=clock.now(),
     )
     session.add(row)
@@ -93,6 +110,7 @@ def save_plan(
             "processor_tasks": len(plan.processor_tasks),
             "failed_sources": sorted(plan.failed_sources),
             "retention_ended": plan.retention_ended,
+            **({"done_earlier": sorted(progress)} if progress else {}),
         },
     )
     return _stored(row)
@@ -124,6 +142,7 @@ def set_status(
     action: str,
     details: dict[str, Any] | None = None,
     progress: dict[str, Any] | None = None,
+    applying: dict[str, Any] | None = None,
 ) -> StoredPlan:
     """Move a plan to ``status`` (and record per-source ``progress``) with one chain event.
 
@@ -136,9 +155,12 @@ def set_status(
     if row is None:
         raise ValueError(f"no plan {plan_id}")
     row.status = status
-    if progress is not None:
+    if progress is not None or applying is not None:
         body = dict(row.body)
-        body["progress"] = progress
+        if progress is not None:
+            body["progress"] = progress
+        if applying is not None:
+            body["applying"] = applying
         row.body = body
     append_event(
         session,

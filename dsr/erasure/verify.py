@@ -4,7 +4,11 @@ After ``--execute``, the same lookup that found the person runs again over every
 source (history, audit and log tables and free text included), and the raw bytes
 of every file-based source are searched for the strong identifiers (a deleted
 SQLite row lives on in free pages and in the ``-wal`` file; see
-``residue_bytes``). Whatever is still there and is not a row the plan keeps is
+``residue_bytes``), as are their full-text indexes (FTS5, FTS3/4), which keep words of
+rows no longer there. A PostgreSQL table keeps the old versions of changed rows
+until VACUUM: each table the plan changed is vacuumed here when the source says
+``vacuum``, else it must have been vacuumed since ``--execute`` (``_engine_checks``;
+the evidence names what was found). Whatever is still there and is not a row the plan keeps is
 *residue*: it is listed, the command exits 1, and no letter goes out. A kept row
 is residue only in the person columns it was not kept for: a kept invoice keeps
 name and address, not the e-mail address.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +43,8 @@ from dsr.config.models import Config, Source
 from dsr.config.texts import LANGUAGES
 from dsr.connectors import open_connector
 from dsr.connectors.rows import RowId, is_empty, read_keyed, row_id, value_text
+from dsr.connectors.sql import engine_url
+from dsr.connectors.sql.vacuum import TableVacuum, VacuumState
 from dsr.erasure.letter import (
     LetterFacts,
     LetterTask,
@@ -50,9 +56,9 @@ from dsr.erasure.letter import (
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.erasure.notified import RecipientState, recipient_states
 from dsr.erasure.recipients import missing_facts
-from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes
+from dsr.erasure.residue_bytes import ByteResidue, Needle, search_bytes, search_fts
 from dsr.erasure.store import StoredPlan, latest_plan, set_status
-from dsr.errors import Problem, UsageError
+from dsr.errors import Problem, SourceError, UsageError, Where
 from dsr.ledger import Document, Ledger, append_event
 from dsr.lookup.engine import Match, find_people, json_key
 from dsr.lookup.person import Person
@@ -66,10 +72,14 @@ from dsr.sources import failure_text, run_source
 
 VERIFIABLE = ("executed", "verified")
 
-ResidueKind = Literal["row", "kept_columns", "mention", "bytes", "source_failed"]
+ResidueKind = Literal[
+    "row", "kept_columns", "mention", "bytes", "index", "engine", "source_failed"
+]
 """``row``: a row of the person the plan did not keep; ``kept_columns``: a kept row still
 holds person columns it was not kept for; ``mention``: free text still names the person
-(a redaction failed); ``bytes``: an identifier's bytes in a file of a source;
+(a redaction failed); ``bytes``: an identifier's bytes in a file of a source; ``index``:
+a SQLite full-text index (FTS5, FTS3/4) still finds an identifier; ``engine``: a changed
+PostgreSQL table still holds dead row versions (not vacuumed since the erasure);
 ``source_failed``: a source could not be read, so nothing can be confirmed for it."""
 
 FILE_TYPES = ("csv", "xlsx", "ods", "parquet")
@@ -84,6 +94,22 @@ _NOT_PERSONAL = frozenset({"customer_id"})
 and foreign keys tie the kept document together and are not the person's details."""
 MIN_NEEDLE = 6
 """Shorter identifiers (``shop:12``) are not byte-searched: they occur everywhere."""
+CHANGING = ("delete", "anonymise", "redact")
+"""Plan actions that leave the old row version behind in a PostgreSQL table."""
+ENGINE_TEXTS = {
+    "not_vacuumed": "dead rows in {place} not yet vacuumed; run VACUUM on the table "
+    "or set vacuum: true on source {source}",
+    "dead_after_vacuum": "dead rows in {place} left after VACUUM (a transaction that is still "
+    "open may see them); run --verify again when it has ended",
+}
+"""What an ``engine`` residue's ``detail`` means, one line each with the way out."""
+WAL_NOTE = (
+    "the server's write-ahead log and its backups keep the old rows until they are "
+    "recycled; dsr cannot check them"
+)
+
+_CHANGING = ("delete", "anonymise", "redact")
+"""What a plan changes in a source (``keep`` and processor tasks change nothing there)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +156,14 @@ class Residue:
             )
         if self.kind == "source_failed":
             return failure_text(self.source, self.detail)
+        if self.kind == "engine":
+            text = ENGINE_TEXTS.get(self.detail, "{place}: " + self.detail)
+            return text.format(place=f"{self.source}.{self.table}", source=self.source)
+        if self.kind == "index":
+            return (
+                f"{self.source}.{self.table}: the full-text index still finds "
+                f"{self.identifier} #{(self.index or 0) + 1} ({self.count} row(s))"
+            )
         key = ", ".join(f"{k}={v}" for k, v in (self.key or {}).items())
         where = f"{self.source}.{self.table} {key}".rstrip()
         if self.kind == "kept_columns":
@@ -158,6 +192,34 @@ class TaskCheck:
             "due": self.due.isoformat(),
             "rows_before": self.rows_before,
             "rows_now": self.rows_now,
+        }
+
+
+@dataclass(frozen=True)
+class EngineCheck:
+    """A changed PostgreSQL table as ``--verify`` found it: whether dead row versions of the
+    erasure may still be in it, and why dsr thinks so (the evidence; times are the server's)."""
+
+    source: str
+    table: str
+    clean: bool
+    vacuum: str | None  # what --verify ran now: "VACUUM", "VACUUM FULL" or None
+    vacuumed_at: str | None  # the latest vacuum the server's statistics know of
+    executed_at: str | None  # when --execute finished this source, on the server's clock
+    dead_rows: int | None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "table": self.table,
+            "clean": self.clean,
+            "vacuum": self.vacuum,
+            "vacuumed_at": self.vacuumed_at,
+            "executed_at": self.executed_at,
+            "dead_rows": self.dead_rows,
+            "detail": self.detail,
+            "wal": WAL_NOTE,
         }
 
 
@@ -191,6 +253,8 @@ class VerifyResult:
     recipient_tasks: list[RecipientState] = field(default_factory=list)
     missing: list[Gap] = field(default_factory=list)
     """Facts dsr.yaml lacks for the letter: it is a draft and the request stays open."""
+    engine: list[EngineCheck] = field(default_factory=list)
+    """The changed PostgreSQL tables: vacuumed since the erasure or not (``_engine_checks``)."""
 
     @property
     def verified(self) -> bool:
@@ -232,6 +296,7 @@ class VerifyResult:
             "retention_ended": self.retention_ended,
             "closed": self.closed,
             "warnings": self.warnings,
+            "engine": [e.as_dict() for e in self.engine],
         }
 
 
@@ -258,8 +323,9 @@ def verify_erasure(
     Raises UsageError (exit 2) when the request has no plan, the plan was not
     executed yet, ``formats`` names an unknown format, or the request's
     identifiers are gone (pseudonymised), so the person cannot be looked up again.
-    The one exception is a ``--retention-ended`` plan, made years later when the
-    identifiers are usually pseudonymised: its rows are checked by their keys.
+    The exceptions are a ``--retention-ended`` plan, made years later when the
+    identifiers are usually pseudonymised, and a plan of confirmed possible matches of a
+    request by name: their rows are checked by their keys.
     """
     chosen = letter_formats(formats)
     progress = progress or NullProgress()
@@ -292,6 +358,9 @@ def verify_erasure(
             possible=sum(1 for m in matches if m.match == "possible"),
             retention_ended=plan.retention_ended,
         )
+    failed = {r.source for r in result.residue if r.kind == "source_failed"}
+    tasks = {t.source for t in plan.processor_tasks}
+    _engine_checks(config, loaded.stored, result, skip=failed | tasks)
     with ledger.session(write=False) as session:
         result.recipient_tasks = recipient_states(session, loaded.stored)
     if result.residue:
@@ -330,7 +399,12 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
             raise UsageError(
                 Problem(
                     f"the erasure plan of request {subject.id} is {stored.status}, not executed",
-                    hint=f"run --execute first: dsr erase {subject.id} --execute",
+                    hint=f"run --execute first: dsr erase {subject.id} --execute"
+                    + (
+                        f"; if it says the data changed: dsr erase {subject.id} --replan"
+                        if stored.status == "executing"
+                        else ""
+                    ),
                 )
             )
     facts = subject.letter_facts()
@@ -338,7 +412,10 @@ def _load(ledger: Ledger, config: Config, request_id: str) -> _Loaded:
         facts = replace(facts, language=stored.plan.language)
     person = subject.lookup_person(config)
     if not person.strong:
-        if stored.plan.retention_ended:
+        if stored.plan.retention_ended or any(a.action in _CHANGING for a in stored.plan.actions):
+            # No identifier finds the person's rows again (a retention-ended plan years
+            # later, or a request by name whose possible matches a person confirmed):
+            # the rows the plan changed are read back by their keys.
             return _Loaded(stored, None, facts, subject.status)
         raise UsageError(
             Problem(
@@ -463,7 +540,8 @@ def _tasks(
 
 
 def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> VerifyResult:
-    """A retention-ended plan without the person's identifiers: every row the plan deleted
+    """A plan without identifiers to look the person up by (retention ended, or possible
+    matches confirmed for a request by name): every row the plan deleted
     must be gone and every column it emptied must be empty, read back by key
     (``rows.read_rows``: SQL rows by primary key, file rows by their place).
 
@@ -474,7 +552,7 @@ def _verify_by_keys(config: Config, loaded: _Loaded, progress: Progress) -> Veri
     residue: list[Residue] = []
     counts: dict[str, int] = {}
     unchecked = 0
-    changing = [a for a in plan.actions if a.action in ("delete", "anonymise", "redact")]
+    changing = [a for a in plan.actions if a.action in _CHANGING]
     by_source: dict[str, list[PlanAction]] = {}
     for action in changing:
         by_source.setdefault(action.source, []).append(action)
@@ -549,6 +627,123 @@ def _checkable(action: PlanAction) -> bool:
     """Whether reading the row back shows the action was done: a delete (the row is gone)
     or an anonymisation that emptied columns."""
     return bool(action.key) and (action.action == "delete" or bool(_emptied(action)))
+
+
+# -- residue the database engine keeps ----------------------------------------------------
+
+
+def _engine_checks(
+    config: Config, stored: StoredPlan, result: VerifyResult, skip: set[str]
+) -> None:
+    """Whether the PostgreSQL tables the plan changed still hold dead row versions.
+
+    A deleted or updated row stays in the table as a dead tuple until VACUUM
+    (``sql.vacuum``). A source with ``vacuum: true`` (or ``full``) is vacuumed here,
+    whatever ``--execute`` did; any other changed table is clean only when the server's
+    statistics show a vacuum (by hand or autovacuum) after ``--execute`` finished that
+    source. Sources another check already failed (``skip``) are left out. A source whose
+    recorded run changed nothing is checked all the same: a run killed after its commit
+    leaves the next run nothing to change, and the dead rows of the first.
+    Adds ``engine`` residue and the evidence.
+    """
+    tables: dict[str, set[str]] = {}
+    for action in stored.plan.actions:
+        if action.action in CHANGING and action.source not in skip:
+            tables.setdefault(action.source, set()).add(action.table)
+    for name, changed in sorted(tables.items()):
+        source = config.sources.get(name)
+        done = stored.progress.get(name) or {}
+        if source is None or source.error or source.type != "sql":
+            continue
+        if engine_url(str(getattr(source.options, "url", ""))).get_backend_name() != "postgresql":
+            continue
+        run = run_source(source, partial(_vacuum_state, tables=sorted(changed)))
+        if run.failure is not None or run.value is None:
+            reason = run.failure.reason if run.failure else "no vacuum statistics"
+            result.residue.append(Residue("source_failed", name, detail=reason))
+            continue
+        ran, local_now, state = run.value
+        finished = _moment(done.get("finished_at"))
+        executed = finished + (state.server_now - local_now) if finished else None
+        checks = [_engine_check(name, state.tables[t], ran, executed) for t in sorted(changed)]
+        result.engine += checks
+        result.residue += [
+            Residue("engine", name, c.table, detail=c.detail) for c in checks if not c.clean
+        ]
+        if all(c.clean for c in checks):
+            how = f"{ran} run now" if ran else "vacuumed since the erasure"
+            there = [c.table for c in checks if c.detail != "gone"]
+            gone = [c.table for c in checks if c.detail == "gone"]
+            parts = [f"{', '.join(there)}: {how}"] if there else []
+            parts += [f"{', '.join(gone)}: dropped since the erasure"] if gone else []
+            result.warnings.append(f"{name}: {'; '.join(parts)}; {WAL_NOTE}")
+
+
+def _vacuum_state(
+    source: Source, *, tables: Sequence[str]
+) -> tuple[str | None, datetime, VacuumState]:
+    """The VACUUM run (when the source asks for one), this machine's clock and the tables'
+    statistics read right after it, with the server's clock."""
+    connector = open_connector(source)
+    try:
+        vacuum_tables = getattr(connector, "vacuum_tables", None)
+        vacuum_state = getattr(connector, "vacuum_state", None)
+        state: VacuumState | None = None
+        ran: str | None = None
+        local_now = clock.now()
+        if vacuum_tables is not None and vacuum_state is not None:
+            before: VacuumState | None = vacuum_state(tables)
+            existing = [t for t in tables if before is not None and before.tables[t].found]
+            ran = vacuum_tables(existing) if existing else None
+            local_now = clock.now()
+            state = vacuum_state(tables)
+        if state is None:
+            raise SourceError(
+                Problem("cannot read the vacuum statistics", Where(source=source.name))
+            )
+        return ran, local_now, state
+    finally:
+        connector.close()
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+
+
+def _engine_check(
+    source: str, stats: TableVacuum, ran: str | None, executed: datetime | None
+) -> EngineCheck:
+    """One table: clean when dsr just vacuumed it without dead rows left (VACUUM FULL
+    rewrites the table and does not show in the statistics), when the statistics show a
+    vacuum after the execution, or when the table is gone (DROP removes its file)."""
+    vacuumed = stats.vacuumed_at
+    if not stats.found:
+        clean, detail = True, "gone"
+    elif ran == "VACUUM FULL":
+        clean, detail = True, ""
+    elif ran:
+        clean = not stats.dead_rows
+        detail = "" if clean else "dead_after_vacuum"
+    else:
+        clean = vacuumed is not None and executed is not None and vacuumed > executed
+        detail = "" if clean else "not_vacuumed"
+    return EngineCheck(
+        source=source,
+        table=stats.table,
+        clean=clean,
+        vacuum=ran if stats.found else None,
+        vacuumed_at=_iso(vacuumed),
+        executed_at=_iso(executed),
+        dead_rows=stats.dead_rows,
+        detail=detail,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment is not None else None
 
 
 # -- residue in bytes ---------------------------------------------------------------------
@@ -658,7 +853,7 @@ def _byte_residue(
                 reason = run.failure.reason if run.failure else "its files were not searched"
                 found.append(Residue("source_failed", name, detail=reason))
                 continue
-            found += [_byte(name, hit) for hit in run.value]
+            found += run.value
     finally:
         progress.end()
     return found
@@ -666,9 +861,20 @@ def _byte_residue(
 
 def _search_files(
     source: Source, *, files: Sequence[Path], needles: Sequence[Needle], progress: Progress
-) -> list[ByteResidue]:
-    """One source's files searched for the needles (``run_source`` isolates its failure)."""
-    return search_bytes(files, needles, advance=progress.advance)
+) -> list[Residue]:
+    """One source's files searched for the needles, and the full-text indexes of its SQLite
+    files asked for them (``run_source`` isolates its failure)."""
+    hits = search_bytes(files, needles, advance=progress.advance)
+    found = [_byte(source.name, hit) for hit in hits]
+    for path in files:
+        found += [
+            Residue(
+                "index", source.name, hit.table, file=str(hit.path), identifier=hit.kind,
+                index=hit.index, count=hit.count, detail="full-text index",
+            )
+            for hit in search_fts(path, needles)
+        ]  # fmt: skip
+    return found
 
 
 def _byte(source: str, hit: ByteResidue) -> Residue:
@@ -839,6 +1045,7 @@ def _record_verified(ledger: Ledger, stored: StoredPlan, result: VerifyResult, a
                 "outcome": result.outcome,
                 "documents": [item.sha256 for item in result.documents],
                 "retention_ended": result.retention_ended,
+                "engine": [e.as_dict() for e in result.engine],
             },
         )
 
@@ -861,5 +1068,6 @@ def _record_residue(ledger: Ledger, stored: StoredPlan, result: VerifyResult, ac
                 "sources": sorted({r.source for r in result.residue}),
                 "counts_after": dict(sorted(result.counts_after.items())),
                 "processor_tasks": _task_states(result),
+                "engine": [e.as_dict() for e in result.engine],
             },
         )

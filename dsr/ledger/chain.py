@@ -7,8 +7,13 @@ The ``chain_head`` row in ``ledger_meta`` records the last event's id and hash:
 it is the lock that keeps concurrent writers from forking the chain, and it
 shows when events were cut off the end or appended behind dsr's back.
 
+Each event about a request also carries digests of that request's rows
+(``dsr.ledger.state``), so edits of the rows show as well as edits of events;
+the head is copied to a file outside the database (``dsr.ledger.head``).
+
 Anyone who can write the database can rebuild the whole chain; the chain
-catches edits, deletions and insertions, not a determined administrator.
+catches edits, deletions and insertions, not a determined administrator. The
+head file, and a head noted elsewhere, make even that show.
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ from sqlalchemy.orm import Session
 
 from dsr.errors import LedgerError, Problem
 from dsr.ledger.schema import Event, LedgerMeta, utcnow
+from dsr.ledger.state import STATE_DETAIL, request_states, state_key
 
 GENESIS_HASH = "0" * 64
 CHAIN_HEAD_KEY = "chain_head"
+TOUCHED = "dsr_touched"
+"""``Session.info`` key: requests whose rows this transaction changed since its last event."""
+APPENDED = "dsr_appended"
+"""``Session.info`` key: set when the transaction appended an event (the head file follows)."""
 
 
 def canonical_json(value: Any) -> str:
@@ -121,6 +131,10 @@ def append_event(
     ``details`` must be JSON (dates become ISO strings) and must not hold
     personal data. The event becomes visible, and the chain head moves, when
     the session commits; a rollback leaves the chain as it was.
+
+    The event also records the digests of the rows of ``request_id`` and of
+    every request this transaction changed before it (``dsr.ledger.state``),
+    so make the changes first and append the event last.
     """
     try:
         clean = json.loads(canonical_json_default(dict(details or {})))
@@ -133,6 +147,13 @@ def append_event(
     when = (at or utcnow()).astimezone(UTC)
     head_row = lock_chain_head(session)
     head = ChainHead.load(head_row.value)
+    session.flush()
+    touched: set[str] = set(session.info.pop(TOUCHED, None) or ())
+    if request_id is not None:
+        touched.add(request_id)
+    key = state_key(session) if touched else None
+    if key is not None:
+        clean = {**clean, STATE_DETAIL: request_states(session, key, touched, create=True)}
     event = Event(
         request_id=request_id,
         at=when,
@@ -153,6 +174,8 @@ def append_event(
     session.flush()
     head_row.value = ChainHead(event_id=event.id, hash=event.hash).dump()
     session.flush()
+    session.info.pop(TOUCHED, None)
+    session.info[APPENDED] = True
     return event
 
 

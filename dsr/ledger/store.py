@@ -29,8 +29,32 @@ from sqlalchemy.pool import StaticPool
 
 from dsr.config.fields import mask_url
 from dsr.errors import LedgerError, Problem, Where
-from dsr.ledger.chain import CHAIN_HEAD_KEY, GENESIS_HEAD, lock_chain_head
-from dsr.ledger.schema import LEDGER_TABLES, SCHEMA_VERSION, Base, LedgerMeta, Request
+from dsr.ledger.chain import (
+    APPENDED,
+    CHAIN_HEAD_KEY,
+    GENESIS_HEAD,
+    TOUCHED,
+    append_event,
+    canonical_json,
+    lock_chain_head,
+)
+from dsr.ledger.head import head_path, write_head_file
+from dsr.ledger.schema import (
+    LEDGER_TABLES,
+    SCHEMA_VERSION,
+    Base,
+    LedgerMeta,
+    Request,
+    utcnow,
+)
+from dsr.ledger.state import (
+    BASELINE_ACTION,
+    BASELINE_KEY,
+    STATE_KEY,
+    new_state_key,
+    state_key,
+    touched_requests,
+)
 
 BUSY_TIMEOUT_MS = 10_000
 """How long an SQLite writer waits for another one before giving up."""
@@ -49,6 +73,21 @@ class _NoLedger(LedgerError):
     """The database is reachable but holds no ledger yet."""
 
 
+def _track_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """Note which requests this flush changes, for the next event's row digests."""
+    touched = touched_requests([*session.new, *session.dirty, *session.deleted])
+    if touched:
+        session.info.setdefault(TOUCHED, set()).update(touched)
+
+
+def _record_untold_changes(session: Session) -> None:
+    """A transaction that changed a request's rows after its last event gets one more
+    event recording them, so the audit never mistakes dsr's own change for tampering."""
+    session.flush()
+    if session.info.get(TOUCHED):
+        append_event(session, actor="dsr", action="ledger.rows_recorded")
+
+
 class Ledger:
     """An open ledger: an engine plus transactions that commit or roll back.
 
@@ -62,10 +101,17 @@ class Ledger:
         self.path = path
         """The SQLite file, or None for a server database."""
         self.schema_version = schema_version
+        self.baseline: int | None = None
+        """Requests recorded by a baseline when this open upgraded an older ledger."""
         self._password = url.password
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(dsr_write=False)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self.head_file = head_path(path) if path is not None else None
+        """The file beside an SQLite ledger that keeps the chain's head (``dsr.ledger.head``)."""
+        for maker in (self._sessions, self._read_sessions):
+            event.listen(maker, "before_flush", _track_changes)
+            event.listen(maker, "before_commit", _record_untold_changes)
 
     @property
     def dialect(self) -> str:
@@ -85,6 +131,8 @@ class Ledger:
         try:
             yield session
             session.commit()
+            if session.info.pop(APPENDED, False):
+                self._write_head()
         except SQLAlchemyError as exc:
             session.rollback()
             raise _ledger_error(exc, self.url, self._password, self.path) from exc
@@ -93,6 +141,47 @@ class Ledger:
             raise
         finally:
             session.close()
+
+    def _write_head(self) -> None:
+        if self.head_file is None:
+            return
+        try:
+            with self.session(write=False) as reader:
+                write_head_file(self.head_file, reader)
+        except OSError as exc:
+            raise LedgerError(
+                Problem(
+                    f"the change was saved, but the head file could not be written: "
+                    f"{exc.strerror}",
+                    Where(file=self.head_file),
+                    "make the folder writable; `dsr audit verify` reports the stale file",
+                )
+            ) from exc
+
+    def record_baseline(self) -> int | None:
+        """Give a ledger written before row digests its key and one ``ledger.baseline``
+        event per request; the number of requests recorded, or None when it had them.
+
+        Changes made before the baseline cannot be detected; ``audit verify``
+        says since when rows are covered.
+        """
+        with self.session(write=False) as session:
+            if state_key(session) is not None:
+                return None
+        with self.session() as session:
+            lock_chain_head(session)
+            if state_key(session) is not None:
+                return None  # another process was quicker
+            session.add(LedgerMeta(key=STATE_KEY, value=new_state_key()))
+            session.flush()
+            ids = list(session.scalars(select(Request.id).order_by(Request.year, Request.seq)))
+            for request_id in ids:
+                append_event(session, actor="dsr", action=BASELINE_ACTION, request_id=request_id)
+            if ids:
+                when = utcnow().isoformat(timespec="seconds")
+                value = canonical_json({"at": when, "requests": len(ids)})
+                session.add(LedgerMeta(key=BASELINE_KEY, value=value))
+        return len(ids)
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -158,12 +247,15 @@ def _make_engine(url: URL, *, wal: bool) -> Engine:
         args: dict[str, Any] = {}
         if url.get_driver_name() in ("psycopg", "psycopg2"):
             args["connect_timeout"] = CONNECT_TIMEOUT_S
-        return create_engine(url, connect_args=args, pool_pre_ping=True)
+        return create_engine(url, connect_args=args, pool_pre_ping=True, hide_parameters=True)
 
     if _sqlite_path(url) is None:
-        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False},
+            hide_parameters=True,
+        )
     else:
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)  # no identifiers in tracebacks
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -261,6 +353,7 @@ def _ensure_schema(engine: Engine, *, create: bool, where: Where) -> int:
                 [
                     {"key": SCHEMA_VERSION_KEY, "value": str(SCHEMA_VERSION)},
                     {"key": CHAIN_HEAD_KEY, "value": GENESIS_HEAD.dump()},
+                    {"key": STATE_KEY, "value": new_state_key()},
                 ],
             )
             return SCHEMA_VERSION
@@ -321,7 +414,10 @@ def open_ledger(url: str, *, create: bool = True) -> Ledger:
                     side = path.with_name(path.name + suffix)
                     if side.exists():
                         os.chmod(side, 0o600)
-        return Ledger(engine, url=parsed, path=path, schema_version=version)
+        ledger = Ledger(engine, url=parsed, path=path, schema_version=version)
+        if create:
+            ledger.baseline = ledger.record_baseline()
+        return ledger
     except LedgerError:
         if engine is not None:
             engine.dispose()

@@ -113,6 +113,9 @@ class LookupResult:
     # Each person as found: the identifiers asked for and those identity expansion took
     # from their own rows (what an erasure redacts from other people's notes).
     people: list[Person] = field(default_factory=list)
+    # Sources whose identifier columns (their kinds) no identifier of the request fits,
+    # in every pass: the person's own rows cannot be found there.
+    unsearched: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -213,6 +216,21 @@ def find_people(
         for i in index:
             asked[i] |= _identity(grown[i])  # type: ignore[arg-type]
             result.people[i] = _union(result.people[i], grown[i])  # type: ignore[arg-type]
+    linked = {end.source for link in config.links for end in (link.to, link.from_)}
+    owned = {m.source for m in result.matches if m.match in ("direct", "linked")}
+    strong = any(person.strong for person in people)  # a name alone is refused elsewhere
+    for name, kinds in result.unsearched.items():
+        if not strong or name in linked or name in owned:
+            continue
+        # "Nothing here" would not be true: nothing was asked that these rows hold.
+        result.failed_sources.setdefault(
+            name,
+            "none of the identifiers given can be looked up here: it holds "
+            + ", ".join(_KIND_WORDS.get(k, k) for k in kinds)
+            + "; add one of these to the request",
+        )
+        if name in result.searched:
+            result.searched.remove(name)
     return result
 
 
@@ -365,6 +383,8 @@ def _merge(
         person = index[ref.person]
         if (person, ref.source, row_id(ref.table, ref.key)) not in seen:
             result.references.append(replace(ref, person=person))
+    for name in [n for n in result.unsearched if n in more.searched and n not in more.unsearched]:
+        del result.unsearched[name]  # a found identifier (a phone) fits its columns
     for name, reason in more.failed_sources.items():
         result.failed_sources.setdefault(name, reason)
         if name in more.exceptions:
@@ -427,6 +447,10 @@ def _find_once(
         for connector in connectors:
             connector.close()
     for source in chosen:
+        lookup = lookups.get(source.name)
+        if lookup is not None and lookup.unsearched and source.name not in result.failed_sources:
+            result.unsearched[source.name] = lookup.unsearched
+    for source in chosen:
         if source.name in lookups:  # also when only following a link failed later
             result.matches.extend(lookups[source.name].matches())
             result.references.extend(lookups[source.name].references())
@@ -441,6 +465,11 @@ def _find_once(
 _Purpose = Literal[
     "email", "phone", "id", "text", "birthdate", "postcode", "iban", "login", "setting", "device"
 ]
+_STRONG_PURPOSES = ("email", "phone", "id", "iban", "login")
+"""Columns that find a person's own rows by an identifier (a name finds possible ones)."""
+_KIND_WORDS = {"email": "e-mail addresses", "phone": "phone numbers",
+               "id": "customer numbers or ids (--id SOURCE:VALUE)", "iban": "IBANs",
+               "login": "user names"}  # fmt: skip
 _PHONE_TAIL = 4
 """Digits a phone number's end must show in free text to be a candidate; re-checked after."""
 _DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ()/.\-]{4,}[0-9]")
@@ -479,6 +508,9 @@ class _SourceLookup:
         self.upward: dict[str, Edge] = {}  # an edge followed from a row to its owner
         self.owner_names: dict[tuple[int, str, str], str] = {}  # the name the owner must bear
         self.links = links  # those with both ends in this source are its own edges
+        # The kinds of identifier the source's columns hold (e-mail, phone, …) when none of
+        # them was asked for: the person's own rows cannot be found here (None: they can).
+        self.unsearched: list[str] | None = None
 
     def run(self, graph: SourceGraph | None = None) -> None:
         """Classify the source and work out its links (or take them from an earlier pass
@@ -492,6 +524,9 @@ class _SourceLookup:
         self._edges(graph.tables, kinds, classes, graph.edges)
         purposes = self._purposes(classes)
         lookups, owners = self._lookups(purposes)
+        held = {p for p in purposes.values() if p in _STRONG_PURPOSES}
+        asked = {p for p, _ in owners if p in _STRONG_PURPOSES}
+        self.unsearched = sorted(held) if held and not held & asked else None
         if lookups:
             for hit in self.connector.find(lookups):
                 self._direct_hit(hit, purposes, owners, classes)

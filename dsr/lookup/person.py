@@ -12,8 +12,10 @@ into logs and cron mails.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +78,11 @@ class Identifier:
     normalised: str
 
 
+_PHONE_TEXT = re.compile(r"'?[0-9+()/.\-\s]+")
+"""What a phone number given by a person may hold: digits, spaces, ``+ ( ) / . -`` and
+the apostrophe Excel puts before a number kept as text."""
+
+
 class _Invalid(Exception):
     def __init__(self, why: str, hint: str | None = None) -> None:
         super().__init__(why)
@@ -100,7 +107,9 @@ def _normalise_one(
         if normalised is None:
             raise _Invalid("is not an e-mail address", "use the form name@example.com")
     elif kind == "phone":
-        normalised = normalise_phone(value, region)
+        # The phone library reads digits out of any text (letters even as keypad digits):
+        # "call-me-99887766-maybe" would become somebody's number and find nobody.
+        normalised = normalise_phone(value, region) if _PHONE_TEXT.fullmatch(value) else None
         if normalised is None:
             raise _Invalid(
                 f"is not a phone number (read with region {region})",
@@ -294,6 +303,32 @@ class Person:
             region=region,
             label=label,
         )
+
+
+def require_strong(person: Person, request_id: str, received: date, type: str) -> None:
+    """UsageError unless the request's identifiers can find the person's rows.
+
+    A name, a birth date or a postcode find only possible matches, which no answer
+    may count as the person's: answering from them would tell the person "we hold
+    no data" when their rows are merely not recognised. So the request waits for
+    an e-mail, phone or customer number (logged again, keeping its day of receipt
+    and so its deadline). An erasure plan calls this only when the lookup found no
+    possible match either: possible matches are listed for a person to ``--confirm``.
+    """
+    if person.strong:
+        return
+    again = (
+        "ask the person for an e-mail address, phone number or customer number and log "
+        "the request again with it, keeping its day of receipt: "
+        f"dsr request new --type {type} --received {received.isoformat()} --email ..."
+    )
+    raise UsageError(
+        Problem(
+            f"request {request_id} names the person only by name, birth date or postcode, "
+            "which finds possible matches, not their data",
+            hint=again,
+        )
+    )
 
 
 SHOWN_PROBLEMS = 20

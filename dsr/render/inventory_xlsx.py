@@ -23,6 +23,7 @@ _TITLE = Font(bold=True, size=13)
 _GAP = Font(bold=True, color="A4161A")
 _HEAD = PatternFill("solid", fgColor="F3F4F7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _SHEET_NAMES = {
     "de": {"cover": "Verantwortlicher", "findings": "Feststellungen", "columns": "Spalten"},
@@ -45,9 +46,23 @@ def workbook_bytes(document: dict[str, Any], labels: Any) -> bytes:
         _activity(sheet, activity, labels)
     _findings(book.create_sheet(names["findings"]), document, labels)
     _columns(book.create_sheet(names["columns"]), document, labels)
+    for sheet in book.worksheets:
+        _as_text(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _as_text(sheet: Worksheet) -> None:
+    """Every text cell stays text. Table and column names come from the sources, and
+    openpyxl stores ``=HYPERLINK(...)`` as a live formula; a leading +, - or @ turns
+    into one when someone edits the cell. So such cells are written as strings with
+    Excel's quote prefix (the CSV of an access copy puts an apostrophe instead)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _sheet_name(wanted: str, used: set[str]) -> str:

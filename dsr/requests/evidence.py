@@ -33,7 +33,7 @@ from dsr.config.models import Config
 from dsr.erasure.model import ErasurePlan
 from dsr.erasure.notified import recipient_states
 from dsr.erasure.store import StoredPlan, all_plans
-from dsr.ledger import Document, Event, Ledger, append_event, check_chain
+from dsr.ledger import Document, Event, Ledger, append_event, check_chain, without_state
 from dsr.ledger.chain import CHAIN_HEAD_KEY, ChainHead
 from dsr.ledger.schema import LedgerMeta
 from dsr.outcome import ExitCode
@@ -215,7 +215,7 @@ def _secrets(request: Subject) -> list[str]:
 def _latest_verification(events: list[Event], plan_hash: str) -> dict[str, Any] | None:
     for event in reversed(events):
         if event.action in _VERIFY_ACTIONS and (event.details or {}).get("plan_hash") == plan_hash:
-            return {"event": event.id, "action": event.action, **dict(event.details)}
+            return {"event": event.id, "action": event.action, **without_state(event.details)}
     return None
 
 

@@ -42,6 +42,7 @@ from dsr.ledger import (
     next_request_id,
 )
 from dsr.ledger.pseudonymise import is_hashed, key_path, keyed_hash, read_key
+from dsr.ledger.state import without_state
 from dsr.render.writers import private_dir, write_private
 from dsr.requests.deadline_names import long_date
 from dsr.requests.deadlines import (
@@ -58,6 +59,8 @@ STATUSES = ("open", "awaiting_identity", "rejected", "closed")
 ACTIVE = ("open", "awaiting_identity")
 OUTCOMES = ("answered", "no-data", "withdrawn", "no-identity")
 IDENTIFIER_KINDS = ("email", "phone", "name", "birthdate", "postcode", "id")
+EARLIEST_RECEIPT = date(1990, 1, 1)
+"""No request dsr logs arrived before this: an earlier --received is a mistyped year."""
 # Kinds that point at one person on their own; a name or a postcode alone does not.
 RECOGNISING_KINDS = ("email", "phone", "id")
 
@@ -364,6 +367,14 @@ def new_request(
     day = berlin_day(moment) if received is None else receipt_day(received, option="--received")
     if day > today_berlin():
         raise UsageError(Problem("--received lies in the future"))
+    if day < EARLIEST_RECEIPT:
+        # A typo in the year (0026, 1926): its deadline would have passed decades ago.
+        raise UsageError(
+            Problem(
+                f"--received lies before {EARLIEST_RECEIPT.year}",
+                hint="check the year; give the day the request arrived, e.g. 2026-03-05",
+            )
+        )
     if day > berlin_day(moment):
         raise UsageError(
             Problem("--received is later than --at", hint="a request is logged after it arrives")
@@ -879,7 +890,7 @@ def show_request(ledger: Ledger, config: Config, request_id: str) -> RequestDeta
             for i in sorted(request.identifiers, key=lambda i: i.id)
         ]
         events = [
-            EventInfo(e.id, e.at, e.actor, e.action, dict(e.details))
+            EventInfo(e.id, e.at, e.actor, e.action, without_state(e.details))
             for e in session.scalars(
                 select(Event).where(Event.request_id == request.id).order_by(Event.id)
             )
