@@ -221,6 +221,16 @@ def _empty_folder(source_path: str, folder_name: str, *others: str) -> Callable[
 
 FILLER = [("Max", "Muster", f"max.muster{i}@example.org", "Pasta") for i in range(30_000)]
 """Enough rows that the file is longer than the part whose encoding is sniffed (1 MiB)."""
+STRAY_QUOTE = (
+    "Vorname,Nachname,E-Mail,Kurs\r\n"
+    "Anna,Schmidt,anna.schmidt@example.com,Pasta\r\n"
+    'Max,Muster,max.muster@example.org,"Pasta mit Soße\r\n'  # the quote is never closed
+    f"Jürgen,Weißgerber,{EMAIL},Brot backen\r\n"
+    "Lena,Vogel,lena.vogel@example.net,Pasta\r\n"
+    "Otto,Normal,otto.normal@example.org,Brot backen\r\n"
+)
+"""The person's row stands after a field whose quote is never closed: a CSV parser reads it
+as part of that field, so a lookup would find nothing though the row is there."""
 BROKEN = [
     Case(
         "configured-comma-file-has-semicolons",
@@ -283,6 +293,16 @@ BROKEN = [
         "csv-folder-with-other-files-only",
         _empty_folder("signups.csv", "incoming", "readme.txt", "list.xlsx"),
         ("signups", "incoming", "no .csv file"),
+    ),
+    Case(
+        "quote-never-closed-utf8",  # the fast byte scanner's path
+        _write("signups.csv", STRAY_QUOTE.encode("utf-8")),
+        ("signups", "signups.csv", "row 3", "a quote there is not closed"),
+    ),
+    Case(
+        "quote-never-closed-utf16",  # the parser's path
+        _write("signups.csv", codecs.BOM_UTF16_LE + STRAY_QUOTE.encode("utf-16-le")),
+        ("signups", "signups.csv", "row 3", "a quote there is not closed"),
     ),
     Case(
         "empty-xlsx-folder",

@@ -277,3 +277,27 @@ def test_debug_traceback_carries_no_sql_parameters(tmp_path: Path) -> None:
     assert "SQL parameters hidden" in result.stderr  # the statement failed with them
     assert email not in result.stdout + result.stderr
     assert "geheim" not in result.stdout + result.stderr
+
+
+def test_debug_traceback_leaves_out_what_database_servers_quote(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """PostgreSQL's DETAIL line and MySQL's duplicate-entry message quote the row's values
+    (the e-mail address that collided); a --debug traceback goes into bug reports, so the
+    values are left out there, whichever command printed it."""
+    from dsr.cli.output import print_traceback
+
+    email = "geheim.person@example.de"
+    for message in (
+        "duplicate key value violates unique constraint \"customers_email_key\"\n"
+        f"DETAIL:  Key (email)=({email}) already exists.",
+        f"(1062, \"Duplicate entry '{email}' for key 'customers.email'\")",
+    ):
+        try:
+            raise RuntimeError(message)
+        except RuntimeError as exc:
+            print_traceback(exc)
+        shown = capsys.readouterr().err
+        assert "Traceback" in shown and "RuntimeError" in shown
+        assert email not in shown and "geheim" not in shown, shown
+    assert "customers_email_key" in shown or "Duplicate entry" in shown

@@ -195,7 +195,9 @@ class CsvConnector(FileTables):
             rows.close()
             records = iter(fast)
         width = len(names)
+        fmt = self._format(file)
         for row, values in records:
+            csvread.check_not_swallowed(values, width, fmt, file.path, row, self.name)
             for position, column, test in tests:
                 if position >= len(values):
                     continue

@@ -218,6 +218,32 @@ def detect_format(
     return fmt
 
 
+def check_not_swallowed(
+    values: list[str], width: int, fmt: CsvFormat, path: Path, row: int, source: str | None
+) -> None:
+    """SourceError when a field of the record holds several lines shaped like records
+    (each with the header's number of delimiters): a quote opened in it was never
+    closed, and every record after it reads as part of that one field. Searching on
+    would answer "not found" for rows that are there, only unreadable."""
+    if width < 2:
+        return
+    needed = 3 if width >= 3 else 10  # two columns: prose holds one comma often
+    for value in values:
+        if "\n" not in value:
+            continue
+        shaped = sum(1 for line in value.split("\n") if line.count(fmt.delimiter) >= width - 1)
+        if shaped >= needed:
+            raise SourceError(
+                Problem(
+                    f"a field of row {row} runs on over {shaped} lines that look like records: "
+                    "a quote there is not closed, and the records after it cannot be read",
+                    Where(file=path, line=row, source=source),
+                    "close the quote (a field that starts with \" ends with \", inner quotes "
+                    "doubled), then search again",
+                )
+            )
+
+
 def open_text(path: Path, fmt: CsvFormat, source: str | None = None) -> TextIO:
     """The file as text for the csv module, past a UTF-16/32 byte-order mark."""
     try:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from dsr import __version__
 from dsr.cli.console import debug_enabled, set_debug
+from dsr.cli.output import print_traceback
 from dsr.outcome import ExitCode
 
 
@@ -137,19 +137,5 @@ def _code(value: object) -> int:
 def _traceback() -> bool:
     shown = sys.exc_info()[1]
     if debug_enabled() and shown is not None:
-        _hide_sql_parameters(shown)
-        traceback.print_exception(shown, file=sys.stderr)
+        print_traceback(shown)
     return debug_enabled()
-
-
-def _hide_sql_parameters(exc: BaseException) -> None:
-    """SQLAlchemy quotes a failed statement's parameters (the e-mail address looked up, the
-    name written) in its error text; a --debug traceback goes into bug reports, so they are
-    left out there too, whichever engine raised (engines are made with hide_parameters)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if hasattr(current, "hide_parameters") and hasattr(current, "params"):
-            current.hide_parameters = True
-        current = current.__cause__ or current.__context__

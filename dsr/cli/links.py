@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from dsr.cli.console import ProgressBars, debug_enabled, out
 from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
-from dsr.cli.output import print_json, source_failed, warning
+from dsr.cli.output import print_json, print_traceback, source_failed, warning
 from dsr.config.load import load_config
 from dsr.lookup.graph import (
     SourceLinks,
@@ -73,7 +72,7 @@ def links_command(
         if not json_output:
             source_failed(report.failure)
         elif report.failure.exception is not None and debug_enabled():
-            traceback.print_exception(report.failure.exception, file=sys.stderr)
+            print_traceback(report.failure.exception)
     contradicted = [c for c in checks if c.problem]
     for check in contradicted:
         warning(f"link {check.link.from_} → {check.link.to}: {check.problem}")

@@ -7,6 +7,7 @@ can pipe it into ``jq``; messages for people go to stderr.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import traceback
 from datetime import date, datetime
@@ -48,7 +49,36 @@ def source_failed(failure: SourceFailure, *, prefix: str = "") -> None:
     --debug, the traceback of an unexpected error (a bug to report)."""
     error(prefix + str(failure))
     if failure.exception is not None and debug_enabled():
-        traceback.print_exception(failure.exception, file=sys.stderr)
+        print_traceback(failure.exception)
+
+
+# What database servers quote of the rows in their error texts: PostgreSQL's DETAIL line
+# ("Key (email)=(anna@example.org) already exists", "Failing row contains (…)") and
+# MySQL's "Duplicate entry 'anna@example.org' for key".
+_SERVER_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.M)
+_DUPLICATE_ENTRY = re.compile(r"(Duplicate entry )'[^'\n]*'")
+
+
+def print_traceback(exc: BaseException) -> None:
+    """A --debug traceback on stderr, as it may go into a bug report: without the SQL
+    parameters of a failed statement (the e-mail address looked up, the name written)
+    and without the values a database server quotes in its error text."""
+    _hide_sql_parameters(exc)
+    text = "".join(traceback.format_exception(exc))
+    text = _SERVER_DETAIL.sub(r"\1 (left out: it may quote personal data)", text)
+    sys.stderr.write(_DUPLICATE_ENTRY.sub(r"\1'…'", text))
+
+
+def _hide_sql_parameters(exc: BaseException) -> None:
+    """SQLAlchemy quotes a failed statement's parameters in its error text; engines are
+    made with hide_parameters, and this covers an exception from any other engine."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if hasattr(current, "hide_parameters") and hasattr(current, "params"):
+            current.hide_parameters = True
+        current = current.__cause__ or current.__context__
 
 
 def warning(message: str) -> None:

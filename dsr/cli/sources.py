@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
-
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from dsr.cli.console import ProgressBars, debug_enabled, out
 from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
-from dsr.cli.output import print_json, source_failed, warning
+from dsr.cli.output import print_json, print_traceback, source_failed, warning
 from dsr.config.load import load_config
 from dsr.lookup.graph import check_links
 from dsr.outcome import ExitCode
@@ -57,7 +54,7 @@ def check_command(
         if not json_output and report.failure is not None:
             source_failed(report.failure)
         elif report.exception is not None and debug_enabled():
-            traceback.print_exception(report.exception, file=sys.stderr)
+            print_traceback(report.exception)
     if failed:
         warning(
             f"{len(failed)} of {len(reports)} sources could not be read; the others were checked"
