@@ -21,7 +21,6 @@ from typing import NamedTuple
 
 from dsr import __version__
 from dsr.cli.console import debug_enabled, set_debug
-from dsr.cli.output import print_traceback
 from dsr.outcome import ExitCode
 
 
@@ -137,5 +136,7 @@ def _code(value: object) -> int:
 def _traceback() -> bool:
     shown = sys.exc_info()[1]
     if debug_enabled() and shown is not None:
+        from dsr.cli.output import print_traceback  # Rich: not for `dsr --version`
+
         print_traceback(shown)
     return debug_enabled()
