@@ -16,7 +16,7 @@ the HTML is its Markdown in the shared layout and the PDF that HTML printed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -104,6 +104,35 @@ def _table_categories(
     return [short_label(c, language) for c in seen]
 
 
+def _per_table(
+    config: Config,
+    plan: ErasurePlan,
+    kind: str,
+    language: str,
+    count: str,
+    fields: Callable[[], dict[str, Any]],
+) -> tuple[dict[tuple[str, str], dict[str, Any]], list[tuple[dict[str, Any], PlanAction]]]:
+    """The plan's actions of one kind grouped as the letter lists them, per system and
+    table (labelled, ``count`` counting the rows, ``fields`` the group's own entries), and
+    each action with its group, for what a group gathers from its actions."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    members: list[tuple[dict[str, Any], PlanAction]] = []
+    for action in plan.actions:
+        if action.action != kind:
+            continue
+        group = groups.get((action.source, action.table))
+        if group is None:
+            group = groups[action.source, action.table] = {
+                "system": _system(config, action.source),
+                "table": table_label(action.table, language),
+                count: 0,
+                **fields(),
+            }
+        group[count] += 1
+        members.append((group, action))
+    return groups, members
+
+
 def _erased(
     config: Config,
     plan: ErasurePlan,
@@ -111,20 +140,7 @@ def _erased(
     language: str,
 ) -> list[dict[str, Any]]:
     """Deleted rows per system and table, with the kinds of data the table held."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for action in plan.actions:
-        if action.action != "delete":
-            continue
-        group = groups.setdefault(
-            (action.source, action.table),
-            {
-                "system": _system(config, action.source),
-                "table": table_label(action.table, language),
-                "deleted": 0,
-                "categories": [],
-            },
-        )
-        group["deleted"] += 1
+    groups, _ = _per_table(config, plan, "delete", language, "deleted", lambda: {"categories": []})
     for (source, table), group in groups.items():
         group["categories"] = _table_categories(classes, source, table, None, language)
     return list(groups.values())
@@ -280,24 +296,12 @@ def _changed(
             label = table_label(action.table, language)
             if label not in kept_tables.setdefault(place, []):
                 kept_tables[place].append(label)
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for action in plan.actions:
-        if action.action != "anonymise":
-            continue
-        group = groups.setdefault(
-            (action.source, action.table),
-            {
-                "system": _system(config, action.source),
-                "table": table_label(action.table, language),
-                "rows": 0,
-                "removed": [],
-                "year": False,
-                "region": False,
-                "linked": [],
-                "pseudonymised": False,
-            },
-        )
-        group["rows"] += 1
+    groups, changed = _per_table(
+        config, plan, "anonymise", language, "rows",
+        lambda: {"removed": [], "year": False, "region": False, "linked": [],
+                 "pseudonymised": False},
+    )  # fmt: skip
+    for group, action in changed:
         for column, how in sorted(action.how.items()):
             kinds = _categories_of(classes, action.source, action.table, [column])
             if how == "year":
@@ -341,20 +345,8 @@ def _categories_of(
 def _redacted(config: Config, plan: ErasurePlan, language: str) -> list[dict[str, Any]]:
     """Passages in other people's records that named the person: where, how many, and
     which of the person's details were cut out of them (the kinds the plan redacts)."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for action in plan.actions:
-        if action.action != "redact":
-            continue
-        group = groups.setdefault(
-            (action.source, action.table),
-            {
-                "system": _system(config, action.source),
-                "table": table_label(action.table, language),
-                "rows": 0,
-                "kinds": [],
-            },
-        )
-        group["rows"] += 1
+    groups, cut = _per_table(config, plan, "redact", language, "rows", lambda: {"kinds": []})
+    for group, action in cut:
         for kind in action.redact:
             if kind not in group["kinds"]:
                 group["kinds"].append(kind)
