@@ -47,6 +47,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from dsr.classify.context import TableContext, is_audit_key, role_mailbox, table_contexts
+from dsr.classify.evidence import Evidence, ev, label
 from dsr.classify.names import (
     ADDRESS_QUALIFIERS,
     PERSON_WORDS,
@@ -67,6 +68,7 @@ from dsr.classify.result import ColumnClassification, TableClassification
 from dsr.classify.structured import decode, leaves
 from dsr.classify.text import scan_texts
 from dsr.classify.values import (
+    CHECKS_BY_KEY,
     DECIDING_SHARE,
     MIN_VALUES,
     ValueResult,
@@ -119,6 +121,14 @@ _CONNECTOR_RULES: dict[str, str] = {
     "name": "person_name",
     "id": "customer_number",
     "text": "free_text",
+}
+# What a connector says a column identifies, as the evidence names it.
+CONNECTOR_KINDS = {
+    "email": label("an e-mail", "E-Mail-Spalte"),
+    "phone": label("a phone", "Telefonspalte"),
+    "name": label("a name", "Namensspalte"),
+    "id": label("an id", "Kennungsspalte"),
+    "text": label("a text", "Textspalte"),
 }
 _COMPANY_OWN = frozenset({"street", "postcode", "place", "phone", "fax", "extension", "name"})
 _LOOKUP_FOR_RULE: dict[str, IdentifierKind] = {
@@ -243,7 +253,7 @@ def _classify(
             continue
         decision = _decide(table, column, values, context, contexts, rows)
         if failed:
-            decision.evidence.append("values: the table could not be sampled; name only")
+            decision.evidence.append(ev("values: the table could not be sampled; name only"))
         columns.append(_finish(source_name, table.name, column.name, decision))
     return TableClassification(
         source=source_name,
@@ -272,7 +282,7 @@ def _confirmed(
         personal=bool(categories),
         categories=categories,
         confidence=1.0,
-        evidence=("confirmed in dsr.yaml",),
+        evidence=(ev("confirmed in dsr.yaml"),),
         lookup=lookup if categories else None,
         review=False,
         confirmed=True,
@@ -285,7 +295,7 @@ def _finish(source: str, table: str, column: str, d: _Decision) -> ColumnClassif
     if not d.personal:
         d.categories, d.lookup, d.special = [], None, []
     if not d.evidence:
-        d.evidence.append("no name or value evidence of personal data")
+        d.evidence.append(ev("no name or value evidence of personal data"))
     return ColumnClassification(
         source=source,
         table=table,
@@ -307,7 +317,7 @@ def _foreign_key(table: Table, column: str) -> ForeignKey | None:
     return next((fk for fk in table.foreign_keys if column in fk.columns), None)
 
 
-def _hint_for(column: Column) -> tuple[NameHint | None, str | None]:
+def _hint_for(column: Column) -> tuple[NameHint | None, Evidence | None]:
     """The name hint, or the connector's mark where it knows what the column identifies."""
     named = name_hint(column.name)
     if (
@@ -315,16 +325,20 @@ def _hint_for(column: Column) -> tuple[NameHint | None, str | None]:
         and named is not None
         and named.rule.category in ("government_id", "financial")
     ):
-        return named, f"name: '{named.term}' ({named.rule.label})"
+        return named, _said_by_name(named)
     if column.identifies is not None:
         rule = RULES_BY_KEY[_CONNECTOR_RULES[column.identifies]]
-        return NameHint(rule, column.identifies, ""), (
-            f"connector: marks it as a {column.identifies} column"
+        return NameHint(rule, column.identifies, ""), ev(
+            "connector: marks it as {kind} column", kind=CONNECTOR_KINDS[column.identifies]
         )
     hint = name_hint(column.name)
     if hint is None:
         return None, None
-    return hint, f"name: '{hint.term}' ({hint.rule.label})"
+    return hint, _said_by_name(hint)
+
+
+def _said_by_name(hint: NameHint) -> Evidence:
+    return ev("name: '{term}' ({label})", term=hint.term, label=hint.rule.local_label)
 
 
 def _decide(
@@ -359,7 +373,10 @@ def _names_users(present: list[Any], context: TableContext, d: _Decision) -> Non
             d.personal, d.confidence, d.lookup = True, 0.7, "text"
             d.categories = ["online_id"]
             d.evidence.append(
-                f"values: sampled texts hold {len(found)} user names of the source's users"
+                ev(
+                    "values: sampled texts hold {n} user names of the source's users",
+                    n=len(found),
+                )
             )
             return
     if context.personal_rows and context.kind != "person":
@@ -373,7 +390,9 @@ def _names_users(present: list[Any], context: TableContext, d: _Decision) -> Non
         if mails:
             d.personal, d.confidence, d.lookup = True, 0.6, "text"
             d.categories = ["contact"]
-            d.evidence.append(f"values: {len(mails)} e-mail addresses inside the sampled texts")
+            d.evidence.append(
+                ev("values: {n} e-mail addresses inside the sampled texts", n=len(mails))
+            )
 
 
 _TOKENS = re.compile(r"[\w-]+")
@@ -395,7 +414,7 @@ def _decide_by_rules(
         return _binary(column, present, context, d)
     if _all_numbers(column, present) and _text_only_name(column, context):
         d.confidence = 0.75
-        d.evidence.append("values: numbers only, no text the name speaks of (a key or a code)")
+        d.evidence.append(ev("values: numbers only, no text the name speaks of (a key or a code)"))
         return d
 
     if _is_flag(column, present):
@@ -404,10 +423,10 @@ def _decide_by_rules(
             d.personal, d.confidence = True, 0.7
             d.add("special")
             d.special.append(hint.rule.special)
-            d.evidence.append(f"name: '{hint.term}' ({hint.rule.label}) as a yes/no flag")
+            d.evidence.append(ev("{named} as a yes/no flag", named=_said_by_name(hint)))
         else:
             d.confidence = 0.85
-            d.evidence.append("values: yes/no flags")
+            d.evidence.append(ev("values: yes/no flags"))
         return d
 
     keyed = _key_decision(table, column, context, contexts, d, present)
@@ -416,7 +435,7 @@ def _decide_by_rules(
 
     if names_company(column.name) and column.identifies is None:
         d.confidence = 0.75
-        d.evidence.append("name: a company's name, not a person's")
+        d.evidence.append(ev("name: a company's name, not a person's"))
         return d
 
     if _key_value(table, column, rows, context, d) or _structured(column, present, context, d):
@@ -567,8 +586,10 @@ def _structured(column: Column, present: list[Any], context: TableContext, d: _D
             return False
         d.confidence = 0.75
         d.evidence.append(
-            f"values: {len(structures)} sampled are JSON or PHP structures holding no "
-            "personal field"
+            ev(
+                "values: {n} sampled are JSON or PHP structures holding no personal field",
+                n=len(structures),
+            )
         )
         return True
     d.personal, d.lookup = True, "text"
@@ -576,8 +597,11 @@ def _structured(column: Column, present: list[Any], context: TableContext, d: _D
         d.add(category)
     d.confidence = 0.85 if rows_with >= 2 or context.personal_rows else 0.7
     d.evidence.append(
-        f"values: {rows_with} of {len(structures)} sampled JSON or PHP structures hold "
-        "personal fields"
+        ev(
+            "values: {n} of {total} sampled JSON or PHP structures hold personal fields",
+            n=rows_with,
+            total=len(structures),
+        )
     )
     return True
 
@@ -648,7 +672,10 @@ def _key_value(
     if not keyed or sum(keyed.values()) < 2:
         d.confidence = 0.75
         d.evidence.append(
-            f"values: a key/value table ('{key}'); its sampled rows hold no personal data"
+            ev(
+                "values: a key/value table ('{column}'); its sampled rows hold no personal data",
+                column=key,
+            )
         )
         return True
     d.personal, d.lookup = True, "text"
@@ -656,8 +683,12 @@ def _key_value(
         d.add(category)
     d.confidence = 0.85
     d.evidence.append(
-        f"values: a key/value table ('{key}'); {sum(keyed.values())} sampled rows hold "
-        "personal data under their keys"
+        ev(
+            "values: a key/value table ('{column}'); {n} sampled rows hold personal data "
+            "under their keys",
+            column=key,
+            n=sum(keyed.values()),
+        )
     )
     return True
 
@@ -677,6 +708,13 @@ def _is_flag(column: Column, present: list[Any]) -> bool:
     return column.type.lower() in ("boolean", "bool")
 
 
+def _role_mailboxes(count: int) -> Evidence:
+    return ev(
+        "values: all {n} sampled are role mailboxes (info@, support@), no person's address",
+        n=count,
+    )
+
+
 def _one_shared_value(check_key: str, present: list[Any]) -> bool:
     """Every sampled value is the same address or number: the company's own mailbox or line."""
     if check_key not in ("email", "phone") or len(present) < 10:
@@ -690,11 +728,11 @@ def _binary(column: Column, present: list[Any], context: TableContext, d: _Decis
     if hint is not None and hint.rule.key == "password":
         d.personal, d.confidence = True, 0.85
         d.add("online_id")
-        d.evidence.append(f"name: '{hint.term}' ({hint.rule.label})")
+        d.evidence.append(_said_by_name(hint))
         return d
     named_photo = hint is not None and hint.rule.key == "photo"
     if images.share >= DECIDING_SHARE or named_photo:
-        evidence = ([f"name: '{hint.term}' (photo)"] if named_photo and hint else []) + (
+        evidence = ([_said_by_name(hint)] if named_photo and hint else []) + (
             [images.evidence()] if images.total else []
         )
         if context.kind == "person":
@@ -703,12 +741,12 @@ def _binary(column: Column, present: list[Any], context: TableContext, d: _Decis
             d.confidence = combine(
                 0.7 if named_photo else 0.0, 0.7 if images.share >= DECIDING_SHARE else 0.0
             )
-            d.evidence += [*evidence, f"table: '{context.table}' holds persons"]
+            d.evidence += [*evidence, ev("table: '{table}' holds persons", table=context.table)]
         else:
             d.confidence = 0.75
             d.evidence += [
                 *evidence,
-                f"table: '{context.table}' holds no persons; pictures of things",
+                ev("table: '{table}' holds no persons; pictures of things", table=context.table),
             ]
         return d
     lengths = {len(_as_bytes(v)) for v in present}
@@ -721,8 +759,11 @@ def _binary(column: Column, present: list[Any], context: TableContext, d: _Decis
         d.personal, d.confidence = True, 0.85
         d.add("online_id")
         d.evidence.append(
-            f"name: an IP address; values: {len(present)} binary values of 4 or 16 bytes "
-            "(IPv4 and IPv6 addresses as stored)"
+            ev(
+                "name: an IP address; values: {n} binary values of 4 or 16 bytes "
+                "(IPv4 and IPv6 addresses as stored)",
+                n=len(present),
+            )
         )
         return d
     if (
@@ -733,12 +774,15 @@ def _binary(column: Column, present: list[Any], context: TableContext, d: _Decis
         d.personal, d.confidence = True, 0.75
         d.add("online_id")
         d.evidence.append(
-            f"values: {len(present)} binary ids of {min(lengths)} bytes (visitor, device or "
-            "session ids)"
+            ev(
+                "values: {n} binary ids of {size} bytes (visitor, device or session ids)",
+                n=len(present),
+                size=min(lengths),
+            )
         )
         return d
     d.confidence = 0.8
-    d.evidence.append("binary values that are no images")
+    d.evidence.append(ev("binary values that are no images"))
     return d
 
 
@@ -768,25 +812,27 @@ def _key_decision(
         if target is not None and target.kind == "person":
             d.personal, d.confidence = True, 0.9
             d.add("customer_id")
-            d.evidence.append(f"key: points to person table '{fk.table}'")
+            d.evidence.append(ev("key: points to person table '{table}'", table=fk.table))
             if (hint is not None and hint.rule.key == "hiring") or (
                 fk.table == table.name and context.kind == "person"
             ):
                 d.add("employment")
-                d.evidence.append("key: a person's manager or colleague")
+                d.evidence.append(ev("key: a person's manager or colleague"))
             return True
         if target is not None and target.kind == "company":
             d.confidence = 0.7
-            d.evidence.append(f"key: points to company table '{fk.table}'")
+            d.evidence.append(ev("key: points to company table '{table}'", table=fk.table))
             return True
         d.confidence = 0.85
-        d.evidence.append(f"key: points to table '{fk.table}', which holds no persons")
+        d.evidence.append(
+            ev("key: points to table '{table}', which holds no persons", table=fk.table)
+        )
         return True
     own_key = column.name in table.primary_key and len(table.primary_key) == 1
     if own_key and context.kind == "person":
         d.personal, d.confidence, d.lookup = True, 0.85, "id"
         d.add("customer_id")
-        d.evidence.append(f"key: the primary key of person table '{table.name}'")
+        d.evidence.append(ev("key: the primary key of person table '{table}'", table=table.name))
         if _mostly("email", present):
             d.lookup = "email"
             d.add("contact")
@@ -802,12 +848,12 @@ def _key_decision(
     ):
         d.personal, d.confidence = True, 0.7
         d.add("financial")
-        d.evidence.append("name: the number in a table of bank accounts (an account number)")
+        d.evidence.append(ev("name: the number in a table of bank accounts (an account number)"))
         return True
     if context.kind == "person" and _names_a_reference(column.name):
         d.personal, d.confidence, d.lookup = True, 0.75, "id"
         d.add("customer_id")
-        d.evidence.append(f"name: a reference of the person in '{table.name}'")
+        d.evidence.append(ev("name: a reference of the person in '{table}'", table=table.name))
         if any(p in EMPLOYMENT_REFERENCES for p in words(column.name)):
             d.add("employment")
         return True
@@ -815,12 +861,17 @@ def _key_decision(
         d.personal, d.confidence = True, 0.8
         d.add("online_id")
         d.evidence.append(
-            f"key: the random key of '{table.name}', whose rows are sessions or credentials"
+            ev(
+                "key: the random key of '{table}', whose rows are sessions or credentials",
+                table=table.name,
+            )
         )
         return True
     if own_key and column.identifies is None:
         d.confidence = 0.85
-        d.evidence.append(f"key: the primary key of '{table.name}', whose rows are no persons")
+        d.evidence.append(
+            ev("key: the primary key of '{table}', whose rows are no persons", table=table.name)
+        )
         return True
     if (
         column.identifies == "id"
@@ -831,39 +882,43 @@ def _key_decision(
     if column.identifies == "id":
         d.personal, d.confidence, d.lookup = True, 0.85, "id"
         d.add("customer_id")
-        d.evidence.append("connector: marks it as an id column")
+        d.evidence.append(ev("connector: marks it as {kind} column", kind=CONNECTOR_KINDS["id"]))
         return True
     if context.kind == "company" and (
         (hint is not None and hint.rule.key == "customer_number")
         or (is_key_name(column.name) and hint is None and names_person(key_stem(column.name)))
     ):
         d.confidence = 0.7
-        d.evidence.append(f"key: identifies a company in '{table.name}'")
+        d.evidence.append(ev("key: identifies a company in '{table}'", table=table.name))
         return True
     if hint is not None and hint.rule.key == "customer_number":
         if column.name in context.key_targets and not own_key:
             d.confidence = 0.75
-            d.evidence.append("name: a key to something other than a person")
+            d.evidence.append(ev("name: a key to something other than a person"))
             return True
         d.personal, d.lookup = True, "id"
         d.confidence = 0.85 if context.personal_rows else 0.6
         d.add("customer_id")
-        d.evidence.append(f"name: '{hint.term}' ({hint.rule.label})")
+        d.evidence.append(_said_by_name(hint))
         return True
     if is_key_name(column.name) and hint is None:
         stem = key_stem(column.name)
         if stem and stem != "".join(words(table.name)).rstrip("s") and column.name != "id":
             d.confidence = 0.8
-            d.evidence.append("name: a key to something other than a person")
+            d.evidence.append(ev("name: a key to something other than a person"))
             return True
         if column.name.lower() == "id" or not stem:
             if context.kind == "person":
                 d.personal, d.confidence, d.lookup = True, 0.75, "id"
                 d.add("customer_id")
-                d.evidence.append(f"key: the id of a row of person table '{table.name}'")
+                d.evidence.append(
+                    ev("key: the id of a row of person table '{table}'", table=table.name)
+                )
                 return True
             d.confidence = 0.8
-            d.evidence.append(f"key: an id of '{table.name}', whose rows are no persons")
+            d.evidence.append(
+                ev("key: an id of '{table}', whose rows are no persons", table=table.name)
+            )
             return True
     return False
 
@@ -885,7 +940,7 @@ def _person_key(
     texts = [v for v in present if isinstance(v, str) and not v.strip().isdigit()]
     if len(present) >= MIN_VALUES and {str(v).strip() for v in present} == {"0", "1"}:
         d.confidence = 0.75
-        d.evidence.append("values: only 0 and 1, a switch rather than a person's key")
+        d.evidence.append(ev("values: only 0 and 1, a switch rather than a person's key"))
         return True
     if hint is not None and hint.rule.key not in ("customer_number", "login", "author"):
         return False
@@ -895,16 +950,13 @@ def _person_key(
     d.confidence = 0.85 if context.personal_rows else 0.75
     d.add("customer_id")
     if target is not None:
-        d.evidence.append(f"key: points to person table '{target}' (by its name)")
+        d.evidence.append(ev("key: points to person table '{table}' (by its name)", table=target))
     else:
-        d.evidence.append(f"name: '{column.name}' names a person's key")
+        d.evidence.append(ev("name: '{column}' names a person's key", column=column.name))
     if _mostly("email", present, _MIXED_EMAILS):
         if all(isinstance(v, str) and role_mailbox(v) for v in present):
             d.personal, d.categories, d.lookup, d.confidence = False, [], None, 0.7
-            d.evidence.append(
-                f"values: all {len(present)} sampled are role mailboxes (info@, support@), "
-                "no person's address"
-            )
+            d.evidence.append(_role_mailboxes(len(present)))
             return True
         d.lookup = "email"
         d.add("contact")
@@ -984,7 +1036,7 @@ def _values_for(rule: NameRule, present: list[Any]) -> list[ValueResult]:
 
 def _named(
     hint: NameHint,
-    said: str,
+    said: Evidence,
     table: Table,
     column: Column,
     present: list[Any],
@@ -1009,7 +1061,9 @@ def _named(
         )
     ):
         d.confidence = 0.7
-        d.evidence.append(f"table: '{context.table}' holds companies; a company's own data")
+        d.evidence.append(
+            ev("table: '{table}' holds companies; a company's own data", table=context.table)
+        )
         return
     if (
         context.recipient_is_company
@@ -1021,7 +1075,10 @@ def _named(
     ):
         d.confidence = 0.7
         d.evidence.append(
-            f"table: '{context.table}' is addressed to a company customer; a company's data"
+            ev(
+                "table: '{table}' is addressed to a company customer; a company's data",
+                table=context.table,
+            )
         )
         return
     what_else = _not_what_the_name_says(hint, column, context)
@@ -1031,7 +1088,7 @@ def _named(
         return
     if rule.key == "place" and not _place_is_an_address(hint, context):
         d.confidence = 0.7
-        d.evidence.append("name: a region or country standing alone, no address beside it")
+        d.evidence.append(ev("name: a region or country standing alone, no address beside it"))
         return
     if (
         rule.key == "free_text"
@@ -1040,7 +1097,9 @@ def _named(
         and _fixed_texts(present)
     ):
         d.confidence = 0.7
-        d.evidence.append(f"values: {len(present)} sampled are a few fixed texts (a choice list)")
+        d.evidence.append(
+            ev("values: {n} sampled are a few fixed texts (a choice list)", n=len(present))
+        )
         return
     if rule.key == "free_text" and not connector_marked and hint.term in _DESCRIBING_TERMS:
         generated = _generated_texts(present)
@@ -1054,10 +1113,7 @@ def _named(
         and all(isinstance(v, str) and role_mailbox(v) for v in present)
     ):
         d.confidence = 0.7
-        d.evidence.append(
-            f"values: all {len(present)} sampled are role mailboxes (info@, support@), "
-            "no person's address"
-        )
+        d.evidence.append(_role_mailboxes(len(present)))
         return
     if (
         rule.key in ("name", "title", "author")
@@ -1065,7 +1121,9 @@ def _named(
         and (not connector_marked)
     ):
         d.confidence = 0.8
-        d.evidence.append(f"name: '{hint.qualifier}' names a thing, not a person")
+        d.evidence.append(
+            ev("name: '{qualifier}' names a thing, not a person", qualifier=hint.qualifier)
+        )
         return
 
     if (
@@ -1083,10 +1141,10 @@ def _named(
             d.evidence.append(best.evidence())
         elif best is None and not context.employees:
             category = "identity"
-            d.evidence.append("values: too few to tell; read as a title of courtesy")
+            d.evidence.append(ev("values: too few to tell; read as a title of courtesy"))
         else:
             category = "employment"
-            d.evidence.append("values: not salutations; read as job titles")
+            d.evidence.append(ev("values: not salutations; read as job titles"))
     d.personal = True
     d.add(category)
     if rule.special:
@@ -1107,7 +1165,7 @@ def _named(
         d.add("online_id")  # handles on social networks identify their holder online
     if rule.key == "free_text" and context.kind == "person" and context.employees:
         d.add("employment")
-        d.evidence.append(f"table: '{context.table}' holds staff; notes about them")
+        d.evidence.append(ev("table: '{table}' holds staff; notes about them", table=context.table))
 
     strength = rule.strength
     if rule.needs_person and context.kind in ("person", "address", "document"):
@@ -1120,15 +1178,17 @@ def _named(
         d.personal = False
         d.confidence = 0.7
         d.evidence.append(
-            f"values: all {len(present)} sampled are one and the same; a shared "
-            "company address or line"
+            ev(
+                "values: all {n} sampled are one and the same; a shared company address or line",
+                n=len(present),
+            )
         )
         return
     elif best.share >= DECIDING_SHARE:
         d.confidence = combine(strength, best.check.strength * best.share)
         d.evidence.append(best.evidence())
         if best.check.key == "bic":
-            d.evidence.append("values: bank identifier codes")
+            d.evidence.append(ev("values: bank identifier codes"))
     elif best.check.key in _CONTRADICTING and best.total >= MIN_VALUES and best.share < 0.2:
         if standalone is not None and standalone.check.category != category:
             # The values are something else entirely (an e-mail column full of phone numbers).
@@ -1138,7 +1198,7 @@ def _named(
             d.evidence.append(standalone.evidence())
         else:
             d.confidence = 0.5
-            d.evidence.append(best.evidence() + "; the name is not borne out")
+            d.evidence.append(ev("{values}; the name is not borne out", values=best.evidence()))
     else:
         d.confidence = strength * (0.75 + 0.25 * best.share) if best.share else strength * 0.8
         if best.passed:
@@ -1158,7 +1218,10 @@ def _named(
         if _one_shared_value("email", present):
             d.personal, d.categories, d.confidence = False, [], 0.7
             d.evidence.append(
-                f"values: all {len(present)} sampled are one and the same; a shared company address"
+                ev(
+                    "values: all {n} sampled are one and the same; a shared company address",
+                    n=len(present),
+                )
             )
             return
         d.categories = ["contact"]
@@ -1196,7 +1259,9 @@ _THINGS_WITH_ADDRESSES = frozenset(
 )
 
 
-def _not_what_the_name_says(hint: NameHint, column: Column, context: TableContext) -> str | None:
+def _not_what_the_name_says(
+    hint: NameHint, column: Column, context: TableContext
+) -> Evidence | None:
     """Why a name that matches a rule still does not hold that data, or None.
 
     The address of a shop or a company (``shop_address``), a service's URL
@@ -1212,15 +1277,19 @@ def _not_what_the_name_says(hint: NameHint, column: Column, context: TableContex
         and qualifier not in ADDRESS_QUALIFIERS
         and any(qualifier.endswith(w) for w in _THINGS_WITH_ADDRESSES)
     ):
-        return f"name: '{qualifier}' names a thing; its address is no person's"
+        return ev(
+            "name: '{qualifier}' names a thing; its address is no person's", qualifier=qualifier
+        )
     if rule.key == "website" and qualifier and qualifier not in _OWN_PAGE:
-        return f"name: a web address of '{qualifier}', not a person's own page"
+        return ev(
+            "name: a web address of '{qualifier}', not a person's own page", qualifier=qualifier
+        )
     if rule.key == "website" and hint.term == "url" and context.kind != "person":
-        return "name: a URL in rows that are no persons: a page, not a person's own site"
+        return ev("name: a URL in rows that are no persons: a page, not a person's own site")
     if qualifier.startswith(_REFERRER) and rule.key in ("free_text", "name", "place"):
-        return "name: data of the referring page, not of the visitor"
+        return ev("name: data of the referring page, not of the visitor")
     if rule.key == "device" and not "".join(words(column.name)).endswith(hint.term):
-        return f"name: '{hint.term}' is only part of the name"
+        return ev("name: '{term}' is only part of the name", term=hint.term)
     return None
 
 
@@ -1249,20 +1318,25 @@ _DESCRIBING_TERMS = frozenset(
 )
 
 
-def _generated_texts(present: list[Any]) -> str | None:
+def _generated_texts(present: list[Any]) -> Evidence | None:
     """Texts a program wrote from one template (``Bestellnummer: #12``): the same text once
     numbers are masked. Evidence for it, or None."""
     texts = [str(v).strip() for v in present if isinstance(v, str) and v.strip()]
     if len(texts) < 5:
         return None
     if len(set(texts)) <= 2:
-        return f"values: {len(texts)} sampled are {len(set(texts))} texts, repeated"
+        return ev(
+            "values: {n} sampled are {distinct} texts, repeated",
+            n=len(texts),
+            distinct=len(set(texts)),
+        )
     masked = [_NUMBERS.sub("0", t) for t in texts]
     numbered = sum(1 for m, t in zip(masked, texts, strict=True) if m != t)
     if numbered >= len(texts) / 2 and len(set(masked)) <= max(3, len(texts) // 5):
-        return (
-            f"values: {len(texts)} sampled are texts of {len(set(masked))} templates with "
-            "numbers in them"
+        return ev(
+            "values: {n} sampled are texts of {templates} templates with numbers in them",
+            n=len(texts),
+            templates=len(set(masked)),
         )
     return None
 
@@ -1331,7 +1405,9 @@ def _person_context_allows(
                 return True
             if names is None:
                 d.confidence = 0.5
-                d.evidence.append(f"table: '{context.table}' points to persons; too few values")
+                d.evidence.append(
+                    ev("table: '{table}' points to persons; too few values", table=context.table)
+                )
                 d.review = True
                 return False
         elif rule.key == "free_text" and context.via_base and hint.term in _DESCRIBING_TERMS:
@@ -1346,7 +1422,9 @@ def _person_context_allows(
             and not _speaks_of_people(present)
         ):
             d.confidence = 0.7
-            d.evidence.append(f"values: {len(present)} sampled are short labels that name nobody")
+            d.evidence.append(
+                ev("values: {n} sampled are short labels that name nobody", n=len(present))
+            )
             return False
         elif rule.key == "free_text" or rule.key in ("photo", "age"):
             return True
@@ -1356,18 +1434,20 @@ def _person_context_allows(
             return True
     if kind == "other" and context.authored and rule.key == "free_text" and _articles(present):
         d.evidence.append(
-            f"table: '{context.table}' holds texts its users wrote; long texts may name people"
+            ev(
+                "table: '{table}' holds texts its users wrote; long texts may name people",
+                table=context.table,
+            )
         )
         return True
     d.confidence = 0.7
     where = {
-        "other": "holds no persons",
-        "company": "holds companies",
-        "link": "points to persons, but this is no personal field",
-        "document": "points to persons, but this is no personal field",
-        "address": "holds addresses",
-    }.get(kind, "holds no persons")
-    d.evidence.append(f"table: '{context.table}' {where}")
+        "company": "table: '{table}' holds companies",
+        "link": "table: '{table}' points to persons, but this is no personal field",
+        "document": "table: '{table}' points to persons, but this is no personal field",
+        "address": "table: '{table}' holds addresses",
+    }.get(kind, "table: '{table}' holds no persons")
+    d.evidence.append(ev(where, table=context.table))
     return False
 
 
@@ -1379,13 +1459,18 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
         if _one_shared_value(check.key, present):
             d.confidence = 0.7
             d.evidence.append(
-                standalone.evidence() + f"; all {len(present)} are one and the "
-                "same, a shared company address or line"
+                ev(
+                    "{values}; all {n} are one and the same, a shared company address or line",
+                    values=standalone.evidence(),
+                    n=len(present),
+                )
             )
             return
         if check.key == "phone" and not context.personal_rows:
             d.confidence = 0.5
-            d.evidence.append(standalone.evidence() + "; no name or person context confirms it")
+            d.evidence.append(
+                ev("{values}; no name or person context confirms it", values=standalone.evidence())
+            )
             d.review = True
             return
         d.personal = True
@@ -1405,7 +1490,9 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
     ):
         d.personal, d.confidence = True, 0.6
         d.add("address")
-        d.evidence.append(f"values: all {len(texts)} sampled are street addresses with a postcode")
+        d.evidence.append(
+            ev("values: all {n} sampled are street addresses with a postcode", n=len(texts))
+        )
         return
     if context.kind in ("person", "link", "document") and len(present) >= MIN_VALUES:
         texts = [v for v in present if isinstance(v, str)]
@@ -1415,8 +1502,12 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
                 d.personal, d.confidence, d.lookup = True, 0.6, "name"
                 d.add("identity")
                 d.evidence.append(
-                    f"values: {round(names * len(texts))} of {len(texts)} sampled pass "
-                    "the first-name dictionary check"
+                    ev(
+                        "values: {n} of {total} sampled pass {check}",
+                        n=round(names * len(texts)),
+                        total=len(texts),
+                        check=CHECKS_BY_KEY["first_name"].local_label,
+                    )
                 )
                 return
             lines = sum(1 for v in texts if _ADDRESS_LINE.search(v)) / len(texts)
@@ -1424,8 +1515,11 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
                 d.personal, d.confidence = True, 0.6
                 d.add("address")
                 d.evidence.append(
-                    f"values: {round(lines * len(texts))} of {len(texts)} sampled are "
-                    "street addresses with a postcode"
+                    ev(
+                        "values: {n} of {total} sampled are street addresses with a postcode",
+                        n=round(lines * len(texts)),
+                        total=len(texts),
+                    )
                 )
                 return
             named = sum(1 for v in texts if _names_someone(v)) / len(texts)
@@ -1433,8 +1527,12 @@ def _unnamed(column: Column, present: list[Any], context: TableContext, d: _Deci
                 d.personal, d.confidence, d.lookup = True, 0.6, "text"
                 d.add("free_text")
                 d.evidence.append(
-                    f"values: {round(named * len(texts))} of {len(texts)} sampled texts name "
-                    "a person (a first name and a surname)"
+                    ev(
+                        "values: {n} of {total} sampled texts name a person (a first name and "
+                        "a surname)",
+                        n=round(named * len(texts)),
+                        total=len(texts),
+                    )
                 )
                 return
     d.confidence = 0.8 if len(present) >= MIN_VALUES else 0.75

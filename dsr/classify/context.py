@@ -44,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsr.classify.evidence import Evidence, ev
 from dsr.classify.names import (
     ADDRESS_QUALIFIERS,
     is_key_name,
@@ -183,6 +184,15 @@ WEBSITE_TERMS = frozenset(
 
 def _company_column(column: str) -> bool:
     return "".join(words(column)) in COMPANY_NAME_TERMS
+
+
+def _by_columns(table: Table, reasons: list[str]) -> Evidence:
+    """A person table known by its columns, naming the first four."""
+    return ev(
+        "table: '{table}' holds persons (columns {columns})",
+        table=table.name,
+        columns=", ".join(reasons[:4]),
+    )
 
 
 def _person_score(table: Table) -> tuple[float, list[str]]:
@@ -531,8 +541,12 @@ def table_contexts(
         ):
             context.kind = "company"
             context.evidence.append(
-                f"table: '{table.name}' holds companies"
-                + (" (a company-name column)" if has_company_column else "")
+                ev(
+                    "table: '{table}' holds companies (a company-name column)"
+                    if has_company_column
+                    else "table: '{table}' holds companies",
+                    table=table.name,
+                )
             )
             continue
         if (
@@ -541,14 +555,19 @@ def table_contexts(
             and not (context.has_person_columns)
         ):
             context.evidence.append(
-                f"table: '{table.name}' holds departments (its e-mail addresses are role mailboxes)"
+                ev(
+                    "table: '{table}' holds departments (its e-mail addresses are role mailboxes)",
+                    table=table.name,
+                )
             )
             continue
         if named_person and (
             score >= 1 or context.has_address or _keyed_as_person(table) or _has_name_column(table)
         ):
             context.kind = "person"
-            context.evidence.append(f"table: '{table.name}' holds persons (its name)")
+            context.evidence.append(
+                ev("table: '{table}' holds persons (its name)", table=table.name)
+            )
         elif (
             score >= 2.5
             and not _points_to_person(table)
@@ -560,8 +579,7 @@ def table_contexts(
             )
         ):
             context.kind = "person"
-            shown = ", ".join(reasons[:4])
-            context.evidence.append(f"table: '{table.name}' holds persons (columns {shown})")
+            context.evidence.append(_by_columns(table, reasons))
         elif (
             referenced[table.name] >= 2
             and context.has_address
@@ -572,8 +590,12 @@ def table_contexts(
         ):
             context.kind = "person"
             context.evidence.append(
-                f"table: '{table.name}' holds persons (names, addresses and contact details, "
-                f"and {referenced[table.name]} tables point to it)"
+                ev(
+                    "table: '{table}' holds persons (names, addresses and contact details, "
+                    "and {n} tables point to it)",
+                    table=table.name,
+                    n=referenced[table.name],
+                )
             )
 
     persons = {name for name, c in contexts.items() if c.kind == "person"}
@@ -649,14 +671,24 @@ def table_contexts(
         if named_address and (target or about or referred_by_person or context.has_address):
             context.kind = "address"
             context.person_table = target or (referred_by_person[0] if referred_by_person else None)
-            via = (
-                f"a key to '{target}'"
+            context.evidence.append(
+                ev(
+                    "table: '{table}' holds addresses of persons (a key to '{target}')",
+                    table=table.name,
+                    target=target,
+                )
                 if target
-                else f"reached from '{referred_by_person[0]}'"
+                else ev(
+                    "table: '{table}' holds addresses of persons (reached from '{target}')",
+                    table=table.name,
+                    target=referred_by_person[0],
+                )
                 if referred_by_person
-                else "its name and columns"
+                else ev(
+                    "table: '{table}' holds addresses of persons (its name and columns)",
+                    table=table.name,
+                )
             )
-            context.evidence.append(f"table: '{table.name}' holds addresses of persons ({via})")
             continue
         company_customer = [
             fk
@@ -668,17 +700,23 @@ def table_contexts(
             document = _copies_personal_data(table)
             context.kind = "document" if document else "link"
             context.person_table = target
-            reason = (
-                f"a key to person table '{target}'"
-                if target
-                else (f"column '{by_key_name[0]}' names a person's key")
-            )
-            what = (
-                "copies personal data of the person it points to"
-                if document
-                else ("points to persons")
-            )
-            context.evidence.append(f"table: '{table.name}' {what} ({reason})")
+            if target:
+                said = (
+                    "table: '{table}' copies personal data of the person it points to "
+                    "(a key to person table '{target}')"
+                    if document
+                    else "table: '{table}' points to persons (a key to person table '{target}')"
+                )
+                context.evidence.append(ev(said, table=table.name, target=target))
+            else:
+                said = (
+                    "table: '{table}' copies personal data of the person it points to "
+                    "(column '{column}' names a person's key)"
+                    if document
+                    else "table: '{table}' points to persons (column '{column}' names a "
+                    "person's key)"
+                )
+                context.evidence.append(ev(said, table=table.name, column=by_key_name[0]))
             continue
         company_target = next(
             (fk.table for fk in table.foreign_keys if fk.table in companies), None
@@ -691,29 +729,39 @@ def table_contexts(
             context.kind = "document"
             context.person_table = None
             context.evidence.append(
-                f"table: '{table.name}' copies recipient data (a key to '{company_target}')"
+                ev(
+                    "table: '{table}' copies recipient data (a key to '{target}')",
+                    table=table.name,
+                    target=company_target,
+                )
             )
             continue
         if _name_matches(table.name, DOCUMENT_TABLE_WORDS) and _copies_personal_data(table):
             context.kind = "document"
-            context.evidence.append(f"table: '{table.name}' is a document with recipient data")
+            context.evidence.append(
+                ev("table: '{table}' is a document with recipient data", table=table.name)
+            )
             continue
         score, reasons = _person_score(table)
         if score >= 2.5 and by_name.get(table.name) is not None and context.satellite_of is None:
             context.kind = "person"
-            context.evidence.append(
-                f"table: '{table.name}' holds persons (columns {', '.join(reasons[:4])})"
-            )
+            context.evidence.append(_by_columns(table, reasons))
             continue
         mailed = _person_mail_column(table, samples.get(table.name, ()))
         if mailed is not None:
             context.kind = "link"
             context.evidence.append(
-                f"table: '{table.name}' names persons by their e-mail address ('{mailed}')"
+                ev(
+                    "table: '{table}' names persons by their e-mail address ('{column}')",
+                    table=table.name,
+                    column=mailed,
+                )
             )
             continue
         if context.authored:
-            context.evidence.append(f"table: '{table.name}' names the staff who wrote its rows")
+            context.evidence.append(
+                ev("table: '{table}' names the staff who wrote its rows", table=table.name)
+            )
 
     # A table named after a table of rows about persons (an order's history, a visit's
     # actions) is about those persons too.
@@ -730,7 +778,11 @@ def table_contexts(
             context.via_base = True
             context.person_table = base.person_table
             context.evidence.append(
-                f"table: '{table.name}' is about the rows of '{base.table}', which point to persons"
+                ev(
+                    "table: '{table}' is about the rows of '{base}', which point to persons",
+                    table=table.name,
+                    base=base.table,
+                )
             )
     return contexts
 

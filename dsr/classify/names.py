@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dsr.config.texts import LocalText
 from dsr.connectors.protocol import IdentifierKind
 
 _CAMEL = re.compile(r"(?<=[a-zäöüß0-9])(?=[A-ZÄÖÜ])|(?<=[A-ZÄÖÜ])(?=[A-ZÄÖÜ][a-zäöüß])")
@@ -50,6 +51,11 @@ class NameRule:
     strength: float = 0.9
     needs_person: bool = False
     special: str | None = None
+
+    @property
+    def local_label(self) -> LocalText:
+        """The label in both languages, as the evidence names it."""
+        return LocalText(self.label, {"en": self.label, "de": GERMAN_LABELS[self.key]})
 
 
 def split_words(text: str) -> tuple[str, ...]:
@@ -529,6 +535,53 @@ RULES: tuple[NameRule, ...] = (
 )
 
 RULES_BY_KEY = {rule.key: rule for rule in RULES}
+
+GERMAN_LABELS: dict[str, str] = {
+    "email": "E-Mail",
+    "phone": "Telefon",
+    "fax": "Fax",
+    "extension": "Durchwahl",
+    "person_name": "Name einer Person",
+    "name": "Name",
+    "alias": "Anzeige- oder Benutzername",
+    "author": "Verfasser oder Bearbeiter",
+    "salutation": "Anrede oder Geschlecht",
+    "title": "Titel",
+    "birthdate": "Geburtsdatum",
+    "age": "Alter",
+    "birthplace": "Geburtsort oder Staatsangehörigkeit",
+    "street": "Straße oder Anschrift",
+    "postcode": "Postleitzahl",
+    "place": "Ort, Region oder Land",
+    "iban": "IBAN oder Bankkonto",
+    "card": "Zahlungskarte",
+    "income": "Einkommen",
+    "tax_id": "Steuer-, USt- oder Ausweisnummer",
+    "ip": "IP-Adresse",
+    "useragent": "Browserkennung oder Gerät",
+    "cookie": "Cookie oder Sitzungskennung",
+    "login": "Benutzer- oder Anmeldename",
+    "password": "Passwort oder sein Hashwert",
+    "customer_number": "Kunden- oder Personennummer",
+    "job": "Beruf oder Beschäftigung",
+    "department": "Stelle oder Abteilung",
+    "salary": "Gehalt",
+    "hiring": "Beschäftigungsdaten oder Vorgesetzte",
+    "photo": "Foto",
+    "health": "Gesundheitsdaten",
+    "religion": "Religion",
+    "union": "Gewerkschaftszugehörigkeit",
+    "ethnic": "ethnische Herkunft",
+    "orientation": "sexuelle Orientierung",
+    "political": "politische Meinung",
+    "criminal": "Straftaten",
+    "credential": "Zugangsschlüssel oder Geheimnis",
+    "device": "Geräte- oder Browserdaten",
+    "geo": "geografische Koordinaten",
+    "website": "Internetseite oder soziales Netzwerk",
+    "free_text": "Notizen oder Freitext",
+}
+"""Each rule's label in German, for the German record's evidence (``NameRule.local_label``)."""
 
 # Qualifiers in front of "name", "title", "number", "id": an object, not a person.
 OBJECT_WORDS = frozenset(

@@ -3,7 +3,8 @@
 Evidence is a list of short sentences naming the rule and the share of sampled
 values that matched ("values: 49 of 50 sampled pass the e-mail check"); it
 never quotes a sampled value, because the inventory is shared more widely than
-the data.
+the data. The sentences are English, as tests and JSON read them; a record in
+another language says them with ``dsr.classify.evidence.evidence_text``.
 """
 
 from __future__ import annotations

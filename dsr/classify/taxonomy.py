@@ -16,6 +16,10 @@ Category = Literal[
     "government_id",
     "online_id",
     "customer_id",
+    "order",
+    "payment",
+    "communication",
+    "usage",
     "employment",
     "special",
     "photo",
@@ -45,6 +49,11 @@ class Label:
     def __call__(self, language: str) -> str:
         return self.de if language == "de" else self.en
 
+    def short(self, language: str) -> str:
+        """'Kontaktdaten' from 'Kontaktdaten (E-Mail, Telefon, Fax)': fits a table header or
+        a list inside parentheses."""
+        return self(language).split(" (")[0]
+
 
 CATEGORIES: dict[str, Label] = {
     "identity": Label(
@@ -53,7 +62,10 @@ CATEGORIES: dict[str, Label] = {
     "contact": Label("Kontaktdaten (E-Mail, Telefon, Fax)", "Contact details (e-mail, phone, fax)"),
     "address": Label("Anschrift", "Postal address"),
     "birthdate": Label("Geburtsdatum", "Date of birth"),
-    "financial": Label("Bank- und Zahlungsdaten", "Bank and payment data"),
+    "financial": Label(
+        "Bankverbindungen und Kartendaten (IBAN, BIC, Kartennummer)",
+        "Bank and card details (IBAN, BIC, card number)",
+    ),
     "government_id": Label("Steuer- und Ausweisnummern", "Tax and national ID numbers"),
     "online_id": Label(
         "Online-Kennungen (IP-Adresse, Gerät, Benutzername)",
@@ -61,6 +73,23 @@ CATEGORIES: dict[str, Label] = {
     ),
     "customer_id": Label(
         "Kundennummern und interne Kennungen", "Customer numbers and internal ids"
+    ),
+    # The business a table is about, beside what its columns are (dsr.classify.business).
+    "order": Label(
+        "Bestell- und Vertragsdaten (Bestellungen, Verträge, Abonnements)",
+        "Order and contract data (orders, contracts, subscriptions)",
+    ),
+    "payment": Label(
+        "Zahlungsdaten (Zahlungsart, Zahlungen, Rechnungsbeträge)",
+        "Payment data (payment method, payments, invoice amounts)",
+    ),
+    "communication": Label(
+        "Kommunikationsinhalte (Anfragen, Nachrichten, Kommentare)",
+        "Communication content (enquiries, messages, comments)",
+    ),
+    "usage": Label(
+        "Nutzungs- und Gerätedaten (Sitzungen, IP-Adressen, Browser, Besucherkennungen)",
+        "Usage and device data (sessions, IP addresses, browsers, visitor ids)",
     ),
     "employment": Label("Beschäftigungsdaten", "Employment data"),
     "special": Label(

@@ -10,6 +10,24 @@ word boundaries, with German inflections covered by stems where a stem is safe
 (``diabet\\w*`` finds Diabetes, Diabetiker, Diabetikerin, diabetisch). Results
 name the kinds found and how many sampled values had them, never the words or
 the text around them.
+
+A term counts only where it is a word of running text, not part of a name. The
+same letters are often a surname or a street ("Herr Krebs", "Wilfried-Krebs-Allee",
+"Dr. Sick"), and a finding from them would put a harmless table under Art. 9. A
+match is a name, and is skipped, when
+
+- the word or hyphenated compound holding it ends in a street word (Allee, Straße,
+  Str., Weg, Gasse, Ring, Damm, Ufer, Chaussee, Bach, Pfad, Steig; Platz only
+  after a hyphen, since "Therapieplatz" is a real mention): "Krebs-Allee",
+  "Hospitalstraße";
+- it is preceded by a street preposition ("An der", "Am", "Zur") and followed by
+  a house number: "An der Kirche 5";
+- it is capitalised and preceded by a title (Herr, Frau, Familie, Dr., Prof., Mr,
+  Mrs, Ms) or by a capitalised first name of the first-name dictionary, or followed
+  by a comma and such a first name: "Frau Kranke", "Andree Krebs", "Krebs, Andree".
+
+"Krebs-Diagnose im März", "Kundin hat Krebs" and "is diabetic" stay mentions: a
+hyphen alone does not make a name, and lower-case words are never surnames.
 """
 
 from __future__ import annotations
@@ -20,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from dsr.classify.values import as_text
+from dsr.classify.values import as_text, first_names
 
 SPECIAL_TERMS: dict[str, tuple[str, ...]] = {
     "health": (
@@ -47,7 +65,8 @@ SPECIAL_TERMS: dict[str, tuple[str, ...]] = {
         r"depressi\w*",
         r"burn-?out",
         r"cancer",
-        r"krebs(erkrankung|diagnose|therapie)?",
+        r"krebs(erkrank\w*|diagnose\w*|therapie\w*|patient\w*|krank\w*|behandlung\w*|vorsorge)?",
+        r"(brust|darm|haut|lungen|prostata|blut|magen|leber|hoden|knochen|gebärmutterhals)krebs",
         r"tumor\w*",
         r"chemo\w*",
         r"insulin\w*",
@@ -263,8 +282,64 @@ _IBAN_IN_TEXT = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{
 
 
 def special_kinds(text: str) -> set[str]:
-    """The special-category kinds a text mentions."""
-    return {kind for kind, pattern in _special_patterns().items() if pattern.search(text)}
+    """The special-category kinds a text mentions as words, not inside names (see above)."""
+    return {
+        kind
+        for kind, pattern in _special_patterns().items()
+        if any(not _in_name(text, match.start(), match.end()) for match in pattern.finditer(text))
+    }
+
+
+_STREET_WORDS = (
+    "allee", "straße", "strasse", "weg", "gasse", "ring", "damm", "ufer", "chaussee", "bach",
+    "pfad", "steig",
+)  # fmt: skip
+_TITLE_BEFORE = re.compile(
+    r"(?<![\w.])(herrn?|frau|hr\.|fr\.|familie|fam\.|dr\.?|prof\.?|mr\.?|mrs\.?|ms\.?|miss)"
+    r"\s+$",
+    re.IGNORECASE,
+)
+_STREET_BEFORE = re.compile(
+    r"(?<!\w)(An der|An den|Am|Auf der|Hinter der|Bei der|In der|Zur|Zum)\s+$"
+)
+_HOUSE_NUMBER_AFTER = re.compile(r"^\s+\d+\s?[a-zA-Z]?(?!\w)")
+_WORD_BEFORE = re.compile(r"(\w+)\s+$")
+_FIRST_NAME_AFTER = re.compile(r"^,\s*(\w+)")
+
+
+def _in_name(text: str, start: int, end: int) -> bool:
+    """The match text[start:end] is part of a street name or a person's name."""
+    left, right = start, end
+    while left > 0 and _in_compound(text[left - 1]):
+        left -= 1
+    while right < len(text) and _in_compound(text[right]):
+        right += 1
+    compound = text[left:right].strip("-").lower()
+    after = text[right:]
+    if compound.endswith(_STREET_WORDS) or (compound.endswith("str") and after.startswith(".")):
+        return True
+    if "-" in compound and compound.endswith("platz"):
+        return True
+    before = text[:left]
+    if _STREET_BEFORE.search(before) and _HOUSE_NUMBER_AFTER.match(after):
+        return True
+    if not text[start].isupper():
+        return False
+    if _TITLE_BEFORE.search(before):
+        return True
+    previous = _WORD_BEFORE.search(before)
+    if previous and _is_first_name(previous.group(1)):
+        return True
+    following = _FIRST_NAME_AFTER.match(after)
+    return bool(following and _is_first_name(following.group(1)))
+
+
+def _in_compound(char: str) -> bool:
+    return char.isalnum() or char in "-_"
+
+
+def _is_first_name(word: str) -> bool:
+    return word[:1].isupper() and word.lower() in first_names()
 
 
 def embedded_identifiers(text: str) -> set[str]:
@@ -293,14 +368,26 @@ class TextFindings:
     special: dict[str, int] = field(default_factory=dict)
 
     def evidence(self) -> list[str]:
-        lines = []
+        from dsr.classify.evidence import TEXT_IDENTIFIERS, ev, special_kind
+
+        lines: list[str] = []
         for kind, count in sorted(self.identifiers.items()):
-            label = {"email": "e-mail addresses", "phone": "phone numbers", "iban": "IBANs"}[kind]
-            lines.append(f"text: {count} of {self.texts} sampled texts contain {label}")
+            lines.append(
+                ev(
+                    "text: {n} of {total} sampled texts contain {what}",
+                    n=count,
+                    total=self.texts,
+                    what=TEXT_IDENTIFIERS[kind],
+                )
+            )
         for kind, count in sorted(self.special.items()):
             lines.append(
-                f"text: {count} of {self.texts} sampled texts mention {kind.replace('_', ' ')} "
-                "terms"
+                ev(
+                    "text: {n} of {total} sampled texts mention {what} terms",
+                    n=count,
+                    total=self.texts,
+                    what=special_kind(kind),
+                )
             )
         return lines
 

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from dsr.classify.evidence import Evidence, ev
 from dsr.classify.names import split_words
+from dsr.config.texts import LocalText
 from dsr.identifiers import normalise_email, normalise_phone
 
 DECIDING_SHARE = 0.6
@@ -43,6 +45,11 @@ class ValueCheck:
     standalone: bool  # decides without any name hint (checksums, unmistakable shapes)
     lookup: str | None = None
 
+    @property
+    def local_label(self) -> LocalText:
+        """The label in both languages, as the evidence names it."""
+        return LocalText(self.label, {"en": self.label, "de": GERMAN_LABELS[self.key]})
+
 
 @dataclass(frozen=True)
 class ValueResult:
@@ -54,8 +61,13 @@ class ValueResult:
     def share(self) -> float:
         return self.passed / self.total if self.total else 0.0
 
-    def evidence(self) -> str:
-        return f"values: {self.passed} of {self.total} sampled pass {self.check.label}"
+    def evidence(self) -> Evidence:
+        return ev(
+            "values: {n} of {total} sampled pass {check}",
+            n=self.passed,
+            total=self.total,
+            check=self.check.local_label,
+        )
 
 
 # -- text helpers ---------------------------------------------------------------------------
@@ -487,6 +499,30 @@ BIRTHDATE_CHECK = ValueCheck(
 FREE_TEXT_CHECK = ValueCheck(
     "free_text", "free_text", "the free-text check", is_free_text, 0.6, False
 )
+
+GERMAN_LABELS: dict[str, str] = {
+    "email": "die E-Mail-Prüfung",
+    "iban": "die Prüfung der IBAN-Prüfziffern",
+    "card": "die Prüfung der Kartennummer (Luhn)",
+    "vat": "die Prüfung der Prüfziffern der USt-IdNr.",
+    "tax_id": "die Prüfung der Prüfziffern der Steuer-ID",
+    "ip": "die Prüfung auf IP-Adressen",
+    "useragent": "die Prüfung auf Browserkennungen",
+    "phone": "die Prüfung auf Telefonnummern",
+    "bic": "die BIC-Prüfung",
+    "password": "die Prüfung auf Passwort-Hashwerte",
+    "token": "die Prüfung auf Zufallskennungen",
+    "courtesy": "die Prüfung auf Anreden",
+    "person_name": "die Prüfung auf Personennamen",
+    "first_name": "den Abgleich mit dem Vornamen-Verzeichnis",
+    "postcode": "die Prüfung auf Postleitzahlen",
+    "date": "die Datumsprüfung",
+    "image": "die Bildprüfung (JPEG-/PNG-Kopf)",
+    "birthdate": "die Prüfung auf Geburtsdaten (1900 bis vor 15 Jahren)",
+    "free_text": "die Freitext-Prüfung",
+}
+"""Each check's label in German, with its article as the sentence needs it
+(``ValueCheck.local_label``: "200 von 200 Stichproben bestehen die E-Mail-Prüfung")."""
 
 
 def run_check(key: str, values: Sequence[Any]) -> ValueResult:
