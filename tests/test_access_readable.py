@@ -197,6 +197,10 @@ def test_csv_files_open_in_german_excel_with_the_json_values(demo: Path) -> None
     assert email[2] == "E-Mail-Adresse" and email[3].startswith("Kontaktdaten")
     assert "Vertragsabwicklung" in email[4] and email[5]
     assert "8 Jahre" in entries["shop/invoices.csv", "invoice_number"][5]
+    # The period the letter, the record and the plan give (dsr.erasure.periods): an
+    # invoice's lines are kept with it, the web sessions have their own period.
+    assert entries["shop/invoice_lines.csv", "sku"][5].startswith("so lange wie Rechnungen: 8")
+    assert entries["shop/web_sessions.csv", "ip_address"][5] == "90 Tage nach dem Besuch"
     assert entries["mailchimp/subscribed.csv", "GMTOFF"][2] == "Interne Angabe des Anbieters"
     labels = [r[2] for r in dictionary[1:]]
     assert (

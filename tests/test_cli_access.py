@@ -58,8 +58,10 @@ def test_access_answer_for_juergen(demo: Path) -> None:
     periods = letter.split("## Wie lange wir sie speichern")[1].split("##")[0]
     assert "Rechnungen: 8 Jahre ab Ende des Kalenderjahres" in periods
     # his orders and invoice lines are kept with the invoices (as an erasure plan keeps
-    # them); the account and the rest of the shop's tables together in one line
-    assert periods.count("Online-Shop") == 4 and "; \n" not in periods and "shop /" not in periods
+    # them); his web sessions have their own period (storage_periods in dsr.yaml); the
+    # account and the rest of the shop's tables together in one line
+    assert periods.count("Online-Shop") == 5 and "; \n" not in periods and "shop /" not in periods
+    assert "Anmeldungen und Sitzungen: 90 Tage nach dem Besuch." in periods
     assert periods.count("so lange wie die zugehörigen Rechnungen") == 2
     html = (folder / f"auskunft-{rid}.html").read_text(encoding="utf-8")
     assert "<table" in html and "ja, wir verarbeiten Daten über Sie" in html

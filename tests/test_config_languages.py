@@ -245,9 +245,8 @@ def test_english_record_names_the_missing_version_not_the_german_text(
     [document] = list(out.glob("*.json"))
     [shop] = json.loads(document.read_text(encoding="utf-8"))["activities"]
     assert shop["purposes"] == []
-    assert {"field": "purposes", "key": "sources.shop.purpose.en", "reason": "config"} in shop[
-        "gaps"
-    ]
+    assert {"field": "purposes", "key": "sources.shop.purpose.en", "reason": "config",
+            "empty_means_none": False} in shop["gaps"]
     assert shop["legal_bases"] == [
         "Art. 6(1)(b) GDPR; Art. 6(1)(c) GDPR with § 147 AO, § 257 HGB (invoices)"
     ]

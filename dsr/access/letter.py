@@ -15,7 +15,6 @@ from typing import Any
 
 from dsr.access.columns import VendorLabel, as_flag, column_label, display
 from dsr.access.copy import ColumnInfo, PersonCopy, TableCopy
-from dsr.classify.names import words
 from dsr.classify.result import TableClassification
 from dsr.classify.taxonomy import CATEGORIES, category_label
 from dsr.classify.text import special_kinds
@@ -23,6 +22,7 @@ from dsr.config.gaps import EEA
 from dsr.config.models import Config, RetentionRule, Source
 from dsr.connectors import connector_class
 from dsr.connectors.rows import is_empty
+from dsr.erasure.periods import kept_with, named_parents, table_period
 from dsr.render.letters import sender, table_label
 from dsr.requests.deadline_names import long_date
 from dsr.requests.subject import LetterFacts
@@ -41,7 +41,7 @@ RequestFacts = LetterFacts
 
 def short_label(category: str, language: str) -> str:
     """'Kontaktdaten' from 'Kontaktdaten (E-Mail, Telefon, Fax)': fits a table header."""
-    return category_label(category, language).split(" (")[0]
+    return CATEGORIES[category].short(language)
 
 
 def _rules(config: Config, source: str, table: str) -> list[RetentionRule]:
@@ -53,18 +53,27 @@ def _rules(config: Config, source: str, table: str) -> list[RetentionRule]:
     return [rule] if rule is not None else []
 
 
-def storage_text(config: Config, source: str, table: str, language: str) -> str:
-    """The storage period of a table in words, for the data dictionary."""
-    rules = _rules(config, source, table)
-    if not rules:
-        return _NO_PERIOD[language]
-    if language == "de":
-        return "; ".join(
-            f"{r.years} Jahre ab Ende des Kalenderjahres ({r.basis})" for r in rules
-        )
-    return "; ".join(
-        f"{r.years} years from the end of the calendar year ({r.basis})" for r in rules
-    )
+def storage_text(
+    config: Config, source: str, table: str, language: str,
+    kept: Mapping[str, tuple[RetentionRule, str]] | None = None,
+) -> str:
+    """The storage period of a table in words, for the data dictionary: the same period
+    the letter and the record state (``dsr.erasure.periods.table_period``)."""
+    period = table_period(config, source, table, kept)
+    rule = period.rule
+    if rule is not None and period.origin == "kept_with":
+        if language == "de":
+            return (f"so lange wie {table_label(period.with_table or '', language)}: "
+                    f"{rule.years} Jahre ab Ende des Kalenderjahres ({rule.basis})")
+        return (f"as long as {table_label(period.with_table or '', language)}: "
+                f"{rule.years} years from the end of the calendar year ({rule.basis})")
+    if rule is not None:
+        if language == "de":
+            return f"{rule.years} Jahre ab Ende des Kalenderjahres ({rule.basis})"
+        return f"{rule.years} years from the end of the calendar year ({rule.basis})"
+    if period.text:
+        return period.text
+    return _NO_PERIOD[language]
 
 
 def column_info(
@@ -80,10 +89,15 @@ def column_info(
                     c for c in column.categories if c in CATEGORIES
                 )
     info: dict[tuple[str, str, str], ColumnInfo] = {}
+    kept = _kept_with(config, copy)
     for copied in copy.tables:
         configured = config.sources.get(copied.source)
         purpose = (configured.purpose or "") if configured else ""
-        storage = storage_text(config, copied.source, copied.table, language)
+        storage = storage_text(
+            config, copied.source, copied.table, language,
+            {t: (rule, parent.table) for (s, t), (rule, parent) in kept.items()
+             if s == copied.source},
+        )
         overrides = getattr(configured, "labels", None) or {}
         vendor = _vendor_labels(configured.type) if configured else {}
         for name in copied.columns:
@@ -172,13 +186,11 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
     """Storage periods (lit. d) per system: each table under a retention rule on its own
     line with its end date; the tables without one together, in one sentence."""
     entries: list[dict[str, Any]] = []
-    plain: dict[str, list[str]] = {}
-    periods: dict[str, str | None] = {}
+    plain: dict[tuple[str, str | None], list[str]] = {}
     kept_with = _kept_with(config, copy)
     for table in in_link_order(copy.tables):
         entry = config.sources.get(table.source)
         system = system_name(entry, table.source, language)
-        periods[system] = entry.storage_period if entry else None
         label = table_label(table.table, language)
         rules = _rules(config, table.source, table.table)
         ruled = kept_with.get((table.source, table.table))
@@ -193,9 +205,11 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
             })
             continue
         if not rules:
-            plain.setdefault(system, [])
-            if label not in plain[system]:
-                plain[system].append(label)
+            # dsr.yaml's words for the table (storage_periods) or the system (storage_period).
+            said = table_period(config, table.source, table.table).text
+            labels = plain.setdefault((system, said), [])
+            if label not in labels:
+                labels.append(label)
             continue
         entries.append({
             "system": f"{system}: {label}",
@@ -206,11 +220,8 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
             "with": None,
         })
     entries += [
-        {
-            "system": f"{system}: {', '.join(labels)}", "rules": [],
-            "period": periods.get(system), "with": None,
-        }
-        for system, labels in plain.items()
+        {"system": f"{system}: {', '.join(labels)}", "rules": [], "period": said, "with": None}
+        for (system, said), labels in plain.items()
     ]
     return entries
 
@@ -218,28 +229,21 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
 def _kept_with(
     config: Config, copy: PersonCopy
 ) -> dict[tuple[str, str], tuple[RetentionRule, TableCopy]]:
-    """The person's tables without a rule of their own that are kept with a ruled table:
-    those that point to it (an invoice's lines) and those it points to that are not the
-    person's account (the order an invoice is for). The erasure plan keeps a kept row's
-    children with it and leaves the rows it points to in place for as long (anonymising
-    what they hold of the person: the account), so the letter gives these tables the
-    document's period; tests/test_erase_recipients.py compares the two on the demo."""
+    """The person's tables without a rule of their own that are kept with a ruled table
+    (``dsr.erasure.periods.kept_with``: an invoice's lines, the order an invoice is for),
+    found through the links the lookup followed and the tables' column names;
+    tests/test_erase_recipients.py compares the letter's periods with the plan's."""
     found: dict[tuple[str, str], tuple[RetentionRule, TableCopy]] = {}
     by_source: dict[str, list[TableCopy]] = {}
     for table in copy.tables:
         by_source.setdefault(table.source, []).append(table)
     for source, tables in by_source.items():
         names = {t.table.lower(): t.table for t in tables}
+        copies = {t.table: t for t in tables}
         points = {t.table: set(t.parents) | _named_parents(t, names) for t in tables}
-        for ruled in tables:
-            rules = _rules(config, source, ruled.table)
-            if not rules:
-                continue
-            for other in tables:
-                if other is ruled or other.person or _rules(config, source, other.table):
-                    continue
-                if ruled.table in points[other.table] or other.table in points[ruled.table]:
-                    found.setdefault((source, other.table), (rules[0], ruled))
+        kept = kept_with(config, source, points, [t.table for t in tables if t.person])
+        for name, (rule, parent) in kept.items():
+            found[source, name] = (rule, copies[parent])
     return found
 
 
@@ -397,18 +401,7 @@ def _levels(points: Mapping[str, set[str]]) -> dict[str, int]:
 
 def _named_parents(table: TableCopy, names: Mapping[str, str]) -> set[str]:
     """Tables of the copy a column's name points to: ``order_id`` → ``orders``."""
-    found: set[str] = set()
-    for column in table.columns:
-        if column in table.key:
-            continue
-        parts = words(column)
-        if len(parts) < 2 or parts[-1] not in ("id", "ids", "nr", "number"):
-            continue
-        stem = parts[-2]
-        for candidate in (stem, stem + "s", stem + "es", stem[:-1] + "ies"):
-            if candidate in names and names[candidate] != table.table:
-                found.add(names[candidate])
-    return found
+    return named_parents(table.table, [c for c in table.columns if c not in table.key], names)
 
 
 def _in_order(table: TableCopy) -> list[dict[str, Any]]:

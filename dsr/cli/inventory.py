@@ -12,11 +12,14 @@ from rich.markup import escape
 from dsr.cli.console import ProgressBars, out
 from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
 from dsr.cli.output import hint, print_json, source_failed, warning
+from dsr.clock import today_berlin
 from dsr.config.load import load_config
 from dsr.errors import Problem, UsageError
 from dsr.inventory.document import build_document
+from dsr.inventory.history import History, compare, describe, load_snapshot, save_snapshot
 from dsr.inventory.render import FORMATS, write_inventory
-from dsr.inventory.scan import scan_sources
+from dsr.inventory.scan import SourceScan, scan_sources
+from dsr.ledger.store import open_ledger
 from dsr.outcome import ExitCode
 
 
@@ -51,6 +54,15 @@ def inventory_command(
             metavar="de|en",
         ),
     ] = None,
+    changes: Annotated[
+        bool,
+        typer.Option(
+            "--changes",
+            help="Only compare with the previous run and print what changed (for cron): "
+            "silent with exit 0 when nothing did, exit 1 when something needs the DPO. "
+            "Writes no files.",
+        ),
+    ] = False,
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -61,11 +73,19 @@ def inventory_command(
     activity, like the supervisory authorities' template) and .json. Fields that
     dsr.yaml leaves empty are shown as gaps to fill.
 
+    Each run is compared with the previous one (kept in the ledger database): the
+    record keeps the date each activity first appeared and last changed, counts its
+    versions, and lists new sources, new tables and columns with personal data,
+    changed categories and activities without a purpose. --changes prints only that.
+
     Exit code 0 when every source was read, whatever the findings: they are the
     report's content. Exit code 1 when a source could not be read (the others
-    are still in the record), 2 when the command could not run.
+    are still in the record), or with --changes when something changed; 2 when
+    the command could not run.
 
     Example: dsr inventory --format md,html --language en shop zendesk
+
+    From cron, silent unless something changed: dsr inventory --changes
     """
     wanted = _formats(formats)
     loaded = load_config(config, strict=False)
@@ -75,10 +95,23 @@ def inventory_command(
     folder = output if output is not None else loaded.base_dir / "inventory"
     with ProgressBars() as progress:
         scans = scan_sources(loaded, names or [], progress=progress)
-    document = build_document(loaded, scans, language=lang)
-    written = write_inventory(document, folder, wanted, user_dir=loaded.templates)
-
     failed = [s for s in scans if not s.ok]
+    with open_ledger(loaded.ledger) as ledger:
+        with ledger.session(write=False) as session:
+            previous = load_snapshot(session)
+        history = compare(loaded, scans, previous, today_berlin(), complete=not names)
+        if changes:
+            with ledger.session() as session:
+                save_snapshot(session, history.snapshot)
+            _print_changes(history, failed, json_output)
+            if history.needs_attention or failed:
+                raise typer.Exit(ExitCode.ATTENTION)
+            return
+        document = build_document(loaded, scans, language=lang, history=history)
+        written = write_inventory(document, folder, wanted, user_dir=loaded.templates)
+        with ledger.session() as session:
+            save_snapshot(session, history.snapshot)
+
     for scan in failed:
         if scan.failure is not None:
             source_failed(scan.failure)
@@ -97,6 +130,43 @@ def inventory_command(
             "the record lists the others and names the failed ones"
         )
         raise typer.Exit(ExitCode.ATTENTION)
+
+
+def _print_changes(history: History, failed: list[SourceScan], json_output: bool) -> None:
+    """What changed since the previous run, or nothing at all when nothing did (cron)."""
+    for scan in failed:
+        if scan.failure is not None:
+            source_failed(scan.failure)
+    if json_output:
+        print_json(
+            {
+                "version": history.version,
+                "previous_run": history.previous_run,
+                "changes": [
+                    {**c.as_dict(), "text": describe(c.as_dict(), "en")} for c in history.changes
+                ],
+            }
+        )
+        return
+    console = out()
+    if history.first_run:
+        console.print(
+            f"No earlier run to compare with: recorded version {history.version} of the "
+            "record as the baseline. Run `dsr inventory` to write it.",
+            soft_wrap=True,
+        )
+        return
+    if not history.changes:
+        return
+    n = len(history.changes)
+    console.print(
+        f"{n} change{'s' if n != 1 else ''} since the run of {history.previous_run} "
+        f"(record version {history.version}):",
+        soft_wrap=True,
+    )
+    for change in history.changes:
+        console.print(f"  {escape(describe(change.as_dict(), 'en'))}", soft_wrap=True)
+    console.print("Run `dsr inventory` to write the updated record.", soft_wrap=True)
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -124,6 +194,8 @@ def _summary(document: dict) -> str:
         f"{activities} activit{'y' if activities == 1 else 'ies'}, "
         f"{personal} columns with personal data, "
         f"{sum(counts.values())} findings" + (f" ({found})" if found else "")
-        + f", {gaps} gaps in dsr.yaml"
+        + f", {gaps} gap{'' if gaps == 1 else 's'} in dsr.yaml"
+        + (f", {len(document['decided'])} decided" if document.get("decided") else "")
+        + (f", record version {document['version']}" if document.get("version") else "")
     )
     return escape(text)

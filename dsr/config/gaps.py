@@ -106,6 +106,26 @@ def find_gaps(config: Config, languages: Sequence[str] | None = None) -> list[Ga
             )
         if not source.data_subjects:
             gaps.append(Gap(f"sources.{name}.data_subjects", "whose data this is (Art. 30(1)(c))"))
+        # The DSK template's fields of the record: who answers for the activity, with whom.
+        for key, question in (
+            ("department", "the department responsible (DSK record template)"),
+            ("contact", "the contact person: name, phone, e-mail (DSK record template)"),
+            ("joint_controllers", "joint controllers (Art. 26), [] for none"),
+            ("internal_recipients", "who inside the company receives the data, [] for nobody"),
+        ):
+            if _unset(getattr(source, key)) and getattr(source, key) != []:
+                gaps.append(Gap(f"sources.{name}.{key}", f"not set: {question}"))
+        abroad = source.processor is not None and (
+            source.processor.country not in EEA
+        )
+        if source.transfers is None and not abroad:
+            gaps.append(
+                Gap(
+                    f"sources.{name}.transfers",
+                    "transfers to third countries, [] for none and none planned "
+                    "(Art. 30(1)(e))",
+                )
+            )
         processor = source.processor
         if (
             processor is not None

@@ -365,6 +365,8 @@ def _validate(
         sources=sources,
         retention=top.retention,
         links=top.links,
+        security_reference=top.security_reference,
+        decisions=top.decisions,
     )
 
 

@@ -25,19 +25,29 @@ def texts(config: Config) -> Iterator[tuple[str, LocalText]]:
         yield f"security_measures[{i}]", measure
     for name, source in config.sources.items():
         at = f"sources.{name}"
-        for field in ("description", "purpose", "legal_basis", "storage_period"):
+        for field in ("description", "purpose", "legal_basis", "storage_period", "department"):
             text = getattr(source, field)
             if text is not None:
                 yield f"{at}.{field}", text
-        for field in ("data_subjects", "recipients"):
+        for field in ("data_subjects", "recipients", "internal_recipients"):
             for i, text in enumerate(getattr(source, field) or ()):
                 yield f"{at}.{field}[{i}]", text
         if source.processor is not None and source.processor.safeguards is not None:
             yield f"{at}.processor.safeguards", source.processor.safeguards
+        for i, transfer in enumerate(source.transfers or ()):
+            yield f"{at}.transfers[{i}].recipient", transfer.recipient
+            if transfer.safeguards is not None:
+                yield f"{at}.transfers[{i}].safeguards", transfer.safeguards
+        for table, text in source.storage_periods.items():
+            yield f"{at}.storage_periods.{table}", text
         for column, text in source.labels.items():
             yield f"{at}.labels.{column}", text
     for i, rule in enumerate(config.retention):
         yield f"retention[{i}].basis", rule.basis
+    if config.security_reference is not None:
+        yield "security_reference", config.security_reference
+    for finding, text in config.decisions.items():
+        yield f"decisions.{finding}", text
 
 
 def localise(config: Config, language: str) -> Config:
@@ -58,8 +68,29 @@ def localise(config: Config, language: str) -> Config:
         if processor is not None and processor.safeguards is not None:
             processor = processor.model_copy(update={"safeguards": one(processor.safeguards)})
         recipients = entry.recipients
+        internal = entry.internal_recipients
+        transfers = None if entry.transfers is None else [
+            t.model_copy(
+                update={
+                    "recipient": t.recipient.version(language)
+                    or LocalText(f"[{at}.transfers[{i}].recipient.{language}]", {}),
+                    "safeguards": one(t.safeguards),
+                }
+            )
+            for i, t in enumerate(entry.transfers)
+        ]
         return entry.model_copy(
             update={
+                "department": one(entry.department),
+                "internal_recipients": None
+                if internal is None
+                else each(f"{at}.internal_recipients", internal),
+                "transfers": transfers,
+                "storage_periods": {
+                    table: period
+                    for table, text in entry.storage_periods.items()
+                    if (period := text.version(language))
+                },
                 "description": one(entry.description),
                 "purpose": one(entry.purpose),
                 "legal_basis": one(entry.legal_basis),
@@ -95,5 +126,12 @@ def localise(config: Config, language: str) -> Config:
             "security_measures": each("security_measures", config.security_measures),
             "sources": {name: source(name, entry) for name, entry in config.sources.items()},
             "retention": retention,
+            "security_reference": one(config.security_reference),
+            "decisions": {
+                finding: decided
+                for finding, text in config.decisions.items()
+                if (decided := text.version(language) or LocalText(
+                    f"[decisions.{finding}.{language}]", {}))
+            },
         }
     )

@@ -36,12 +36,25 @@ class Strict(BaseModel):
 
 
 class Contact(Strict):
-    """A person or office with contact details (DPO, representative)."""
+    """A person or office with contact details (DPO, representative, the contact person of
+    a processing activity, a joint controller). ``salutation`` and ``title`` are the DSK
+    template's fields for the DPO ("Frau", "Dr.")."""
 
     name: str | None = None
+    salutation: str | None = None
+    title: str | None = None
     address: str | None = None
     email: str | None = None
     phone: str | None = None
+
+
+class Transfer(Strict):
+    """A transfer to a third country or an international organisation that is not one of
+    the source's processors (Art. 30(1)(e)): who, where, and the documented safeguards."""
+
+    recipient: LocalText
+    country: str = Field(min_length=2, description="ISO 3166-1 alpha-2, or the organisation")
+    safeguards: LocalText | None = None
 
 
 class Controller(Strict):
@@ -150,6 +163,18 @@ class SourceCommon(Strict):
     # What the access letter calls a column instead of the built-in label, by column
     # name: ``kdnr: {de: Kundennummer, en: Customer number}``.
     labels: dict[str, LocalText] = Field(default_factory=dict)
+    # The DSK template's fields an activity needs besides Art. 30(1): the department
+    # responsible and its contact person; joint controllers (Art. 26; [] for none, None
+    # not stated); recipients inside the company by department or function
+    # (``recipients`` are those outside it); transfers to third countries other than the
+    # processor's ([] for "none and none planned"); periods per table where one differs
+    # from ``storage_period`` (``web_sessions: {de: "90 Tage", en: "90 days"}``).
+    department: LocalText | None = None
+    contact: Contact | None = None
+    joint_controllers: list[Contact] | None = None
+    internal_recipients: list[LocalText] | None = None
+    transfers: list[Transfer] | None = None
+    storage_periods: dict[str, LocalText] = Field(default_factory=dict)
 
 
 class Source(SourceCommon):
@@ -252,6 +277,12 @@ class Config(Strict):
     sources: dict[str, Source] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    # The technical and organisational measures by reference (the security concept's
+    # name and version), beside or instead of ``security_measures``.
+    security_reference: LocalText | None = None
+    # A DPO's decision on an inventory finding, by the finding's id (``dsr inventory``
+    # prints it): the finding is then listed as decided instead of open.
+    decisions: dict[str, LocalText] = Field(default_factory=dict)
 
     @property
     def base_dir(self) -> Path:
@@ -289,6 +320,12 @@ class ConfigFile(Strict):
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     retention: list[RetentionRule] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    # The technical and organisational measures by reference (the security concept's
+    # name and version), beside or instead of ``security_measures``.
+    security_reference: LocalText | None = None
+    # A DPO's decision on an inventory finding, by the finding's id (``dsr inventory``
+    # prints it): the finding is then listed as decided instead of open.
+    decisions: dict[str, LocalText] = Field(default_factory=dict)
 
     @field_validator("sources", "retention", "security_measures", "links", mode="before")
     @classmethod

@@ -14,21 +14,35 @@ from typing import Any
 
 from dsr.clock import today_berlin
 from dsr.config.models import Config
-from dsr.inventory.findings import KINDS, find_findings
+from dsr.inventory.findings import KINDS, find_findings, split_decided
+from dsr.inventory.history import History, describe
 from dsr.inventory.record import build_activities, build_controller
 from dsr.inventory.scan import SourceScan
 
 
 def build_document(
-    config: Config, scans: list[SourceScan], *, language: str, today: date | None = None
+    config: Config,
+    scans: list[SourceScan],
+    *,
+    language: str,
+    today: date | None = None,
+    history: History | None = None,
 ) -> dict[str, Any]:
-    """Everything the inventory found, in ``language`` (de or en) for the human texts."""
+    """Everything the inventory found, in ``language`` (de or en) for the human texts;
+    ``history`` (this run compared with the previous one) gives the record's version,
+    the activities' dates and the changes."""
     today = today or today_berlin()  # the record's date is the Berlin day
-    findings = find_findings(config, scans, language)
+    findings, decided = split_decided(find_findings(config, scans, language), config, language)
     counts = Counter(f["kind"] for f in findings)
     return {
         "generated": today.isoformat(),
         "language": language,
+        "version": history.version if history else None,
+        "previous_run": history.previous_run if history else None,
+        "changes": [
+            {**change.as_dict(), "text": describe(change.as_dict(), language)}
+            for change in (history.changes if history else [])
+        ],
         "controller": build_controller(config),
         "sources": [
             {
@@ -58,7 +72,17 @@ def build_document(
             for s in scans
             for t in s.tables
         ],
-        "activities": build_activities(config, scans, language, today),
+        "activities": _with_change_texts(
+            build_activities(config, scans, language, today, history), language
+        ),
         "findings": findings,
+        "decided": decided,
         "summary": {kind: counts[kind] for kind in KINDS if counts[kind]},
     }
+
+
+def _with_change_texts(activities: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """Each activity's last change in sentences of the record's language."""
+    for activity in activities:
+        activity["last_change"] = [describe(c, language) for c in activity["last_change"]]
+    return activities

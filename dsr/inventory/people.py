@@ -10,13 +10,16 @@ the comparison; reports carry counts and field names, never the values.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from dsr.classify.names import identifier_kind, words
 from dsr.classify.result import ColumnClassification, TableClassification
+from dsr.connectors.protocol import Lookup, RowKey
+from dsr.connectors.rows import key_text
+from dsr.errors import DsrError
 from dsr.identifiers import normalise_email, normalise_name, normalise_phone, phone_digits
 
 PEOPLE_SAMPLE = 5000
@@ -46,6 +49,10 @@ class PersonRecord:
     name_key: str | None  # dsr.identifiers.normalise_name
     phone: str | None  # as written; compared through phone_key(), only where needed
     birthdate: str | None  # ISO date
+    key: RowKey | None = field(default=None, compare=False)
+    """The row's key as the connector's ``find`` gives it (``{"id": 498}``, or the place
+    ``{"file", "sheet", "row"}`` in a file), so a finding can name the row; None where
+    the row has no e-mail to find it by."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +130,47 @@ def read_people(connector: Any, table: TableClassification, limit: int = PEOPLE_
         return [], False
     rows = connector.sample(table.table, limit)
     records = [_record(table.table, row, columns) for row in rows]
+    if columns.email:
+        records = _with_keys(connector, table.table, columns.email, rows, records)
     truncated = len(rows) >= limit and (table.rows is None or table.rows > limit)
     return [r for r in records if r.email or r.name_key], truncated
+
+
+def _with_keys(
+    connector: Any, table: str, column: str, rows: list[dict[str, Any]],
+    records: list[PersonRecord],
+) -> list[PersonRecord]:
+    """The records with their rows' keys, asked of the connector in one batched ``find``.
+
+    ``sample`` gives rows without their keys, and only the connector knows what names a
+    row (a primary key, a record id, a line of a file). Rows sharing an address are told
+    apart by the key's columns where the row holds them, else taken in reading order.
+    """
+    raw = {str(row.get(column)).strip() for row, r in zip(rows, records, strict=True) if r.email}
+    if not raw:
+        return records
+    keys: dict[str, list[RowKey]] = {}
+    try:
+        for hit in connector.find([Lookup(table, column, frozenset(raw), "casefold")]):
+            email = normalise_email(hit.value)
+            if email and hit.key not in keys.setdefault(email, []):
+                keys[email].append(hit.key)
+    except DsrError:
+        return records  # the findings then name no rows, but still count them
+    keyed: list[PersonRecord] = []
+    for row, record in zip(rows, records, strict=True):
+        candidates = keys.get(record.email or "", [])
+        key = next((k for k in candidates if _names_row(k, row)), None)
+        if key is None and candidates:
+            key = candidates[0]
+        if key is not None:
+            candidates.remove(key)
+        keyed.append(replace(record, key=key))
+    return keyed
+
+
+def _names_row(key: RowKey, row: dict[str, Any]) -> bool:
+    return all(k in row and key_text(row[k]) == key_text(v) for k, v in key.items())
 
 
 def _record(table: str, row: dict[str, Any], columns: PersonColumns) -> PersonRecord:

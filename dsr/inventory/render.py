@@ -14,8 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_percent
 from jinja2 import Environment
 
+from dsr.classify.evidence import evidence_text
 from dsr.classify.taxonomy import CATEGORIES, SPECIAL_KINDS
 from dsr.errors import DsrError, Problem
 from dsr.render.templates import environment, load_template
@@ -29,6 +31,8 @@ def inventory_environment(language: str, user_dir: Path | None = None) -> Enviro
     env = environment(user_dir, language)
     env.filters["category_label"] = lambda c: CATEGORIES[c](language) if c in CATEGORIES else c
     env.filters["special_label"] = lambda k: SPECIAL_KINDS[k](language) if k in SPECIAL_KINDS else k
+    env.filters["evidence"] = lambda e: evidence_text(e, language)
+    env.filters["percent"] = lambda v: format_percent(v, locale=language)
     return env
 
 

@@ -12,15 +12,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
 
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Source
 from dsr.connectors import open_connector
+from dsr.errors import DsrError
+from dsr.inventory.mirrors import filled, mirrors
 from dsr.inventory.people import PEOPLE_SAMPLE, PersonRecord, person_tables, read_people
 from dsr.progress import NullProgress, Progress
 from dsr.sources import SourceFailure, SourceRun, for_each_source, run_source, select_sources
 
 DEFAULT_SAMPLE = 200
+CHECK_ROWS = 5000
+"""Rows read per table to tell empty and mirrored columns: all of a small table; for a
+larger one a column empty in these rows is asked about once more where the engine can
+answer cheaply (SQL), and otherwise keeps its finding."""
 
 
 @dataclass
@@ -31,6 +40,8 @@ class SourceScan:
     tables: list[TableClassification] = field(default_factory=list)
     people: list[PersonRecord] = field(default_factory=list)
     people_truncated: bool = False  # a person table had more rows than were compared
+    empty: set[tuple[str, str]] = field(default_factory=set)  # (table, column) never filled
+    mirrors: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> kept
     error: str | None = None
     exception: BaseException | None = field(default=None, repr=False)
     seconds: float = 0.0
@@ -87,6 +98,7 @@ def _scan(
     connector = open_connector(source)
     try:
         scan.tables = classify_source(source, connector, sample_size=sample_size, progress=progress)
+        _settle_columns(connector, scan)
         persons = person_tables(scan.tables)
         progress.begin(f"{source.name}: comparing persons", total=len(persons))
         for table in persons:
@@ -98,6 +110,50 @@ def _scan(
     finally:
         connector.close()
     return scan
+
+
+def _settle_columns(connector: Any, scan: SourceScan) -> None:
+    """Find the columns that would get a finding but hold nothing, or repeat another's text."""
+    from dsr.inventory.findings import gets_column_finding  # findings reads SourceScan
+
+    for table in scan.tables:
+        columns = [c.column for c in table.columns if gets_column_finding(c)]
+        if not columns:
+            continue
+        try:
+            rows = connector.sample(table.table, CHECK_ROWS)
+        except DsrError:
+            continue  # the classifier read this table; unreadable now means keep every finding
+        holding = filled(rows, columns)
+        complete = len(rows) < CHECK_ROWS or (table.rows is not None and table.rows <= len(rows))
+        for column in columns:
+            if column in holding:
+                continue
+            if complete or _sql_empty(connector, table.table, column):
+                scan.empty.add((table.table, column))
+        texts = [c for c in columns if c in holding]
+        for mirror, kept in mirrors(rows, texts).items():
+            scan.mirrors[(table.table, mirror)] = kept
+
+
+def _sql_empty(connector: Any, table: str, column: str) -> bool:
+    """Whether a SQL column holds no value at all; False where that cannot be asked."""
+    engine = getattr(connector, "engine", None)
+    if not isinstance(engine, sa.engine.Engine):
+        return False
+    schema = getattr(getattr(connector, "options", None), "schema_", None)
+    col: sa.ColumnClause[Any] = sa.column(column)
+    query = (
+        sa.select(sa.literal(1))
+        .select_from(sa.table(table, col, schema=schema))
+        .where(col.is_not(None), sa.func.trim(sa.cast(col, sa.String)) != "")
+        .limit(1)
+    )
+    try:
+        with engine.connect() as conn:
+            return conn.execute(query).first() is None
+    except sa.exc.SQLAlchemyError:
+        return False
 
 
 def _scan_of(run: SourceRun[SourceScan]) -> SourceScan:
