@@ -307,3 +307,16 @@ def test_the_record_and_the_access_letter_give_the_same_period(module_demo: Path
     assert table_period(config, "shop", "web_sessions").text == "90 Tage nach dem Besuch"
     assert all(e["origin"] != "gap" for e in shop["erasure"])
     run("inventory", "--help", exit=0)
+
+
+def test_without_a_ledger_the_record_is_written_and_the_dpo_told(tmp_path: Path) -> None:
+    """A ledger that cannot be opened costs the record its memory, not the record itself;
+    --changes has nothing to compare with and cannot run."""
+    config = EMPTY + 'ledger: "sqlite:///no-such-folder/dsr.db"\n'
+    tmp_path.joinpath("dsr.yaml").write_text(config, encoding="utf-8")
+    _database(tmp_path)
+    result = dsr(tmp_path, "inventory", "--format", "json", "--output", tmp_path / "o", exit=1)
+    assert "dates and version could not be kept" in result.stderr
+    assert (tmp_path / "o" / "inventory-de.json").exists()
+    failed = dsr(tmp_path, "inventory", "--changes", exit=2)
+    assert "no-such-folder" in failed.stderr and "Traceback" not in failed.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from dsr.cli.options import ConfigOption, JsonOption, SourcesArgument
 from dsr.cli.output import hint, print_json, source_failed, warning
 from dsr.clock import today_berlin
 from dsr.config.load import load_config
-from dsr.errors import Problem, UsageError
+from dsr.errors import LedgerError, Problem, UsageError
 from dsr.inventory.document import build_document
 from dsr.inventory.history import History, compare, describe, load_snapshot, save_snapshot
 from dsr.inventory.render import FORMATS, write_inventory
@@ -96,21 +97,33 @@ def inventory_command(
     with ProgressBars() as progress:
         scans = scan_sources(loaded, names or [], progress=progress)
     failed = [s for s in scans if not s.ok]
-    with open_ledger(loaded.ledger) as ledger:
-        with ledger.session(write=False) as session:
-            previous = load_snapshot(session)
-        history = compare(loaded, scans, previous, today_berlin(), complete=not names)
+    today = today_berlin()
+    try:
+        ledger = open_ledger(loaded.ledger)
+    except LedgerError as exc:
         if changes:
+            raise  # nothing to compare with: the command cannot do its job (exit 2)
+        # The record is still worth writing; only its memory across runs is missing.
+        ledger, unkept = None, str(exc).splitlines()[0]
+    with contextlib.ExitStack() as stack:
+        history = None
+        if ledger is not None:
+            stack.enter_context(ledger)
+            with ledger.session(write=False) as session:
+                previous = load_snapshot(session)
+            history = compare(loaded, scans, previous, today, complete=not names)
+        if changes and history is not None and ledger is not None:
             with ledger.session() as session:
                 save_snapshot(session, history.snapshot)
             _print_changes(history, failed, json_output)
             if history.needs_attention or failed:
                 raise typer.Exit(ExitCode.ATTENTION)
             return
-        document = build_document(loaded, scans, language=lang, history=history)
+        document = build_document(loaded, scans, language=lang, today=today, history=history)
         written = write_inventory(document, folder, wanted, user_dir=loaded.templates)
-        with ledger.session() as session:
-            save_snapshot(session, history.snapshot)
+        if ledger is not None and history is not None:
+            with ledger.session() as session:
+                save_snapshot(session, history.snapshot)
 
     for scan in failed:
         if scan.failure is not None:
@@ -124,11 +137,17 @@ def inventory_command(
         for path in written:
             console.print(f"wrote {escape(str(path))}", soft_wrap=True)
         console.print(_summary(document), soft_wrap=True)
+    if ledger is None:
+        warning(
+            f"the record's dates and version could not be kept ({unkept}); "
+            "it shows today's date for every activity"
+        )
     if failed:
         warning(
             f"{len(failed)} of {len(scans)} sources could not be read; "
             "the record lists the others and names the failed ones"
         )
+    if failed or ledger is None:
         raise typer.Exit(ExitCode.ATTENTION)
 
 
