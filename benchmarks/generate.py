@@ -11,7 +11,9 @@ line breaks) and that known e-mail addresses can be planted at known rows.
 from __future__ import annotations
 
 import argparse
+import csv
 import random
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 FIRST = [
@@ -131,6 +133,36 @@ def _tail(rng: random.Random) -> list[str]:
         rng.choice(("ja", "nein")),
         rng.choice(NOTES),
     ]
+
+
+EXPORT_NOTES = (
+    'Kunde sagt "bitte nicht vor 10 Uhr anrufen"',
+    "Lieferung an Nachbarn, Hausnr. 3\nKlingel defekt",
+    'Reklamation "Lieferung unvollständig",\r\nGutschrift erteilt',
+    "Zahlt per Rechnung; Mahnstufe 1",
+    'Wunsch: Katalog als PDF, nicht "auf Papier"',
+    "Rückruf erbeten\n\nam besten abends",
+)
+"""Free text as CRM and shop exports hold it: commas, doubled quotes, LF and CRLF line breaks
+inside the quoted field, an empty line inside a note."""
+
+
+def export_note(row: int, note: str) -> str:
+    """The note of data row ``row`` in an exported CSV: ``note`` (which may name another
+    customer's e-mail) with free text around it for two rows of five, quoted on the way out."""
+    if row % 5 >= 2:
+        return note
+    text = EXPORT_NOTES[row % len(EXPORT_NOTES)]
+    return f'{text}\n{note}, "Kopie"' if note else text
+
+
+def write_export(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write rows the way exporters do: CRLF after each record, quotes only where a field
+    needs them (so a file mixes quoted and bare fields), line breaks kept inside quotes."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dsr.connectors.files import csvread, csvscan
@@ -79,6 +80,15 @@ def _found(path: Path, lookups: list[Lookup], header_row: int) -> set[tuple[int,
         connector.close()
 
 
+@pytest.fixture(params=["numpy", "hyperscan"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both literal searches: NumPy always, hyperscan (the ``fast`` extra) where installed."""
+    if request.param == "hyperscan" and csvscan._hyperscan is None:
+        pytest.skip("hyperscan is not installed (pip install -e '.[fast]')")
+    monkeypatch.setattr(csvscan, "ENGINE", request.param)
+    return str(request.param)
+
+
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(csvscan, "CHUNK", 4096)
@@ -96,8 +106,8 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 @pytest.mark.parametrize("batch", [1, 3, 40])
 def test_prefilter_finds_what_parsing_finds(
-    tmp_path: Path, small_chunks: None, encoding: str, delimiter: str, crlf: bool, title: bool,
-    batch: int,
+    tmp_path: Path, small_chunks: None, engine: str, encoding: str, delimiter: str, crlf: bool,
+    title: bool, batch: int,
 ) -> None:
     rng = random.Random(f"{encoding}{delimiter}{batch}")
     rows = _rows(rng, 600)
@@ -116,6 +126,69 @@ def test_prefilter_finds_what_parsing_finds(
     expected = _reference(path, lookups, header_row)
     assert len({r for r, c, _ in expected if c == "email"}) >= batch
     assert _found(path, lookups, header_row) == expected
+
+
+EXPORT_NOTES = [
+    'Kunde sagt "bitte nicht vor 10 Uhr anrufen"',
+    "Lieferung an Nachbarn,\r\nKlingel defekt",
+    "zwei\n\nmit Leerzeile",
+    '"ganz in Anführungszeichen"',
+    'Reklamation ""doppelt"", \n"neu"\n',
+    "\n",
+    '"',
+]
+
+
+def _export_rows(rng: random.Random, count: int, long_every: int) -> list[list[str]]:
+    """Rows as CRM exports hold them: many multi-line notes with doubled quotes, so that
+    chunk and process boundaries fall inside quoted fields; now and then a note longer
+    than a whole chunk."""
+    rows = []
+    for i in range(count):
+        mail = f"Kunde.{i}@Example.com" if i % 4 == 0 else f"kunde.{i}@example.com"
+        note = rng.choice(EXPORT_NOTES)
+        if i % 7 == 0:
+            note = f"Kopie an kunde.{(i * 13) % count}@example.com,\r\n{note}"
+        if i % long_every == long_every - 1:
+            note = "\n".join(f'Zeile {n}, "zitiert"' for n in range(400))
+        phone = f"+49 (171) {i:04d}-{i % 97:03d}" if i % 2 else f"0171/{i:04d}{i % 97:03d}"
+        rows.append([str(i), mail, f"Name {i}", note, phone])
+    return rows
+
+
+@pytest.mark.parametrize("chunk", [4099, 65536])
+@pytest.mark.parametrize("crlf", [True, False])
+@pytest.mark.parametrize("batch", [1, 1000])
+def test_quoted_exports_find_what_parsing_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, chunk: int, crlf: bool, batch: int
+) -> None:
+    """Line breaks and doubled quotes inside quoted notes, at chunk and process edges."""
+    monkeypatch.setattr(csvscan, "CHUNK", chunk)
+    monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 16384)
+    rng = random.Random(f"{chunk}{crlf}{batch}")
+    rows = _export_rows(rng, 2500, long_every=997)
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n" if crlf else "\n")
+        writer.writerows([["id", "email", "name", "note", "phone"], *rows])
+    assert path.read_bytes().count(b'"') > 2000
+    people = rng.sample(rows, batch)
+    emails = frozenset(r[1].lower() for r in people) | {"nie@example.com"}
+    lookups = [
+        Lookup(path.stem, "email", emails, "casefold"),
+        Lookup(path.stem, "note", emails, "contains"),
+    ]
+    if batch < csvscan.MAX_FIND_NEEDLES:  # as the second round of a lookup asks
+        phones = frozenset("".join(c for c in r[4] if c.isdigit())[-9:] for r in people)
+        lookups.append(Lookup(path.stem, "phone", phones, "digits"))
+    fmt = csvread.detect_format(path)
+    assert csvscan.prefiltered_rows(path, fmt, lookups, header_row=1) is not None
+    expected = _reference(path, lookups, 1)
+    assert len({r for r, c, _ in expected if c == "email"}) == batch
+    assert batch > 1 or any(c == "phone" for _, c, _ in expected)
+    assert _found(path, lookups, 1) == expected
+    _names, parsed = csvread.read_rows(path, fmt, header_row=1)
+    assert csvscan.count_rows(path, fmt, header_row=1) == sum(1 for _ in parsed)
 
 
 @pytest.mark.parametrize(
@@ -138,19 +211,35 @@ def test_files_the_prefilter_cannot_promise_are_parsed_whole(
     assert _found(path, lookups, 1) == _reference(path, lookups, 1)
 
 
-def test_phone_lookups_parse_every_record(tmp_path: Path) -> None:
-    path = tmp_path / "p.csv"
-    path.write_text("id,phone\n1,0171/2345678\n2,+49 171 234 56 78\n", encoding="utf-8")
-    lookups = [Lookup("p", "phone", frozenset({"1712345678"}), "digits")]
-    assert csvscan.prefiltered_rows(path, csvread.detect_format(path), lookups,
-                                    header_row=1) is None
-    assert {r for r, _, _ in _found(path, lookups, 1)} == {2, 3}
-
-
-def test_a_split_inside_a_quoted_field_is_scanned_again_whole(
-    tmp_path: Path, small_chunks: None
+@pytest.mark.parametrize(("number", "prefiltered"), [("1712345678", True), ("45678", False)])
+def test_phone_numbers_are_found_whatever_separates_their_digits(
+    tmp_path: Path, small_chunks: None, engine: str, number: str, prefiltered: bool
 ) -> None:
-    """One huge multi-line note straddles the middle of the file, where the two halves meet."""
+    """The prefilter searches a number in the digits alone; a short one would match too much."""
+    path = tmp_path / "p.csv"
+    phones = ["0171/2345678", "+49 171 234 56 78", '"(0171) 23-45-678"', "0171 9999999",
+              "17123456789", '"Tel. 0171-2345678, ""privat"""']
+    lines = [f"{i},{phones[i % len(phones)]},x" for i in range(3000)]
+    path.write_text("id,phone,note\r\n" + "\r\n".join(lines) + "\r\n", encoding="utf-8")
+    lookups = [Lookup("p", "phone", frozenset({number}), "digits")]
+    fmt = csvread.detect_format(path)
+    fast = csvscan.prefiltered_rows(path, fmt, lookups, header_row=1)
+    assert (fast is not None) == prefiltered
+    expected = _reference(path, lookups, 1)
+    assert len(expected) >= 2000
+    assert _found(path, lookups, 1) == expected
+
+
+@pytest.mark.parametrize("naive", [True, False])
+def test_a_split_inside_a_quoted_field_is_scanned_again_whole(
+    tmp_path: Path, small_chunks: None, monkeypatch: pytest.MonkeyPatch, naive: bool
+) -> None:
+    """One huge multi-line note straddles the middle of the file, where the two halves meet:
+    the split is placed after it, and where it is not (the first newline after the middle,
+    as when the quotes tell nothing), the file is scanned again whole."""
+    if naive:
+        monkeypatch.setattr(csvscan, "_newline_outside",
+                            lambda view, _d: int(np.flatnonzero(view == 0x0A)[0]) + 1)
     path = tmp_path / "long.csv"
     note = "\n".join(f"Zeile {i}, mit Komma" for i in range(2000))
     rows = [["1", "first@example.com", "x"], ["2", "middle@example.com", note],
@@ -161,6 +250,20 @@ def test_a_split_inside_a_quoted_field_is_scanned_again_whole(
                       "casefold")]
     assert _found(path, lookups, 1) == {(2, "email", "first@example.com"),
                                         (4, "email", "last@example.com")}
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ('Zeile 1\nZeile 2",x@example.com\r\n3,"a\nb"\r\n', "3,"),  # starts inside a note
+        ('ende\r\n4,"a, ""b""\nc",y\r\n', "4,"),  # outside, a quoted note follows
+        ("ohne Anführungszeichen\n5,z\n", "5,z"),  # no quotes: taken as outside
+    ],
+)
+def test_the_split_is_placed_at_a_newline_outside_quotes(text: str, after: str) -> None:
+    cut = csvscan._newline_outside(np.frombuffer(text.encode(), np.uint8), ord(","))
+    assert cut is not None
+    assert text.encode()[cut:].startswith(after.encode())
 
 
 def test_find_through_the_cli_uses_row_numbers_a_spreadsheet_shows(tmp_path: Path) -> None:

@@ -16,11 +16,17 @@ value's bytes, up to case):
   Latin-1) split a needle, and its longest safe fragment is searched instead.
   Known gap: the Kelvin and Ångström signs lower-case to ASCII ``k``/``å`` in
   Python but not in bytes; they do not occur in real identifiers.
+- Phone numbers (``digits`` lookups: a cell's digits, separators dropped, end with the
+  number) are found with ``bytes.find`` in the chunk's digits alone, each hit mapped back
+  to the byte of its first digit.
 - A few needles are found with ``bytes.find``; a batch of e-mail addresses is
   found in ONE pass: every ``@`` in the chunk gives an 8-byte window (seven
   bytes before and the ``@``; for short local parts fewer before, some after),
   looked up in the sorted windows of all needles: the local part is what tells
   people apart, the domain is shared by thousands.
+- With the optional ``hyperscan`` (``pip install dsr[fast]``) the needles are compiled
+  into one literal search per chunk instead (e-mail addresses cut after the ``@``); the
+  candidates differ, the records that match do not: the matchers decide.
 - Row numbers must be exactly those ``csvread`` gives (the record count,
   header = 1, blank lines counted), because erasure addresses rows by them. A
   record ends at a newline outside quotes; whether a newline is inside quotes is
@@ -28,9 +34,9 @@ value's bytes, up to case):
   every quote is checked to open at a field start and close at a field end; a
   literal quote inside an unquoted field, a lone carriage return, a NUL byte
   (which ``csvread`` reports as a damaged file), an encoding that is not
-  ASCII-compatible (UTF-16 and UTF-32), a needle too short to be selective, or more
-  candidates than a prefilter is worth, and the caller reads the file the
-  ordinary way instead (``None``). Nothing is yielded before that is decided.
+  ASCII-compatible (UTF-16 and UTF-32), a needle too short to be selective, too many
+  phone numbers, or more candidates than a prefilter is worth, and the caller reads
+  the file the ordinary way instead (``None``). Nothing is yielded before that is decided.
 
 Files larger than a few chunks are split between two processes at a record
 boundary; a split that lands inside a quoted field is detected (odd quote
@@ -49,6 +55,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -60,12 +67,26 @@ CHUNK = 2 << 20
 """Bytes per chunk: large enough that NumPy's per-call cost vanishes, small enough for cache."""
 MIN_NEEDLE = 4
 """Shorter needles (an id like ``42``) would make most records candidates."""
+MIN_DIGITS = 6
+"""Shorter phone numbers (digits alone, separators ignored) would make most records candidates."""
 MAX_FIND_NEEDLES = 16
 """Needles searched one by one with ``bytes.find``; more go through the ``@`` windows."""
 MAX_CANDIDATES = 200_000
 """Past this, the prefilter saves nothing: the caller parses the whole file."""
 PARALLEL_BYTES = 32 << 20
 """Files at least this large are split between two processes."""
+
+ENGINE = "numpy"
+"""How literals are searched: ``hyperscan`` when the optional package (``pip install
+dsr[fast]``) is importable, else ``numpy`` (``bytes.find`` and the ``@`` windows). Both find
+a superset of the matching records, so the answers are the same (tests/test_csvscan.py)."""
+_hyperscan: Any = None
+try:
+    import hyperscan as _hyperscan
+
+    ENGINE = "hyperscan"
+except ImportError:  # the optional extra is not installed
+    pass
 
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-15"}
 _QUOTE, _NEWLINE, _RETURN, _AT = 0x22, 0x0A, 0x0D, 0x40
@@ -84,6 +105,15 @@ class Needles:
 
     few: tuple[bytes, ...]
     windows: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    digits: tuple[bytes, ...] = ()
+    """Phone numbers as digits: searched in the chunk's digits alone, whatever separates them."""
+    literals: tuple[bytes, ...] = ()
+    """What the compiled search (``hyperscan``) looks for instead of ``few`` and ``windows``:
+    the same byte strings, an e-mail address cut after its ``@`` (the local part tells people
+    apart; thousands of needles sharing a domain slow a literal matcher down)."""
+
+    def __bool__(self) -> bool:
+        return bool(self.few or self.windows or self.digits)
 
 
 def _safe(char: str) -> bool:
@@ -134,9 +164,13 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
     """
     base = "utf-8" if encoding == "utf-8-sig" else encoding
     found: set[bytes] = set()
+    numbers: set[bytes] = set()
     for lookup in lookups:
         if lookup.match == "digits":
-            raise NotApplicable("phone digits are stored with separators")
+            # The matcher compares a cell's digits, separators dropped; only ASCII digit values
+            # can match, and every ASCII-compatible encoding stores those digits as themselves.
+            numbers |= {v.encode() for v in lookup.values if v.isascii() and v.isdigit()}
+            continue
         for value in lookup.values:
             if not value:
                 continue
@@ -159,10 +193,22 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
             windows.setdefault(window[0], []).append(window[1])
     if len(few) > MAX_FIND_NEEDLES:
         raise NotApplicable("too many values without an e-mail window")
+    if len(numbers) > MAX_FIND_NEEDLES:
+        raise NotApplicable("too many phone numbers")
+    if any(len(n) < MIN_DIGITS for n in numbers):
+        raise NotApplicable("a phone number too short to search for")
     return Needles(
         tuple(few),
         {shape: np.unique(np.array(v, dtype=np.uint64)) for shape, v in windows.items()},
+        tuple(sorted(numbers)),
+        tuple(sorted({_anchor(n) for n in found})),
     )
+
+
+def _anchor(needle: bytes) -> bytes:
+    """A folded needle, or its start up to its ``@`` when that alone is selective enough."""
+    at = needle.find(b"`")  # "@" folded
+    return needle[: at + 1] if at + 1 >= MIN_NEEDLE + 1 else needle
 
 
 # -- the scan ----------------------------------------------------------------------------
@@ -213,25 +259,91 @@ def _chunk_end(data: mmap.mmap, start: int, stop: int) -> int:
     return cut + 1
 
 
-def _quotes_checked(
-    view: np.ndarray, quote_count: int, buffers: _Buffers, delimiter: int
-) -> np.ndarray:
-    """The quote positions of a chunk, after checking that the csv module reads them as we do.
+@dataclass
+class _Chunk:
+    """Where a chunk's quotes and newlines are: its record count and record ends follow."""
+
+    view: np.ndarray
+    quotes: np.ndarray
+    newlines: np.ndarray
+
+    def record_ends(self) -> np.ndarray:
+        """Offsets just past each newline that ends a record.
+
+        The quotes before a newline are counted by its insertion point among the
+        quote positions (a cumulative count, without a pass per quoted field): an
+        odd count means the newline is inside a quoted field.
+        """
+        if not len(self.quotes):
+            return self.newlines + 1
+        inside = np.searchsorted(self.quotes, self.newlines) & 1
+        return self.newlines[inside == 0] + 1
+
+    def records(self) -> int:
+        """Records in the chunk: its newlines outside quotes, and a last line without one."""
+        ends = len(self.newlines)
+        if len(self.quotes):
+            ends -= int(np.count_nonzero(np.searchsorted(self.quotes, self.newlines) & 1))
+        return ends + (1 if len(self.view) and self.view[-1] != _NEWLINE else 0)
+
+
+def _read_chunk(
+    data: mmap.mmap, whole: np.ndarray, start: int, stop: int, buffers: _Buffers, delimiter: int
+) -> _Chunk:
+    """The chunk from ``start``: whole records, its quotes checked as the csv module reads them.
 
     Raises NotApplicable when a quote is not where well-formed CSV puts it, or a
     carriage return stands alone (then the csv module would count differently).
     """
-    mask = buffers.mask
-    if _count(view, _RETURN, mask):
-        returns = _positions(view, _RETURN, mask)
-        following = returns + 1
-        if following[-1] >= len(view) or np.any(view[following] != _NEWLINE):
+    end = _chunk_end(data, start, stop)
+    if data.find(b"\0", start, end) != -1:
+        raise NotApplicable("a NUL byte (the parser names the row)")
+    view = whole[start:end]
+    buffers.grow(len(view))
+    quotes = _positions(view, _QUOTE, buffers.mask)
+    newlines = _positions(view, _NEWLINE, buffers.mask)
+    if len(quotes) % 2:  # the chunk ends inside a quoted field: end it at the last record
+        outside = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
+        if len(outside):
+            end = start + int(outside[-1]) + 1
+        else:  # one record longer than the chunk
+            end = _closing_end(data, whole, start, end, stop, buffers)
+            return _read_chunk_at(data, whole, start, end, buffers, delimiter)
+        view = whole[start:end]
+        quotes = quotes[quotes < len(view)]
+        newlines = newlines[newlines < len(view)]
+    _check(view, quotes, newlines, buffers, delimiter)
+    return _Chunk(view, quotes, newlines)
+
+
+def _read_chunk_at(
+    data: mmap.mmap, whole: np.ndarray, start: int, end: int, buffers: _Buffers, delimiter: int
+) -> _Chunk:
+    """The chunk ``[start, end)`` whose end is known to close every quoted field."""
+    if data.find(b"\0", start, end) != -1:
+        raise NotApplicable("a NUL byte (the parser names the row)")
+    view = whole[start:end]
+    buffers.grow(len(view))
+    quotes = _positions(view, _QUOTE, buffers.mask)
+    newlines = _positions(view, _NEWLINE, buffers.mask)
+    _check(view, quotes, newlines, buffers, delimiter)
+    return _Chunk(view, quotes, newlines)
+
+
+def _check(
+    view: np.ndarray, quotes: np.ndarray, newlines: np.ndarray, buffers: _Buffers, delimiter: int
+) -> None:
+    """Raise NotApplicable unless every quote opens at a field start and closes at a field end,
+    and every carriage return stands before a line feed."""
+    returns = _count(view, _RETURN, buffers.mask)
+    if returns:
+        inner = newlines[newlines > 0]
+        if returns != int(np.count_nonzero(view[inner - 1] == _RETURN)):
             raise NotApplicable("a carriage return without a line feed")
-    if not quote_count:
-        return np.empty(0, np.intp)
-    quotes = _positions(view, _QUOTE, mask)
+    if not len(quotes):
+        return
     if len(quotes) % 2:
-        raise NotApplicable("a chunk ends inside quotes")
+        raise NotApplicable("unbalanced quotes")
     opening, closing = quotes[0::2], quotes[1::2]
     before = view[np.maximum(opening - 1, 0)]
     ok_open = (opening == 0) | (before == delimiter) | (before == _NEWLINE) | (before == _QUOTE)
@@ -245,48 +357,83 @@ def _quotes_checked(
     )
     if not (ok_open.all() and ok_close.all()):
         raise NotApplicable("a quote inside an unquoted field")
-    return quotes
 
 
-_PAIRS_ONE_BY_ONE = 20_000
-"""Quoted fields per chunk whose line breaks are counted one by one (fewer array passes)."""
+class _Compiled:
+    """The needles compiled for ``hyperscan`` (one database of literals, one of phone
+    numbers), built in the process that scans: compiled databases do not pickle."""
+
+    def __init__(self, found: Needles) -> None:
+        self.words = self._compile(found.literals)
+        self.numbers = self._compile(found.digits)
+
+    @staticmethod
+    def _compile(patterns: tuple[bytes, ...]) -> tuple[object, object, list[int]] | None:
+        if not patterns or _hyperscan is None:
+            return None
+        database = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
+        database.compile(expressions=list(patterns), ids=list(range(len(patterns))),
+                         elements=len(patterns), flags=0, literal=True)
+        return database, _hyperscan.Scratch(database), [len(p) for p in patterns]
+
+    @staticmethod
+    def starts(compiled: tuple[object, object, list[int]] | None, data: object) -> list[int]:
+        """Start offsets of every occurrence in ``data``; NotApplicable past MAX_CANDIDATES."""
+        if compiled is None:
+            return []
+        database, scratch, lengths = compiled
+        found: list[int] = []
+
+        def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> bool:
+            found.append(end - lengths[index])
+            return len(found) > MAX_CANDIDATES  # True stops the scan
+
+        database.scan(data, match_event_handler=on_match, scratch=scratch)  # type: ignore[attr-defined]
+        if len(found) > MAX_CANDIDATES:
+            raise NotApplicable("too many candidates")
+        return found
 
 
-def _record_count(view: np.ndarray, quotes: np.ndarray, buffers: _Buffers) -> int:
-    """Records in the chunk: its newlines outside quotes, and a last line without one."""
-    count = _count(view, _NEWLINE, buffers.mask)
-    if len(quotes) and len(quotes) // 2 <= _PAIRS_ONE_BY_ONE:
-        for opening, closing in zip(quotes[0::2].tolist(), quotes[1::2].tolist(), strict=True):
-            if closing - opening > 1:
-                count -= int(np.count_nonzero(view[opening:closing] == _NEWLINE))
-    elif len(quotes):
-        newlines = _positions(view, _NEWLINE, buffers.mask)
-        count -= int(np.count_nonzero(np.searchsorted(quotes, newlines) % 2 == 1))
-    tail = 1 if len(view) and view[-1] != _NEWLINE else 0
-    return count + tail
+def _all(data: bytes | bytearray, needle: bytes, size: int | None = None) -> list[int]:
+    """Every offset of ``needle`` in ``data[:size]``; NotApplicable past MAX_CANDIDATES."""
+    size = len(data) if size is None else size
+    found: list[int] = []
+    at = data.find(needle, 0, size)
+    while at != -1:
+        found.append(at)
+        if len(found) > MAX_CANDIDATES:
+            raise NotApplicable("too many candidates")
+        at = data.find(needle, at + 1, size)
+    return found
 
 
-def _record_ends(view: np.ndarray, quotes: np.ndarray, buffers: _Buffers) -> np.ndarray:
-    """Offsets just past each newline that ends a record (outside quotes) in this chunk."""
-    newlines = _positions(view, _NEWLINE, buffers.mask)
-    if not len(quotes):
-        return newlines + 1
-    inside = np.searchsorted(quotes, newlines) % 2 == 1
-    return newlines[~inside] + 1
-
-
-def _candidates_in(view: np.ndarray, size: int, found: Needles, buffers: _Buffers) -> np.ndarray:
-    """Chunk offsets where a needle may start (or its ``@`` stands)."""
+def _candidates_in(
+    view: np.ndarray, size: int, found: Needles, buffers: _Buffers, compiled: _Compiled | None
+) -> np.ndarray:
+    """Chunk offsets where a needle may start (or its ``@`` stands): a superset of the
+    matches' places, never missing one."""
+    hits: list[int] = []
+    if found.digits:
+        # The chunk's digits in order, whatever stands between them: a cell whose digits
+        # end with a number holds that number's digits in a row here. A hit's first digit
+        # lies in the record of that cell.
+        is_digit = buffers.mask[:size]
+        np.subtract(view, 0x30, out=buffers.folded_np[:size])
+        np.less(buffers.folded_np[:size], 10, out=is_digit)
+        stream = view[is_digit].tobytes()
+        if compiled is not None:
+            starts = compiled.starts(compiled.numbers, stream)
+        else:
+            starts = [at for number in found.digits for at in _all(stream, number)]
+        if starts:  # rare: where each digit stands is worked out only then
+            hits.extend(np.flatnonzero(is_digit)[starts].tolist())
     folded = buffers.folded
     np.bitwise_or(view, 0x20, out=buffers.folded_np[:size])
-    hits: list[int] = []
+    if compiled is not None:
+        hits.extend(compiled.starts(compiled.words, memoryview(folded)[:size]))
+        return np.unique(np.array(hits, dtype=np.int64))
     for needle in found.few:
-        at = folded.find(needle, 0, size)
-        while at != -1:
-            hits.append(at)
-            if len(hits) > MAX_CANDIDATES:
-                raise NotApplicable("too many candidates")
-            at = folded.find(needle, at + 1, size)
+        hits.extend(_all(folded, needle, size))
     parts = [np.array(hits, dtype=np.int64)]
     if found.windows:
         ats = _positions(view, _AT, buffers.mask)
@@ -334,23 +481,16 @@ def _scan_mapped(
     records = blank = 0
     candidates: list[tuple[int, bytes]] = []
     whole = np.frombuffer(data, np.uint8)
+    compiled = _Compiled(found) if ENGINE == "hyperscan" and found else None
     position = start
     while position < stop:
-        end = _chunk_end(data, position, stop)
-        if data.find(b"\0", position, end) != -1:
-            raise NotApplicable("a NUL byte (the parser names the row)")
-        view = whole[position:end]
-        length = end - position
-        buffers.grow(length)
-        quote_count = _count(view, _QUOTE, buffers.mask)
-        if quote_count % 2:
-            end, view, length = _even_end(data, whole, position, end, stop, buffers)
-            quote_count = _count(view, _QUOTE, buffers.mask)
-        quotes = _quotes_checked(view, quote_count, buffers, delimiter)
-        searching = bool(found.few) or bool(found.windows)
-        hits = _candidates_in(view, length, found, buffers) if searching else ()
+        chunk = _read_chunk(data, whole, position, stop, buffers, delimiter)
+        view = chunk.view
+        length = len(view)
+        end = position + length
+        hits = _candidates_in(view, length, found, buffers, compiled) if found else ()
         if len(hits) or blank_after is not None:
-            ends = _record_ends(view, quotes, buffers)
+            ends = chunk.record_ends()
             tail = 1 if ends.size == 0 or ends[-1] < length else 0  # last line, no newline
             here = len(ends) + tail
             starts = np.concatenate(([0], ends))
@@ -365,7 +505,7 @@ def _scan_mapped(
             if len(candidates) > MAX_CANDIDATES:
                 raise NotApplicable("too many candidates")
         else:
-            here = _record_count(view, quotes, buffers)
+            here = chunk.records()
         records += here
         # The pages are in the page cache either way; dropping them from this mapping keeps
         # the process's resident memory at one chunk, not the file.
@@ -438,7 +578,7 @@ def count_rows(path: Path, fmt: CsvFormat, *, header_row: int) -> int | None:
     delimiter = ord(fmt.delimiter.encode("latin-1", "replace"))
     empty = Needles(())
     try:
-        ranges = _split(path)
+        ranges = _split(path, delimiter)
         results = _scan(str(path), ranges, empty, delimiter, blank_after=header_row)
     except (NotApplicable, OSError):
         return None
@@ -446,41 +586,68 @@ def count_rows(path: Path, fmt: CsvFormat, *, header_row: int) -> int | None:
     return max(records - header_row, 0) - sum(r.blank for r in results)
 
 
-def _even_end(
+def _closing_end(
     data: mmap.mmap, whole: np.ndarray, start: int, end: int, stop: int, buffers: _Buffers
-) -> tuple[int, np.ndarray, int]:
-    """Move a chunk's end to a newline with an even number of quotes before it."""
-    cut = end
-    while True:
-        cut = data.rfind(b"\n", start, cut - 1)
-        if cut == -1:
-            break
-        cut += 1
-        if _count(whole[start:cut], _QUOTE, buffers.mask) % 2 == 0:
-            return cut, whole[start:cut], cut - start
-    # No such newline before: extend to the next one that closes the quotes.
+) -> int:
+    """The first newline after ``end`` with an even number of quotes before it, from ``start``
+    (one record, a long quoted note, is larger than a chunk)."""
     cut = end
     while cut < stop:
         nxt = data.find(b"\n", cut, stop)
         cut = stop if nxt == -1 else nxt + 1
         buffers.grow(cut - start)
         if _count(whole[start:cut], _QUOTE, buffers.mask) % 2 == 0:
-            return cut, whole[start:cut], cut - start
+            return cut
     raise NotApplicable("unbalanced quotes")
 
 
-def _split(path: Path) -> list[tuple[int, int]]:
-    """Two halves at a newline, or the whole file when it is small."""
+_SPLIT_WINDOW = 1 << 16
+"""Bytes after the middle of a file read to tell whether it lies inside a quoted field."""
+
+
+def _split(path: Path, delimiter: int) -> list[tuple[int, int]]:
+    """Two halves at a newline outside quotes as far as the bytes around it tell, or the
+    whole file when it is small.
+
+    A newline in a quoted note would make both halves wrong and cost a second, whole
+    scan (``_scan``), so the split is placed by the quotes after the middle: of the two
+    readings (the middle outside or inside a quoted field) usually only one puts every
+    quote at a field's start or end.
+    """
     size = path.stat().st_size
     if size < PARALLEL_BYTES or (os.cpu_count() or 1) < 2:
         return [(0, size)]
     with path.open("rb") as handle:
         handle.seek(size // 2)
-        handle.readline()
-        middle = handle.tell()
+        window = handle.read(_SPLIT_WINDOW)
+    cut = _newline_outside(np.frombuffer(window, np.uint8), delimiter)
+    middle = size // 2 + cut if cut is not None else size
     if middle >= size:
         return [(0, size)]
     return [(0, middle), (middle, size)]
+
+
+def _newline_outside(view: np.ndarray, delimiter: int) -> int | None:
+    """Offset just past the first newline of ``view`` outside quotes, reading the quotes as
+    the one consistent way (outside first, when both or neither are)."""
+    quotes = np.flatnonzero(view == _QUOTE)
+    newlines = np.flatnonzero(view == _NEWLINE)
+    if not len(newlines):
+        return None
+    field_start = (delimiter, _NEWLINE, _QUOTE)
+    field_end = (delimiter, _NEWLINE, _RETURN, _QUOTE)
+    before = view[np.maximum(quotes - 1, 0)]
+    after = view[np.minimum(quotes + 1, len(view) - 1)]
+    can_open = np.isin(before, field_start) | (quotes == 0)
+    can_close = np.isin(after, field_end) | (quotes == len(view) - 1)
+    inside_at_start = 0
+    first_open_ok = bool(can_open[0::2].all() and can_close[1::2].all())
+    second_open_ok = bool(can_close[0::2].all() and can_open[1::2].all())
+    if second_open_ok and not first_open_ok:
+        inside_at_start = 1
+    parity = (np.searchsorted(quotes, newlines) + inside_at_start) & 1
+    outside = newlines[parity == 0]
+    return int(outside[0]) + 1 if len(outside) else None
 
 
 def prefiltered_rows(
@@ -498,7 +665,7 @@ def prefiltered_rows(
     delimiter = ord(fmt.delimiter.encode("latin-1", "replace"))
     try:
         found = needles(lookups, codecs.lookup(fmt.encoding).name)
-        results = _scan(str(path), _split(path), found, delimiter)
+        results = _scan(str(path), _split(path, delimiter), found, delimiter)
     except NotApplicable:
         return None
     except OSError:

@@ -2,12 +2,18 @@
 
 Parquet files are often larger than memory, and DuckDB reads them column by
 column without loading them whole: row counts come from the file metadata,
-a sample is a ``LIMIT``, and a batch of lookups is one query per file whose
-comparisons (lower-casing, digits only, contains) run inside DuckDB, with the
-identifiers bound as list parameters. Only candidate rows reach Python, where
-``dsr.connectors.rows.matcher`` names the values each matched: DuckDB compares
-the same text (``_text``: a double 17.0 and a decimal 17.00 read ``17``), so its
-candidates are exactly the matches, and the one definition still decides.
+a sample is a ``LIMIT``, and a batch of lookups is one query per file and match
+mode whose comparisons run inside DuckDB, with the identifiers normalised in
+Python and bound as parameters: the stored column (lower-cased) against a list
+of needles, trimmed only where a value starts or ends with a space; phone
+numbers as a regular expression over the stored text (digits in order, anything
+else between) or, for many, their extracted digits; mentions as RE2
+alternations of the needles, behind a test for ``@`` where the needle is an
+address. Only candidate rows reach Python, where ``dsr.connectors.rows.matcher``
+names the values each matched: DuckDB compares the same text (``_text``: a
+double 17.0 and a decimal 17.00 read ``17``), so its candidates are the
+matches (a regular expression may let through more, never fewer), and the one
+definition decides.
 
 Row keys are ``{"file", "row"}`` with the 1-based position of the row in its
 file. Erasure writes a new file with DuckDB's ``COPY ... TO`` (changed cells
@@ -40,7 +46,7 @@ from dsr.connectors.protocol import (
     RowKey,
     Table,
 )
-from dsr.connectors.rows import changes, matcher
+from dsr.connectors.rows import PADDING, changes, matcher
 from dsr.errors import Problem, SourceError, Where
 
 _TEXT_TYPES = ("VARCHAR",)
@@ -164,8 +170,11 @@ class ParquetConnector(FileTables):
             yield from self._scan(self._file(table), group)
 
     def _scan(self, file: SourceFile, lookups: list[Lookup]) -> Iterator[Hit]:
-        """One query over the file selecting the rows any lookup may match; the shared
-        matcher then names the values each row matched."""
+        """The rows any lookup may match, one query per match mode, merged in file order;
+        the shared matcher then names the values each row matched. In one OR of every test
+        DuckDB evaluated the costliest (a mention search) on every row the cheap ones had
+        ruled out, and a list of 1,000 e-mails inside an OR cost ten times what it costs
+        alone (1M rows: 1.9 s against 0.15 s)."""
         types = dict(self._schema(file))
         names = list(types)
         for lookup in lookups:
@@ -176,32 +185,35 @@ class ParquetConnector(FileTables):
                         Where(file=file.path, source=self.name),
                     )
                 )
-        parameters: list[Any] = [str(file.path)]
-        conditions = []
+        by_mode: dict[str, list[tuple[str, list[Any]]]] = {}
         tests = []
         for lookup in lookups:
-            found = _candidates(lookup, types[lookup.column])
-            if found is None:
+            found = _conditions(lookup, types[lookup.column])
+            if not found:
                 continue
-            condition, values = found
-            conditions.append(condition)
-            parameters.extend(values)
+            for mode, condition, values in found:
+                by_mode.setdefault(mode, []).append((condition, values))
             tests.append((lookup.column, matcher(lookup)))
-        if not conditions:
-            return
-        sql = (
-            "SELECT file_row_number, * EXCLUDE (file_row_number) "
-            "FROM read_parquet(?, file_row_number = true) WHERE "
-            + " OR ".join(f"({c})" for c in conditions)
-        )
-        cursor = self._query(file, sql, parameters)
-        while batch := cursor.fetchmany(1000):
-            for row in batch:
-                record = dict(zip(names, row[1:], strict=True))
-                key = {"file": file.name, "row": int(row[0]) + 1}
-                for column, test in tests:
-                    for value in test(record[column]):
-                        yield Hit(file.table, dict(key), column, value, record)
+        rows: dict[int, tuple[Any, ...]] = {}
+        for mode in sorted(by_mode):
+            parameters: list[Any] = [str(file.path)]
+            for _, values in by_mode[mode]:
+                parameters.extend(values)
+            sql = (
+                "SELECT file_row_number, * EXCLUDE (file_row_number) "
+                "FROM read_parquet(?, file_row_number = true) WHERE "
+                + " OR ".join(f"({condition})" for condition, _ in by_mode[mode])
+            )
+            cursor = self._query(file, sql, parameters)
+            while batch := cursor.fetchmany(1000):
+                for row in batch:
+                    rows.setdefault(int(row[0]), row)
+        for position in sorted(rows):
+            record = dict(zip(names, rows[position][1:], strict=True))
+            key = {"file": file.name, "row": position + 1}
+            for column, test in tests:
+                for value in test(record[column]):
+                    yield Hit(file.table, dict(key), column, value, record)
 
     def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
         """The rows the keys name, by position; an emptied (deleted) row is absent."""
@@ -348,33 +360,99 @@ def _text(column: str, kind: str) -> str | None:
     return f"CAST({name} AS VARCHAR)"
 
 
-def _candidates(lookup: Lookup, kind: str) -> tuple[str, list[list[str]]] | None:
-    """A DuckDB condition true for the rows whose ``column`` matches one of the lookup's
-    values (``rows.matcher``'s definition), and its list parameters; None when no row can."""
+_FEW_NUMBERS = 8
+"""Up to this many phone numbers are one regular expression over the stored text; more
+would grow RE2's automaton past its memory, so their digits are extracted and looked up."""
+
+_PATTERN_CHARS = 6000
+"""Characters per regular expression of mention needles: RE2 keeps an alternation of about
+12,000 characters of e-mail addresses in its fast automaton (1M notes in 0.6 s), where
+19,000 fall back to a search 30 times slower; short needles (names, phone tails) run
+fastest in as few patterns as fit."""
+
+
+def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
+    """DuckDB conditions, each with its match mode and its parameters, that together hold
+    for every row whose column matches one of the lookup's values (``rows.matcher``'s
+    definition); empty when no row can.
+
+    The needles are normalised here and compared with the column as stored (lower-cased
+    for ``casefold``): a trimmed copy of every value cost more than the comparison, and
+    values with spaces around them are few, so only those a test of the first and last
+    character finds are trimmed."""
     text = _text(lookup.column, kind)
     values = sorted(v for v in lookup.values if v)
     if text is None or not values:
-        return None
-    # Spaces around a value do not stop a match (dsr.connectors.rows); a Parquet file
-    # has no index, so trimming costs no plan.
-    if lookup.match == "exact":
-        return f"list_contains(CAST(? AS VARCHAR[]), trim({text}, ' '))", [values]
-    if lookup.match == "casefold":
-        lowered = sorted({v.lower() for v in values})
-        return f"list_contains(CAST(? AS VARCHAR[]), lower(trim({text}, ' ')))", [lowered]
-    if lookup.match == "digits":
-        numbers = [v for v in values if v.isascii() and v.isdigit()]
-        if not numbers:
-            return None
-        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
-        return (
-            f"len(list_filter(CAST(? AS VARCHAR[]), lambda x: ends_with({digits}, x))) > 0",
-            [numbers],
+        return []
+    if lookup.match in ("exact", "casefold"):
+        # LIKE on a fixed first or last character reads DuckDB's inlined string prefix or
+        # the end: cheaper than starts_with/ends_with (10M rows: +15 % against +40 %).
+        starts, ends = _literal(PADDING + "%"), _literal("%" + PADDING)
+        value = (
+            f"CASE WHEN {text} LIKE {starts} OR {text} LIKE {ends} "
+            f"THEN trim({text}, {_literal(PADDING)}) ELSE {text} END"
         )
-    # A batch of e-mail addresses would be a thousand substring tests per row; a text
-    # without an "@" (most of them) is ruled out by one.
+        if lookup.match == "casefold":
+            value = f"lower({value})"
+            values = sorted({v.lower() for v in values})
+        return [(lookup.match, f"list_contains(CAST(? AS VARCHAR[]), {value})", [values])]
+    if lookup.match == "digits":
+        numbers = sorted({v for v in values if v.isascii() and v.isdigit()})
+        if not numbers:
+            return []
+        if len(numbers) <= _FEW_NUMBERS:
+            # The digits in order with anything but a digit between and after them: exactly
+            # "the digits of the text end with the number", without a copy of every value.
+            pattern = "|".join("[^0-9]*".join(n) + "[^0-9]*$" for n in numbers)
+            return [("digits", f"regexp_matches({text}, ?)", [pattern])]
+        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
+        lengths = sorted({len(n) for n in numbers})
+        tests = " OR ".join(
+            f"list_contains(CAST(? AS VARCHAR[]), right({digits}, {n}))" for n in lengths
+        )
+        return [("digits", tests, [[n for n in numbers if len(n) == size] for size in lengths])]
+    # contains: a text without an "@" (most of them) rules out every address by one test,
+    # and one without "%40" every address written into a link.
     lowered = sorted({v.lower() for v in values})
-    found = f"len(list_filter(CAST(? AS VARCHAR[]), lambda x: contains(lower({text}), x))) > 0"
-    addresses = [v for v in lowered if "@" in v]
-    others = [v for v in lowered if "@" not in v]
-    return f"{found} OR (contains({text}, '@') AND {found})", [others, addresses]
+    groups: dict[str, list[str]] = {}
+    for needle in lowered:
+        guard = next((g for g in _GUARDS if g in needle), "")
+        groups.setdefault(guard, []).append(needle)
+    conditions: list[tuple[str, str, list[Any]]] = []
+    for guard, needles in sorted(groups.items()):
+        test = f"contains({text}, {_literal(guard)}) AND " if guard else ""
+        for pattern in _patterns(needles):
+            conditions.append(("contains", f"{test}regexp_matches(lower({text}), ?)", [pattern]))
+    return conditions
+
+
+_GUARDS = ("@", "%40")
+"""Text a mention needle holding it needs in the stored value too; DuckDB tests it first."""
+
+
+def _patterns(needles: list[str]) -> Iterator[str]:
+    """RE2 alternations of the needles, each under ``_PATTERN_CHARS``."""
+    chunk: list[str] = []
+    size = 0
+    for needle in needles:
+        literal = _literal_pattern(needle)
+        if chunk and size + len(literal) > _PATTERN_CHARS:
+            yield "|".join(chunk)
+            chunk, size = [], 0
+        chunk.append(literal)
+        size += len(literal) + 1
+    if chunk:
+        yield "|".join(chunk)
+
+
+def _literal_pattern(needle: str) -> str:
+    """``needle`` as an RE2 pattern matching exactly itself."""
+    out = []
+    for char in needle:
+        if char.isalnum() or not char.isascii():
+            out.append(char)
+        elif char.isprintable() and char != " ":
+            out.append("\\" + char)
+        else:
+            out.append(f"\\x{{{ord(char):x}}}")
+    return "".join(out)
