@@ -67,6 +67,7 @@ def test_commands_that_exist_today() -> None:
         "request show",
         "request verify",
         "sources check",
+        "sources index",
     ]
 
 

@@ -1,8 +1,10 @@
 """The ``sql`` connector: any database SQLAlchemy reaches (SQLite, PostgreSQL, MariaDB, ...).
 
-Work goes to the engine: lookups become parameterised queries (one per table and
-chunk of values, all lookups of the table OR-ed together) that can use the
-table's indexes, and erasure runs as one transaction per source, rows of child
+Work goes to the engine: lookups become parameterised queries that can use the
+table's indexes (per table and chunk of values, one for the lookups an index
+answers and one for those that scan, such as mentions in free text, each with its
+lookups OR-ed together; a mention index, ``mention_index``, serves the latter),
+and erasure runs as one transaction per source, rows of child
 tables before the rows they refer to. A missing SQLite file is an error, not a
 new empty database, and connecting gives up after a few seconds.
 
@@ -44,6 +46,7 @@ from dsr.connectors.protocol import (
     Table,
 )
 from dsr.connectors.rows import changes, matcher, row_id
+from dsr.connectors.sql import mention_index
 from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.sql import vacuum as sqlvacuum
 from dsr.connectors.sql.schema import (
@@ -193,6 +196,7 @@ class SqlConnector:
         self._fallbacks: dict[str, dict[str, Fallback]] = {}
         """Columns found unreadable as they are, per table; kept when ``tables()`` reflects
         again, so a column is probed once per connector."""
+        self._mentions: dict[tuple[str, str], mention_index.MentionIndex] | None = None
 
     # -- connection and errors ----------------------------------------------------------
 
@@ -275,7 +279,13 @@ class SqlConnector:
             names: dict[str, Literal["table", "view"]] = {}
             names.update((n, "table") for n in inspector.get_table_names(schema))
             names.update((n, "view") for n in inspector.get_view_names(schema))
-            self._names = {n: k for n, k in sorted(names.items()) if self._wanted(n)}
+            self._names = {
+                n: k
+                for n, k in sorted(names.items())
+                if self._wanted(n) and not mention_index.own_name(n)
+            }
+            # Read with the catalogue, so a lookup asks no extra statement for it.
+            self._mentions = mention_index.existing(conn, self.options.schema_)
         return self._names
 
     def _info(self, conn: Connection, table: str) -> TableInfo:
@@ -293,7 +303,7 @@ class SqlConnector:
 
     def tables(self) -> list[Table]:
         """Every table and view with keys, indexes and row counts (estimates above 1,000,000)."""
-        self._names, self._infos, self.problems = None, {}, []
+        self._names, self._infos, self.problems, self._mentions = None, {}, [], None
         result = []
         with self._connect("cannot list tables") as conn:
             estimates = row_estimates(conn, self.options.schema_)
@@ -341,17 +351,9 @@ class SqlConnector:
         """
         with self._connect(f"cannot read table '{table}'") as conn:
             info = self._info(conn, table)
-        if info.kind == "view" or column not in info.columns:
+        if column not in info.columns:
             return False
-        if match == "exact":
-            return info.leads_index(column) and (
-                info.columns[column].text or info.columns[column].number is not None
-            )
-        if match == "casefold":
-            if column in info.lower_indexed:
-                return True
-            return info.case_insensitive(column) and info.leads_index(column)
-        return False
+        return self._served(info, Lookup(table, column, frozenset(), match))
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -431,7 +433,8 @@ class SqlConnector:
         return True
 
     def find(self, lookups: Sequence[Lookup]) -> Iterator[Hit]:
-        """One query per table and chunk of values, every lookup of the table OR-ed in."""
+        """Per table and chunk of values, one query for the lookups an index answers and
+        one for those that scan (``_find_in``)."""
         by_table: dict[str, list[Lookup]] = {}
         for lookup in lookups:
             by_table.setdefault(lookup.table, []).append(lookup)
@@ -451,27 +454,57 @@ class SqlConnector:
         group = [lookup for lookup in group if lookup.column not in info.unreadable]
         server = conn.dialect.name != "sqlite"
         tests = [(lookup.column, matcher(lookup)) for lookup in group]
-        pieces = [(lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in group]
         seen: set[tuple[Any, ...]] = set()
-        for round_ in range(max((len(c) for _, c in pieces), default=0)):
-            conditions = [
-                cond
-                for lookup, chunked in pieces
-                if round_ < len(chunked)
-                and (cond := sqlquery.condition(info, lookup.column, lookup.match, chunked[round_]))
-                is not None
-            ]
-            if not conditions:
-                continue
-            selecting = _where(info, sa.or_(*conditions))
-            for values in self._rows(conn, info, selecting, stream=True):
-                key = info.key_of(values)
-                for column, test in tests:
-                    for value in test(values.get(column)):
-                        ident = (row_id(table, key), column, value)
-                        if ident not in seen:
-                            seen.add(ident)
-                            yield Hit(table, key, column, value, values)
+        # An OR of an indexed test and a scanning one makes the engine scan every row for
+        # both: the identifier tests an index answers run as their own statement, the
+        # scanning tests (mentions in free text, phone digits, ...) as one more.
+        indexed = [lookup for lookup in group if self._served(info, lookup)]
+        scanning = [lookup for lookup in group if not self._served(info, lookup)]
+        for part in (indexed, scanning):
+            pieces = [(lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in part]
+            for round_ in range(max((len(c) for _, c in pieces), default=0)):
+                conditions = [
+                    cond
+                    for lookup, chunked in pieces
+                    if round_ < len(chunked)
+                    and (cond := self._condition(conn, info, lookup, chunked[round_])) is not None
+                ]
+                if not conditions:
+                    continue
+                selecting = _where(info, sa.or_(*conditions))
+                for values in self._rows(conn, info, selecting, stream=True):
+                    key = info.key_of(values)
+                    for column, test in tests:
+                        for value in test(values.get(column)):
+                            ident = (row_id(table, key), column, value)
+                            if ident not in seen:
+                                seen.add(ident)
+                                yield Hit(table, key, column, value, values)
+
+    @staticmethod
+    def _served(info: TableInfo, lookup: Lookup) -> bool:
+        """Whether an index of ``info`` answers the lookup (``index_serves``, reflected)."""
+        column = info.columns[lookup.column]
+        if info.kind == "view":
+            return False
+        if lookup.match == "exact":
+            return info.leads_index(lookup.column) and (column.text or column.number is not None)
+        if lookup.match == "casefold":
+            return lookup.column in info.lower_indexed or (
+                info.case_insensitive(lookup.column) and info.leads_index(lookup.column)
+            )
+        return False
+
+    def _condition(
+        self, conn: Connection, info: TableInfo, lookup: Lookup, values: Sequence[str]
+    ) -> sa.ColumnElement[bool] | None:
+        """The candidates of one chunk of a lookup; a mention search asks the source's
+        mention index (``mention_index``) where one covers the column."""
+        if lookup.match == "contains":
+            fts = self._mention_indexes(conn).get((info.name, lookup.column))
+            if fts is not None:
+                return mention_index.condition(info, lookup.column, fts, values)
+        return sqlquery.condition(info, lookup.column, lookup.match, values)
 
     def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
         """The rows the keys name: by primary key (a table without one: by every column the
@@ -494,6 +527,71 @@ class SqlConnector:
                 where = sa.or_(*(sqlquery.key_condition(info, key) for key in chunk))
                 for values in self._rows(conn, info, _where(info, where)):
                     yield info.key_of(values), values
+
+    # -- mention index (``mention_index``) ---------------------------------------------------
+
+    def _mention_indexes(
+        self, conn: Connection
+    ) -> dict[tuple[str, str], mention_index.MentionIndex]:
+        if self._mentions is None:
+            self._mentions = mention_index.existing(conn, self.options.schema_)
+            conn.rollback()
+        return self._mentions
+
+    def mention_indexes(self) -> list[mention_index.MentionIndex]:
+        """The mention indexes the database holds (``dsr sources index``)."""
+        with self._connect("cannot read the mention indexes") as conn:
+            return sorted(self._mention_indexes(conn).values(), key=lambda i: (i.table, i.column))
+
+    def create_mention_index(
+        self, columns: Sequence[tuple[str, str]]
+    ) -> list[mention_index.MentionIndex]:
+        """Build a trigram index on each (table, text column) in one transaction (other
+        columns and views are passed over); raises SourceError, nothing built, where the
+        engine cannot."""
+        with self._connect("cannot read the tables to index") as conn:
+            if not mention_index.supported(conn):
+                raise self._error(
+                    f"{conn.dialect.name} has no mention index dsr can build",
+                    "mention indexes exist for SQLite and PostgreSQL",
+                )
+            infos = {table: self._info(conn, table) for table, _ in columns}
+        # Only text the engine compares as text: a view has no rows of its own to index.
+        columns = [
+            (table, column)
+            for table, column in dict.fromkeys(columns)
+            if infos[table].kind == "table"
+            and column in infos[table].columns
+            and infos[table].columns[column].text
+            and column not in infos[table].fallbacks
+        ]
+        built: list[mention_index.MentionIndex] = []
+        with (
+            self._translated("cannot build the mention index"),
+            self._engine_or_connect().begin() as conn,
+        ):
+            for table, column in columns:
+                try:
+                    built.append(mention_index.create(conn, infos[table], column))
+                except mention_index.CannotIndex as exc:
+                    raise self._error(
+                        f"cannot build a mention index: {exc}; nothing was built",
+                        "build none for this source, or fix what the message names",
+                    ) from exc
+        self._mentions = None
+        return built
+
+    def drop_mention_indexes(self) -> list[mention_index.MentionIndex]:
+        """Remove every mention index (and its triggers) of the source."""
+        with (
+            self._translated("cannot remove the mention index"),
+            self._engine_or_connect().begin() as conn,
+        ):
+            found = list(mention_index.existing(conn, self.options.schema_).values())
+            for index in found:
+                mention_index.drop(conn, index, self.options.schema_)
+        self._mentions = None
+        return sorted(found, key=lambda i: (i.table, i.column))
 
     # -- erasing -----------------------------------------------------------------------------
 
@@ -582,6 +680,16 @@ class SqlConnector:
         engine = self._engine_or_connect()
         backend = engine.dialect.name
         try:
+            if backend == "sqlite" and applied:
+                with engine.begin() as conn:
+                    changed = {info.name for info in tables}
+                    indexes = [
+                        index
+                        for index in mention_index.existing(conn, self.options.schema_).values()
+                        if index.table in changed
+                    ]
+                    if indexes:
+                        mention_index.after_erasure(conn, indexes)
             if backend == "sqlite":
                 with engine.connect() as conn:
                     mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
@@ -715,7 +823,8 @@ def _triggers(conn: Connection, tables: list[TableInfo]) -> dict[str, list[str]]
     found: dict[str, list[str]] = {}
     try:
         for table, name in conn.execute(query, params):
-            found.setdefault(str(table), []).append(str(name))
+            if not mention_index.own_name(str(name)):  # dsr's own keep its index in step
+                found.setdefault(str(table), []).append(str(name))
     except (DBAPIError, SQLAlchemyError):
         conn.rollback()
         return {}

@@ -1,0 +1,266 @@
+"""The SQL connector's lookups that use their index, and the opt-in mention index (issue 17).
+
+An identifier test an index answers runs apart from the mention search, so the index
+is used whatever the mention search costs. ``dsr sources index SOURCE`` builds a
+trigram index on the free-text columns (SQLite FTS5, PostgreSQL pg_trgm); the lookup
+asks it and finds exactly what it finds without it; an erasure leaves no erased text
+in it; ``--drop`` removes it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from dsr.connectors.protocol import ErasureAction, Lookup
+from dsr.connectors.sql import SqlConnector, SqlOptions, engine_url
+from dsr.connectors.sql.mention_index import PREFIX
+from tests.helpers import dsr
+
+ADDRESSES = [f"kunde{i:02d}@example.org" for i in range(30)]
+"""More addresses than ``query.MANY_ADDRESSES``: the batch path of a mention search."""
+
+NOTES = [
+    (1, "anna.schmidt@example.de", "Rückfrage von ANNA.SCHMIDT@EXAMPLE.DE wegen Lieferung"),
+    (2, "ben@example.de", "jÜrgen.müller@example.de schrieb,\r\nRückruf erbeten"),
+    (3, "carla@example.de", 'Er sagte "Kowalski" am Telefon; 100% zufrieden'),
+    (4, "dora@example.de", "Tab gewechselt"),
+    (5, "emil@example.de", None),
+    (6, "fritz@example.de", "kein Hinweis hier; ΣΩΚΡΑΤΗΣ und STRAẞE"),
+    *[(10 + i, f"x{i}@example.com", f"Kopie an {a.upper() if i % 3 else a}") for i, a in
+      enumerate(ADDRESSES[::2])],
+]  # fmt: skip
+
+LOOKUPS = [
+    Lookup("notes", "email", frozenset({"dora@example.de", "EMIL@example.de"}), "casefold"),
+    Lookup(
+        "notes",
+        "note",
+        frozenset(
+            {"anna.schmidt@example.de", "jürgen.müller@example.de", '"kowalski"', "100%", "ab",
+             "ta", "nirgends@example.de", "σωκρατης", "straße"}
+        ),
+        "contains",
+    ),
+    Lookup("notes", "note", frozenset(ADDRESSES), "contains"),
+]  # fmt: skip
+
+
+def build(url: str) -> None:
+    metadata = sa.MetaData()
+    notes = sa.Table(
+        "notes",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("email", sa.String(200)),
+        sa.Column("note", sa.Text),
+    )
+    sa.Index("ix_notes_email_lower", sa.func.lower(notes.c.email))
+    engine = sa.create_engine(engine_url(url))
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            rows = [dict(zip(("id", "email", "note"), r, strict=True)) for r in NOTES]
+            conn.execute(notes.insert(), rows)
+    finally:
+        engine.dispose()
+
+
+def hits(source: SqlConnector) -> list[tuple[Any, ...]]:
+    return sorted((h.key["id"], h.column, h.value) for h in source.find(LOOKUPS))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlConnector]:
+    url = (
+        f"sqlite:///{tmp_path / 'notes.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_db")
+    )
+    build(url)
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": url}))
+    yield source
+    source.close()
+
+
+def sent_during(source: SqlConnector, work: Any) -> tuple[Any, list[tuple[str, Any]]]:
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        seen.append((statement, params))
+
+    sa.event.listen(source.engine, "before_cursor_execute", record)
+    try:
+        result = work()
+    finally:
+        sa.event.remove(source.engine, "before_cursor_execute", record)
+    return result, seen
+
+
+def test_identifier_test_runs_apart_from_the_mention_search(database: SqlConnector) -> None:
+    database.tables()
+    found, sent = sent_during(database, lambda: hits(database))
+    selects = [s for s, _ in sent if s.lstrip().upper().startswith("SELECT")]
+    by_index = [s for s in selects if "lower(notes.email) IN" in s]
+    assert len(by_index) == 1 and "LIKE" not in by_index[0]  # nothing forces a scan on it
+    assert all("notes.email" not in s.split("WHERE", 1)[1] for s in selects if s not in by_index)
+    assert len(selects) == 2  # one scan of the notes for all mention searches
+    assert (4, "email", "dora@example.de") in found and (5, "email", "EMIL@example.de") in found
+
+
+def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> None:
+    database.tables()
+    without = hits(database)
+    assert (1, "note", "anna.schmidt@example.de") in without
+    assert (2, "note", "jürgen.müller@example.de") in without
+    assert (3, "note", '"kowalski"') in without and (3, "note", "100%") in without
+    assert (4, "note", "ab") in without and (4, "note", "ta") in without
+    assert (6, "note", "σωκρατης") in without and (6, "note", "straße") in without
+    assert {h for h in without if h[2] in ADDRESSES} == {
+        (10 + i, "note", a) for i, a in enumerate(ADDRESSES[::2])
+    }
+    built = database.create_mention_index([("notes", "note"), ("notes", "id")])
+    assert [(i.table, i.column) for i in built] == [("notes", "note")]  # text columns only
+    with_index, sent = sent_during(database, lambda: hits(database))
+    assert with_index == without
+    statements = [s for s, _ in sent if "notes.note" in s or PREFIX in s]
+    if database.engine.dialect.name == "sqlite":
+        assert any("MATCH" in s for s in statements)
+        with database.engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT rowid FROM {PREFIX}notes__note "
+                f"WHERE {PREFIX}notes__note MATCH '\"example.org\"'"
+            ).all()
+        assert any("VIRTUAL TABLE INDEX" in str(row) for row in plan)
+    else:
+        _, few = sent_during(database, lambda: list(database.find([LOOKUPS[1]])))
+        statement, params = next((s, p) for s, p in few if "LIKE" in s and "note" in s)
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            plan = conn.exec_driver_sql("EXPLAIN " + statement, params).scalars().all()
+        assert any(f"{PREFIX}notes__note" in line for line in plan), plan
+    dropped = database.drop_mention_indexes()
+    assert [(i.table, i.column) for i in dropped] == [("notes", "note")]
+    assert database.mention_indexes() == []
+    assert hits(database) == without
+
+
+def _trigrams(text: str) -> set[str]:
+    low = text.lower()
+    return {low[i : i + 3] for i in range(len(low) - 2)}
+
+
+def test_erasure_leaves_no_erased_text_in_the_sqlite_index(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    build(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO notes VALUES (90, 'q@example.de', 'Rückruf an Qxjvorname Zwlnach')")
+        db.execute("INSERT INTO notes VALUES (91, 'r@example.de', 'Gespräch mit Frau Mbqkfrau')")
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": f"sqlite:///{path}"}))
+    source.tables()
+    source.create_mention_index([("notes", "note")])
+    result = source.apply(
+        [
+            ErasureAction("notes", {"id": 90}, "delete"),
+            ErasureAction("notes", {"id": 91}, "redact", ("note",), substrings=("Mbqkfrau",)),
+        ]
+    )
+    assert result.applied == 2 and source.warnings == []  # our triggers are no audit trail
+    found = hits(source)
+    source.close()
+    erased = _trigrams("Qxjvorname Zwlnach") | _trigrams("Mbqkfrau")
+    with sqlite3.connect(path) as db:
+        remaining = " ".join(n or "" for (n,) in db.execute("SELECT note FROM notes"))
+        gone = erased - _trigrams(remaining)
+        shadow = b"".join(
+            bytes(block) for (block,) in db.execute(f"SELECT block FROM {PREFIX}notes__note_data")
+        )
+        phrase = db.execute(
+            f"SELECT count(*) FROM {PREFIX}notes__note WHERE {PREFIX}notes__note MATCH "
+            '\'"mbqkfrau" OR "qxjvorname"\''
+        ).fetchone()[0]
+    assert {"qxj", "bqk", "zwl"} <= gone
+    assert [t for t in gone if t.encode() in shadow] == []  # no tombstoned entry either
+    assert phrase == 0
+    assert b"Qxjvorname" not in path.read_bytes() and b"Mbqkfrau" not in path.read_bytes()
+    assert (1, "note", "anna.schmidt@example.de") in found  # the index still answers
+
+
+def test_sources_index_through_the_cli(module_demo: Path) -> None:
+    """Build, use, erase through, and drop the shop's mention index; a CSV source is refused."""
+    folder = module_demo
+    shop = folder / "data" / "shop.db"
+    before = dsr(folder, "find", "--email", "petra.klein@example.org", "--json", "shop").json
+    built = dsr(folder, "sources", "index", "shop")
+    assert "support_notes.note" in built.stdout
+    with sqlite3.connect(shop) as db:
+        assert db.execute(f"SELECT count(*) FROM {PREFIX}support_notes__note").fetchone()[0] > 0
+    after = dsr(folder, "find", "--email", "petra.klein@example.org", "--json", "shop").json
+    assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
+    assert "support_notes" in json.dumps(after)  # the mention in another customer's note
+    checked = dsr(folder, "sources", "check", "shop").stdout
+    assert PREFIX not in checked  # dsr's own tables are no data tables
+
+    request = ("request", "new", "--type", "erasure", "--email", "petra.klein@example.org")
+    rid = dsr(folder, *request, "--received", "2026-11-10", "--json").json["id"]
+    dsr(folder, "erase", rid, "--json")
+    executed = dsr(folder, "erase", rid, "--execute", "--json").json
+    assert not executed["failed_sources"]
+    verified = dsr(folder, "erase", rid, "--verify", "--json").json
+    assert verified["residue"] == [] and verified["verified"] is True
+    with sqlite3.connect(shop) as db:
+        remaining = " ".join(n or "" for (n,) in db.execute("SELECT note FROM support_notes"))
+        gone = _trigrams("petra.klein@example.org") - _trigrams(remaining)
+        shadow = b"".join(
+            bytes(b) for (b,) in db.execute(f"SELECT block FROM {PREFIX}support_notes__note_data")
+        )
+    assert gone and [t for t in gone if t.encode() in shadow] == []
+
+    dropped = dsr(folder, "sources", "index", "shop", "--drop")
+    assert "1 column" in dropped.stdout
+    with sqlite3.connect(shop) as db:
+        left = db.execute(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'dsr!_mention%' ESCAPE '!'"
+        ).fetchall()
+    assert left == []
+    refused = dsr(folder, "sources", "index", "events", exit=2)
+    assert "source 'events'" in refused.stderr and "csv" in refused.stderr
+    assert "Traceback" not in refused.stderr + refused.stdout
+
+
+PHONES = [
+    "+49 171 2345678", "0171_2345678", "0171 2345678 (mobil)", "(0171) 234-5678", "0171/2345678",
+    "1712345678.0", "0049.171.2345679", "١٧١٢٣٤٥٦٧٨", "Tel. 0711 12 34 56", "", None, "keine",
+    "+49 (0)711 123-4567", "0711-555", "2345678", "12345678901234567890",
+]  # fmt: skip
+"""Phone numbers as people store them: separators, extensions, text, other digits."""
+
+
+def test_many_phone_numbers_find_what_the_matcher_finds(database: SqlConnector) -> None:
+    """Past MANY_ADDRESSES numbers the engine compares digit suffixes instead of LIKEs:
+    the same rows as matching every stored value in Python."""
+    from dsr.connectors.rows import matches
+    from dsr.connectors.sql.query import MANY_ADDRESSES
+
+    with database.engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO notes (id, email) VALUES (:id, :phone)"),
+            [{"id": 100 + i, "phone": p} for i, p in enumerate(PHONES)],
+        )
+    wanted = {"1712345678", "2345678", "7111234567", "5678", "711123456", "555", "45678901234"}
+    wanted |= {f"9{n:08d}" for n in range(MANY_ADDRESSES)}  # more than MANY_ADDRESSES
+    database.tables()
+    lookup = Lookup("notes", "email", frozenset(wanted), "digits")
+    (found, sent) = sent_during(database, lambda: list(database.find([lookup])))
+    assert not any("LIKE" in s for s, _ in sent)  # the suffix comparison ran
+    got = sorted((h.key["id"], h.value) for h in found)
+    expected = sorted(
+        (100 + i, v) for i, p in enumerate(PHONES) for v in matches("digits", p, frozenset(wanted))
+    )
+    assert got == expected and len({k for k, _ in got}) >= 8
