@@ -6,13 +6,22 @@ searches per note. An address contains exactly one ``@``, and so does its
 occurrence in the text: so only the text's ``@`` signs are visited, and at each
 the characters before and after are looked up in a table of the needles' local
 parts and domains. That is the same answer as the substring test, at the cost
-of the text's length. Needles without a single ``@`` (names, phone tails) are
-few and are tested one by one.
+of the text's length. Needles without a single ``@`` are tested one by one while
+they are few; a batch brings a thousand names and a thousand phone endings, and
+then digit needles are looked up among the windows of the text's digit runs (a
+digit needle can only occur inside one run), and the others by their first three
+characters at each position of the text: the same answer as the substring test,
+again at the cost of the text's length.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+FEW = 16
+"""Up to this many needles without an ``@``, testing each is quicker than indexing."""
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class Contains:
@@ -23,7 +32,19 @@ class Contains:
 
     def __init__(self, values: Iterable[str]) -> None:
         needles = sorted({v.lower() for v in values if v})
-        self._others = [n for n in needles if n.count("@") != 1]
+        others = [n for n in needles if n.count("@") != 1]
+        self._others = others if len(others) <= FEW else []
+        # Many: digit needles by length, the rest by their first three characters.
+        self._digits: dict[int, set[str]] = {}
+        self._starts: dict[str, list[str]] = {}
+        if len(others) > FEW:
+            for needle in others:
+                if needle.isascii() and needle.isdigit():
+                    self._digits.setdefault(len(needle), set()).add(needle)
+                elif len(needle) < 3:
+                    self._others.append(needle)
+                else:
+                    self._starts.setdefault(needle[:3], []).append(needle)
         self._domains: dict[str, list[tuple[str, str]]] = {}
         lengths: set[int] = set()
         for needle in needles:
@@ -38,6 +59,18 @@ class Contains:
             return []
         lowered = text.lower()
         found = [needle for needle in self._others if needle in lowered]
+        if self._digits:
+            for run in _DIGITS.findall(lowered):
+                for length, wanted in self._digits.items():
+                    for i in range(len(run) - length + 1):
+                        if run[i : i + length] in wanted:
+                            found.append(run[i : i + length])
+        if self._starts:
+            starts = self._starts
+            for i in range(len(lowered) - 2):
+                for needle in starts.get(lowered[i : i + 3], ()):
+                    if lowered.startswith(needle, i):
+                        found.append(needle)
         if self._domains:
             at = lowered.find("@")
             while at != -1:

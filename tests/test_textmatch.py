@@ -22,6 +22,24 @@ def test_contains_equals_the_substring_test_on_random_texts() -> None:
         assert test(text) == expected, text
 
 
+def test_many_names_and_phone_endings_equal_the_substring_test() -> None:
+    """A batch brings a thousand names and four-digit phone endings: they are indexed (digit
+    runs, first three characters), and the answer stays the substring test's."""
+    rng = random.Random(7)
+    names = {f"{a} {b}" for a in ("anna", "jürgen", "ab", "ännä", "İrem") for b in
+             ("schmidt", "müller", "x", "straße")}
+    tails = {f"{rng.randrange(10000):04d}" for _ in range(300)} | {"12", "123456", "²34"}
+    needles = names | tails | {"a@b.de", "q", "zz@"}
+    test = Contains(needles)
+    parts = ["Anna", " Schmidt", "jürgen müller", "ÄNNÄ x", "0171 2345678", "+49 (0)30 1234",
+             "tel. 0049-171/234 56 78", "straße", " ", "\n", "a@b.de", "ab", "²345", "1",
+             "90210", "irem", "İrem straße", "zz@"]
+    for _ in range(4000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 10)))
+        expected = sorted({n.lower() for n in needles if n.lower() in text.lower()})
+        assert test(text) == expected, text
+
+
 def test_a_thousand_addresses_cost_the_length_of_the_text() -> None:
     needles = {f"person.{i}@example.com" for i in range(1000)}
     test = Contains(needles)

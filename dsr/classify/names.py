@@ -804,8 +804,10 @@ def _strip_digits(parts: list[str]) -> list[str]:
     return [p for p in parts if not p.isdigit()] or parts
 
 
+@lru_cache(maxsize=8192)
 def name_hint(column: str) -> NameHint | None:
-    """The strongest name rule a column's name matches, or None.
+    """The strongest name rule a column's name matches, or None (cached: the lookup engine
+    asks for the same few column names once per row it reads).
 
     A term that ends the name wins (``Default Address City`` is a city), then
     the longest term (``emailadresse`` beats ``adresse``, ``streetname`` beats
