@@ -245,6 +245,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return bench(args, folder, stack)
 
 
+def batch_people(folder: Path, rows: int, batch: int) -> tuple[list[str], Path]:
+    """The same ``batch`` people for every benchmark (seed 7): their e-mails, and the
+    ``people.csv`` that ``dsr find --batch`` reads."""
+    chosen = sorted(random.Random(7).sample(range(1, rows + 1), batch))
+    many = [email(i).lower() for i in chosen]
+    people = folder / "people.csv"
+    people.write_text("email\n" + "\n".join(many) + "\n", encoding="utf-8")
+    return many, people
+
+
 def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
     print(f"machine: {machine()}")
     print(f"rows: {args.rows:,}, batch: {args.batch:,}, work folder: {folder}", flush=True)
@@ -258,12 +268,8 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
         if not quoted_path.is_file():
             generate_quoted(folder, args.rows)
         print(f"quoted CSV {quoted_path.stat().st_size / MB:,.0f} MB")
-    rng = random.Random(7)
-    chosen = sorted(rng.sample(range(1, args.rows + 1), args.batch))
+    many, people = batch_people(folder, args.rows, args.batch)
     one = email(args.rows // 2 + 1).lower()
-    many = [email(i).lower() for i in chosen]
-    people = folder / "people.csv"
-    people.write_text("email\n" + "\n".join(many) + "\n", encoding="utf-8")
     patterns = folder / "emails.txt"
     patterns.write_text("\n".join(many) + "\n", encoding="utf-8")
     dsr = [sys.executable, "-m", "dsr", "find", "--json"]

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import subprocess
 import sys
 import tempfile
@@ -49,7 +48,18 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench_lookup import ASCII, DOMAINS, LAST, PHONES, Report, Run, best, config, email
+from bench_lookup import (
+    ASCII,
+    DOMAINS,
+    LAST,
+    PHONES,
+    Report,
+    Run,
+    batch_people,
+    best,
+    config,
+    email,
+)
 from machine import machine  # benchmarks/machine.py: the script's folder is on sys.path
 
 MB = 1024 * 1024
@@ -141,12 +151,8 @@ def bench(args: argparse.Namespace, folder: Path) -> int:
     if not path.is_file():
         build(path, args.rows)
     print(f"Parquet {path.stat().st_size / MB:,.0f} MB ({time.perf_counter() - started:.1f} s)")
-    rng = random.Random(7)
-    chosen = sorted(rng.sample(range(1, args.rows + 1), args.batch))
+    many, people = batch_people(folder, args.rows, args.batch)
     one = email(args.rows // 2 + 1).lower()
-    many = [email(i).lower() for i in chosen]
-    people = folder / "people.csv"
-    people.write_text("email\n" + "\n".join(many) + "\n", encoding="utf-8")
     subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # page cache
     report = Report()
 

@@ -20,7 +20,6 @@ addresses only as identifiers in the notes (no names or phone numbers in free te
 from __future__ import annotations
 
 import argparse
-import random
 import sqlite3
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from bench_lookup import (  # benchmarks/ is on sys.path
     TIMEOUT,
     Report,
     Run,
+    batch_people,
     best,
     config,
     email,
@@ -147,13 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
     print(f"machine: {machine()}")
     print(f"rows: {args.rows:,}, batch: {args.batch:,}, work folder: {folder}", flush=True)
-    rng = random.Random(7)
-    chosen = sorted(rng.sample(range(1, args.rows + 1), args.batch))
+    many, people = batch_people(folder, args.rows, args.batch)
     # Someone a note mentions (bench_lookup.rows: row i names row i*7 % n + 1, for i % 50 == 0).
     one = email(50 * 7 % args.rows + 1).lower()
-    many = [email(i).lower() for i in chosen]
-    people = folder / "people.csv"
-    people.write_text("email\n" + "\n".join(many) + "\n", encoding="utf-8")
     dsr = [sys.executable, "-m", "dsr", "find", "--json"]
     report = Report()
     targets: list[tuple[str, str, str]] = []

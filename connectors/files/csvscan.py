@@ -296,12 +296,7 @@ def _read_chunk(
     carriage return stands alone (then the csv module would count differently).
     """
     end = _chunk_end(data, start, stop)
-    if data.find(b"\0", start, end) != -1:
-        raise NotApplicable("a NUL byte (the parser names the row)")
-    view = whole[start:end]
-    buffers.grow(len(view))
-    quotes = _positions(view, _QUOTE, buffers.mask)
-    newlines = _positions(view, _NEWLINE, buffers.mask)
+    view, quotes, newlines = _marks(data, whole, start, end, buffers)
     if len(quotes) % 2:  # the chunk ends inside a quoted field: end it at the last record
         outside = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
         if len(outside):
@@ -320,14 +315,20 @@ def _read_chunk_at(
     data: mmap.mmap, whole: np.ndarray, start: int, end: int, buffers: _Buffers, delimiter: int
 ) -> _Chunk:
     """The chunk ``[start, end)`` whose end is known to close every quoted field."""
+    view, quotes, newlines = _marks(data, whole, start, end, buffers)
+    _check(view, quotes, newlines, buffers, delimiter)
+    return _Chunk(view, quotes, newlines)
+
+
+def _marks(
+    data: mmap.mmap, whole: np.ndarray, start: int, end: int, buffers: _Buffers
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bytes ``[start, end)`` with the positions of their quotes and newlines."""
     if data.find(b"\0", start, end) != -1:
         raise NotApplicable("a NUL byte (the parser names the row)")
     view = whole[start:end]
     buffers.grow(len(view))
-    quotes = _positions(view, _QUOTE, buffers.mask)
-    newlines = _positions(view, _NEWLINE, buffers.mask)
-    _check(view, quotes, newlines, buffers, delimiter)
-    return _Chunk(view, quotes, newlines)
+    return view, _positions(view, _QUOTE, buffers.mask), _positions(view, _NEWLINE, buffers.mask)
 
 
 def _check(
