@@ -23,6 +23,7 @@ from dsr.config.models import Config, RetentionRule, Source
 from dsr.connectors import connector_class
 from dsr.connectors.rows import is_empty
 from dsr.erasure.periods import kept_with, named_parents, table_period
+from dsr.erasure.retention import rule_for
 from dsr.render.letters import sender, table_label
 from dsr.requests.deadline_names import long_date
 from dsr.requests.subject import LetterFacts
@@ -42,15 +43,6 @@ RequestFacts = LetterFacts
 def short_label(category: str, language: str) -> str:
     """'Kontaktdaten' from 'Kontaktdaten (E-Mail, Telefon, Fax)': fits a table header."""
     return CATEGORIES[category].short(language)
-
-
-def _rules(config: Config, source: str, table: str) -> list[RetentionRule]:
-    """The retention rule the erasure plan applies to the table (``retention.rule_for``:
-    the first that names it), so the letter's period and the plan's never differ."""
-    from dsr.erasure.retention import rule_for
-
-    rule = rule_for(config.retention, source, table)
-    return [rule] if rule is not None else []
 
 
 def storage_text(
@@ -192,30 +184,33 @@ def _storage(config: Config, copy: PersonCopy, language: str) -> list[dict[str, 
         entry = config.sources.get(table.source)
         system = system_name(entry, table.source, language)
         label = table_label(table.table, language)
-        rules = _rules(config, table.source, table.table)
-        ruled = kept_with.get((table.source, table.table))
-        if ruled is not None:
+        held = kept_with.get((table.source, table.table))
+        period = table_period(
+            config, table.source, table.table,
+            {table.table: (held[0], held[1].table)} if held is not None else None,
+        )  # fmt: skip
+        if held is not None and period.origin == "kept_with":
             # Lines and orders of a kept invoice stay with it (the erasure plan keeps them
             # for as long), so their period is the invoice's, not the account's.
-            rule, parent = ruled
+            rule, parent = held
             entries.append({
                 "system": f"{system}: {label}", "rules": [], "period": None,
                 "with": table_label(parent.table, language),
                 "until": _until(rule, parent.rows, language),
             })
             continue
-        if not rules:
+        if period.rule is None:
             # dsr.yaml's words for the table (storage_periods) or the system (storage_period).
-            said = table_period(config, table.source, table.table).text
-            labels = plain.setdefault((system, said), [])
+            labels = plain.setdefault((system, period.text), [])
             if label not in labels:
                 labels.append(label)
             continue
+        rule = period.rule
         entries.append({
             "system": f"{system}: {label}",
             "rules": [
-                {"years": r.years, "basis": r.basis, "until": _until(r, table.rows, language)}
-                for r in rules
+                {"years": rule.years, "basis": rule.basis,
+                 "until": _until(rule, table.rows, language)}
             ],
             "with": None,
         })
@@ -249,7 +244,9 @@ def _kept_with(
 
 def unruled_sources(config: Config, copy: PersonCopy) -> set[str]:
     """The sources where some of the person's tables fall under no retention rule."""
-    return {t.source for t in copy.tables if not _rules(config, t.source, t.table)}
+    return {
+        t.source for t in copy.tables if rule_for(config.retention, t.source, t.table) is None
+    }
 
 
 def _categories(

@@ -94,10 +94,7 @@ def inventory_command(
     if lang not in ("de", "en"):
         raise UsageError(Problem(f"unknown language '{lang}'", hint="use de or en"))
     folder = output if output is not None else loaded.base_dir / "inventory"
-    with ProgressBars() as progress:
-        scans = scan_sources(loaded, names or [], progress=progress)
-    failed = [s for s in scans if not s.ok]
-    today = today_berlin()
+    # The ledger first: --changes cannot run without it, and should say so before a long scan.
     try:
         ledger = open_ledger(loaded.ledger)
     except LedgerError as exc:
@@ -106,13 +103,19 @@ def inventory_command(
         # The record is still worth writing; only its memory across runs is missing.
         ledger, unkept = None, str(exc).splitlines()[0]
     with contextlib.ExitStack() as stack:
-        history = None
         if ledger is not None:
             stack.enter_context(ledger)
+        with ProgressBars() as progress:
+            scans = scan_sources(loaded, names or [], progress=progress)
+        failed = [s for s in scans if not s.ok]
+        today = today_berlin()
+        history = None
+        if ledger is not None:
             with ledger.session(write=False) as session:
                 previous = load_snapshot(session)
             history = compare(loaded, scans, previous, today, complete=not names)
-        if changes and history is not None and ledger is not None:
+        if changes:
+            assert ledger is not None and history is not None  # opened above, or exit 2
             with ledger.session() as session:
                 save_snapshot(session, history.snapshot)
             _print_changes(history, failed, json_output)

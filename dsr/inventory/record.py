@@ -240,8 +240,6 @@ def _activity(
         if entry["origin"] == "gap" and entry["key"] not in seen_keys:
             seen_keys.add(entry["key"])
             gaps.append(_gap("erasure", at(entry["key"])))
-    if not erasure and any(s.ok for s in scans) and not any(s.personal for s in scans):
-        pass  # nothing personal: no period needed
     if not config.security_measures and not config.security_reference:
         gaps.append(_gap("security_measures", "security_measures"))
 
