@@ -226,12 +226,20 @@ class Report:
             self.missed.append(name)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def lookup_parser(doc: str | None, repeat: int = 1) -> argparse.ArgumentParser:
+    """The options every lookup benchmark takes: table size, batch, repeats, work folder."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per process figure (best)")
+    parser.add_argument(
+        "--repeat", type=int, default=repeat, help="runs per process figure (best)"
+    )
     parser.add_argument("--dir", type=Path, help="work folder (kept); default a temporary one")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = lookup_parser(__doc__)
     parser.add_argument("--postgres-url", help="admin URL of a server, or 'throwaway'")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per process")
     parser.add_argument(

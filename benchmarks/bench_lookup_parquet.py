@@ -52,6 +52,7 @@ from bench_lookup import (
     ASCII,
     DOMAINS,
     LAST,
+    MB,
     PHONES,
     Report,
     Run,
@@ -59,10 +60,9 @@ from bench_lookup import (
     best,
     config,
     email,
+    lookup_parser,
 )
 from machine import machine  # benchmarks/machine.py: the script's folder is on sys.path
-
-MB = 1024 * 1024
 
 
 def _sql_list(values: Sequence[str]) -> str:
@@ -125,12 +125,7 @@ def build(path: Path, count: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per process figure (best)")
-    parser.add_argument("--dir", type=Path, help="work folder (kept); default a temporary one")
-    args = parser.parse_args(argv)
+    args = lookup_parser(__doc__, repeat=3).parse_args(argv)
     with ExitStack() as stack:
         folder = args.dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         folder.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ from bench_lookup import (  # benchmarks/ is on sys.path
     best,
     config,
     email,
+    lookup_parser,
     rows,
 )
 from generate import export_note
@@ -128,11 +129,7 @@ def index(config_path: Path, *, drop: bool = False) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per process figure (best)")
-    parser.add_argument("--dir", type=Path, help="work folder (kept); default a temporary one")
+    parser = lookup_parser(__doc__)
     parser.add_argument("--postgres-url", help="admin URL of a server, or 'throwaway'")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per process")
