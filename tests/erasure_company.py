@@ -36,7 +36,7 @@ CUSTOMER_NUMBER = "K-100012"
 BASIS = "§ 147 Abs. 1 Nr. 4 AO, § 257 Abs. 1 Nr. 4 HGB, § 14b UStG"
 KEPT_UNTIL = date(2031, 12, 31)
 
-CONFIG = """\
+CONTROLLER = """\
 controller:
   name: Beispiel GmbH
   address: "Königstraße 1, 70173 Stuttgart"
@@ -44,6 +44,10 @@ controller:
   dpo: {name: Dr. Eva Lindner, email: dsb@example.com}
   supervisory_authority: "LfDI BW, Lautenschlagerstraße 20, 70173 Stuttgart"
 language: de
+"""
+"""The company every erasure test writes to; the configuration starts with it."""
+
+CONFIG = CONTROLLER + """\
 deadline: {holidays: DE-BW}
 sources:
   shop:

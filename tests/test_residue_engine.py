@@ -22,20 +22,12 @@ import pytest
 import sqlalchemy as sa
 
 from dsr.erasure.execute import CRASH_VARIABLE
+from tests.erasure_company import CONTROLLER
 from tests.helpers import dsr
 
 EMAIL = "anna.schmidt@example.org"
 NAME = "Anna Schmidt"
 
-CONTROLLER = """\
-controller:
-  name: Beispiel GmbH
-  address: "Königstraße 1, 70173 Stuttgart"
-  email: datenschutz@example.com
-  dpo: {name: Dr. Eva Lindner, email: dsb@example.com}
-  supervisory_authority: "LfDI BW, Lautenschlagerstraße 20, 70173 Stuttgart"
-language: de
-"""
 FACTS = "description: {de: Kundendaten, en: Customer data}, recipients: []"
 SHOP = f"  shop: {{type: sql, url: 'sqlite:///shop.db', exclude: ['customer_search*'], {FACTS}}}\n"
 """The index is left out of the lookup: the rows are erased in the table, not in the index."""
