@@ -81,14 +81,14 @@ def column_info(
                     c for c in column.categories if c in CATEGORIES
                 )
     info: dict[tuple[str, str, str], ColumnInfo] = {}
-    kept = _kept_with(config, copy)
+    kept: dict[str, dict[str, tuple[RetentionRule, str]]] = {}
+    for (source, name), (rule, parent) in _kept_with(config, copy).items():
+        kept.setdefault(source, {})[name] = (rule, parent.table)
     for copied in copy.tables:
         configured = config.sources.get(copied.source)
         purpose = (configured.purpose or "") if configured else ""
         storage = storage_text(
-            config, copied.source, copied.table, language,
-            {t: (rule, parent.table) for (s, t), (rule, parent) in kept.items()
-             if s == copied.source},
+            config, copied.source, copied.table, language, kept.get(copied.source)
         )
         overrides = getattr(configured, "labels", None) or {}
         vendor = _vendor_labels(configured.type) if configured else {}

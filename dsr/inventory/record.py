@@ -369,6 +369,7 @@ def _erasure(config: Config, scans: list[SourceScan], language: str) -> list[dic
                 continue
             period = table_period(config, name, table.table, kept)
             rule = period.rule
+            held = _table_categories(table)
             periods.append(
                 {
                     "source": name,
@@ -382,9 +383,7 @@ def _erasure(config: Config, scans: list[SourceScan], language: str) -> list[dic
                     "with_table": period.with_table,
                     "key": period.key,
                     "categories": [
-                        CATEGORIES[c].short(language)
-                        for c in CATEGORIES
-                        if c in _table_categories(table)
+                        CATEGORIES[c].short(language) for c in CATEGORIES if c in held
                     ],
                 }
             )
