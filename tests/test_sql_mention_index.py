@@ -229,6 +229,12 @@ def test_sources_index_through_the_cli(module_demo: Path) -> None:
             "SELECT name FROM sqlite_master WHERE name LIKE 'dsr!_mention%' ESCAPE '!'"
         ).fetchall()
     assert left == []
+    # --json, as every reporting command: what was indexed, what was dropped
+    again = dsr(folder, "sources", "index", "shop", "--json").json
+    assert again == {
+        "source": "shop", "indexed": [{"table": "support_notes", "column": "note"}], "dropped": 0
+    }
+    assert dsr(folder, "sources", "index", "shop", "--drop", "--json").json["dropped"] == 1
     refused = dsr(folder, "sources", "index", "events", exit=2)
     assert "source 'events'" in refused.stderr and "csv" in refused.stderr
     assert "Traceback" not in refused.stderr + refused.stdout

@@ -79,6 +79,7 @@ def index_command(
         bool, typer.Option("--drop", help="Remove the source's mention index instead.")
     ] = False,
     config: ConfigOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Build a trigram index on the free-text columns of a SQL source (SQLite, PostgreSQL).
 
@@ -108,7 +109,10 @@ def index_command(
             )
         if drop:
             dropped = connector.drop_mention_indexes()
-            out().print(f"removed the mention index of {_plural(len(dropped), 'column')}")
+            if json_output:
+                print_json({"source": source.name, "indexed": [], "dropped": len(dropped)})
+            else:
+                out().print(f"removed the mention index of {_plural(len(dropped), 'column')}")
             return
         with ProgressBars() as progress:
             classes = classify_source(source, connector, progress=progress)
@@ -121,8 +125,13 @@ def index_command(
         built = connector.create_mention_index(columns)
     finally:
         connector.close()
+    if json_output:
+        indexed = [{"table": index.table, "column": index.column} for index in built]
+        print_json({"source": source.name, "indexed": indexed, "dropped": 0})
     if not built:
         warning(f"source '{source.name}': no free-text columns found; nothing was indexed")
+        return
+    if json_output:
         return
     for index in built:
         out().print(f"[green]✓[/] {escape(index.table)}.{escape(index.column)}", soft_wrap=True)
