@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, get_args, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -32,7 +32,7 @@ compare as text, so ``17``, ``"17"`` and ``17.0`` are one row, ``" 17 "`` anothe
 IdentifierKind = Literal["email", "phone", "name", "id", "text"]
 """What a column identifies a person by; ``text`` is free text that may mention anyone."""
 
-MatchMode = Literal["exact", "casefold", "digits", "contains"]
+MatchMode = Literal["exact", "casefold", "digits", "contains", "digits_within"]
 """How a lookup compares a stored value with a normalised identifier. The stored
 value is compared as the text a person reads (``17.0`` reads ``17``), surrounding
 blanks included; ``dsr.connectors.rows.matcher`` is the one definition, which
@@ -43,8 +43,24 @@ every connector uses or, comparing in SQL, agrees with:
 - ``digits``: the value's ASCII digits, all other characters dropped, end with the
   identifier (phone numbers in any format: ``0171_2345678`` and ``+49 171 2345678``
   both end with ``1712345678``; the core re-checks candidates with phonenumbers);
-- ``contains``: the value contains the identifier, ignoring case (mentions in notes).
+- ``contains``: the value contains the identifier, ignoring case (mentions in notes);
+- ``digits_within``: the value's ASCII digits, all other characters dropped, contain the
+  identifier (a phone number written anywhere in a note, in any format). Optional: a
+  connector that compares it declares so in ``match_modes``; for the others dsr asks a
+  ``contains`` lookup of the number's last digits instead, which finds far more candidates.
 """
+
+BASIC_MATCH_MODES: frozenset[MatchMode] = frozenset({"exact", "casefold", "digits", "contains"})
+"""The modes every connector compares; ``Connector.match_modes`` may declare more."""
+ALL_MATCH_MODES: frozenset[MatchMode] = frozenset(get_args(MatchMode))
+"""Every mode ``dsr.connectors.rows.matcher`` knows: what a connector comparing with it declares."""
+
+
+def match_modes(connector: object) -> frozenset[MatchMode]:
+    """The match modes a connector declares (``match_modes``), the basic ones when it
+    declares none: a connector written before a mode existed is never asked for it."""
+    declared = getattr(connector, "match_modes", None)
+    return frozenset(declared) | BASIC_MATCH_MODES if declared else BASIC_MATCH_MODES
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,9 @@ class Connector(Protocol):
     dsr constructs a connector as ``cls(name, options)`` with the source's name
     and its validated ``Options``; the constructor must not connect or read yet,
     so that listing connectors and checking dsr.yaml stay cheap.
+
+    A connector may declare ``match_modes: ClassVar[frozenset[MatchMode]]``, the optional
+    match modes it compares besides ``BASIC_MATCH_MODES`` (``match_modes`` reads it).
 
     One more method is optional, so connectors written before it keep working:
     ``read(table, keys)`` yields ``(key, row)`` for the rows the keys name

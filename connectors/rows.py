@@ -38,7 +38,10 @@ from a workbook agree), ``{"id": " 17 "}`` is another one. Place keys of files
 - ``digits``: the ASCII digits of ``t``, every other character dropped, end with
   ``v`` (``0171_2345678``, ``0171 2345678`` and ``+49 171 2345678`` all end with
   ``1712345678``); a ``v`` that is not all digits matches nothing;
-- ``contains``: ``v.lower()`` occurs in ``t.lower()``.
+- ``contains``: ``v.lower()`` occurs in ``t.lower()``;
+- ``digits_within``: ``v`` occurs in the ASCII digits of ``t`` (a phone number inside a
+  note: ``Tel. 0171 234 56 78 ab 18 Uhr`` holds ``1712345678``); a ``v`` that is not all
+  digits matches nothing.
 
 An empty ``v`` matches nothing; a matcher returns the lookup values a stored value
 matches. Connectors that compare in Python call ``matcher`` on every value. Engines
@@ -233,6 +236,14 @@ def _matcher(match: MatchMode, values: frozenset[str]) -> Matcher:
             return sorted(v for needle in test(text) for v in lowered[needle])
 
         return contains
+    if match == "digits_within":
+        within = Contains(v for v in wanted if v.isascii() and v.isdigit())
+
+        def digits_within(stored: Any) -> list[str]:
+            text = value_text(stored)
+            return within(digits_of(text)) if text else []
+
+        return digits_within
     raise ValueError(f"unknown match mode {match!r}")
 
 

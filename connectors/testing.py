@@ -5,7 +5,8 @@ fixture, ``subject``, that builds a real source (a file, a database) holding a
 few people and returns a ``Subject`` describing it. The suite then checks the
 protocol: listing, sampling, a batched find in one call, the match modes as
 ``dsr.connectors.rows`` defines them (``exact`` keeps case; ``digits`` finds
-0171_2345678, 0171 2345678 and +49 171 2345678; the id 17 stored as 17, "17",
+0171_2345678, 0171 2345678 and +49 171 2345678, and so does ``digits_within`` where a
+connector declares it; the id 17 stored as 17, "17",
 17.0 or " 17 " but not 170), reading rows by key in any spelling of the key, every erase
 action the connector declares (and the refusal of every one it does not), that
 nulling or masking an empty cell leaves it empty, atomicity, and that a re-run
@@ -40,6 +41,7 @@ from dsr.connectors.protocol import (
     Lookup,
     RowKey,
     UnsupportedAction,
+    match_modes,
 )
 from dsr.connectors.rows import CannotRead, is_empty, read_rows, row_id
 from dsr.errors import SourceError
@@ -226,6 +228,25 @@ class ConnectorContract:
         missed = [form for form, key in subject.phones.items() if _ident(key) not in found]
         assert not missed, f"digits {PHONE_DIGITS} did not find {missed}"
         other = Lookup(subject.table, subject.phone_column, frozenset({"1712345679"}), "digits")
+        assert list(subject.connector.find([other])) == [], "the last digit differs"
+
+    def test_digits_within_finds_a_phone_number_inside_a_text(self, subject: Subject) -> None:
+        """Only for connectors that declare the optional mode (``Connector.match_modes``)."""
+        if "digits_within" not in match_modes(subject.connector):
+            pytest.skip("the connector does not declare digits_within")
+        if subject.phone_column is None:
+            pytest.skip("subject has no phone column")
+        lookup = Lookup(
+            subject.table, subject.phone_column, frozenset({PHONE_DIGITS}), "digits_within"
+        )
+        hits = list(subject.connector.find([lookup]))
+        assert {h.value for h in hits} == {PHONE_DIGITS}
+        found = set(map(_ident, _keys(hits)))
+        missed = [form for form, key in subject.phones.items() if _ident(key) not in found]
+        assert not missed, f"digits_within {PHONE_DIGITS} did not find {missed}"
+        other = Lookup(
+            subject.table, subject.phone_column, frozenset({"1712345679"}), "digits_within"
+        )
         assert list(subject.connector.find([other])) == [], "the last digit differs"
 
     def test_exact_finds_an_id_stored_as_number_text_or_padded_but_not_longer(

@@ -86,6 +86,13 @@ def test_17_as_number_text_or_float_is_one_row_and_padded_is_another() -> None:
         ("digits", "1712345678", "0171 2345679", False),
         ("digits", "1712345678", "١٧١٢٣٤٥٦٧٨", False),  # not ASCII digits
         ("digits", "+49 171", "+49 171 2345678", False),  # not an identifier of digits
+        ("digits_within", "1712345678", "Rückruf 0171 234 56 78 ab 18 Uhr", True),
+        ("digits_within", "1712345678", "0171/2345678", True),
+        ("digits_within", "1712345678", 491712345678, True),
+        ("digits_within", "1712345678", "Tel. 0171 2345679", False),
+        ("digits_within", "1712345678", "١٧١٢٣٤٥٦٧٨", False),  # not ASCII digits
+        ("digits_within", "+49 171", "+49 171 2345678", False),  # not an identifier of digits
+        ("digits_within", "1712345678", None, False),
         ("exact", "17", 17, True),
         ("exact", "17", "17", True),
         ("exact", "17", 17.0, True),

@@ -26,11 +26,13 @@ from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.edits import check_actions, key_row, place_row
 from dsr.connectors.files.folder import FileTables, SourceFile
 from dsr.connectors.protocol import (
+    ALL_MATCH_MODES,
     ApplyResult,
     Column,
     ErasureAction,
     Hit,
     Lookup,
+    MatchMode,
     RowKey,
     Table,
 )
@@ -66,6 +68,7 @@ class CsvConnector(FileTables):
 
     type_name: ClassVar[str] = "csv"
     Options: ClassVar[type[BaseModel]] = CsvOptions
+    match_modes: ClassVar[frozenset[MatchMode]] = ALL_MATCH_MODES
     capabilities: ClassVar[Capabilities] = Capabilities(
         delete=WRITABLE.delete,
         null=WRITABLE.null,

@@ -38,11 +38,13 @@ from dsr.connectors.files.csvread import unreadable
 from dsr.connectors.files.edits import check_actions, key_row, place_row
 from dsr.connectors.files.folder import FileTables, SourceFile
 from dsr.connectors.protocol import (
+    ALL_MATCH_MODES,
     ApplyResult,
     Column,
     ErasureAction,
     Hit,
     Lookup,
+    MatchMode,
     RowKey,
     Table,
 )
@@ -77,6 +79,7 @@ class ParquetConnector(FileTables):
 
     type_name: ClassVar[str] = "parquet"
     Options: ClassVar[type[BaseModel]] = ParquetOptions
+    match_modes: ClassVar[frozenset[MatchMode]] = ALL_MATCH_MODES
     capabilities: ClassVar[Capabilities] = Capabilities(
         delete=Support.SUPPORTED,
         null=Support.SUPPORTED,
@@ -411,6 +414,19 @@ def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
             f"list_contains(CAST(? AS VARCHAR[]), right({digits}, {n}))" for n in lengths
         )
         return [("digits", tests, [[n for n in numbers if len(n) == size] for size in lengths])]
+    if lookup.match == "digits_within":
+        numbers = sorted({v for v in values if v.isascii() and v.isdigit()})
+        if not numbers:
+            return []
+        if len(numbers) <= _FEW_NUMBERS:
+            # The digits in order with anything but a digit between: the number in any format.
+            pattern = "|".join("[^0-9]*".join(n) for n in numbers)
+            return [("digits_within", f"regexp_matches({text}, ?)", [pattern])]
+        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
+        return [
+            ("digits_within", f"regexp_matches({digits}, ?)", [pattern])
+            for pattern in _patterns(numbers)
+        ]
     # contains: a text without an "@" (most of them) rules out every address by one test,
     # and one without "%40" every address written into a link.
     lowered = sorted({v.lower() for v in values})

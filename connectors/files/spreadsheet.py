@@ -30,7 +30,17 @@ from dsr.connectors.files.atomic import replacing
 from dsr.connectors.files.csvread import unique_names, unreadable
 from dsr.connectors.files.edits import bad_key, check_actions, key_row, place_row
 from dsr.connectors.files.folder import SourceFile, list_files
-from dsr.connectors.protocol import ApplyResult, Column, ErasureAction, Hit, Lookup, RowKey, Table
+from dsr.connectors.protocol import (
+    ALL_MATCH_MODES,
+    ApplyResult,
+    Column,
+    ErasureAction,
+    Hit,
+    Lookup,
+    MatchMode,
+    RowKey,
+    Table,
+)
 from dsr.connectors.rows import changes, is_empty, matcher, value_text
 from dsr.errors import Problem, SourceError, Where
 
@@ -97,6 +107,7 @@ class _WorkbookConnector:
     """What the XLSX and ODS connectors share; subclasses read and write one format."""
 
     type_name: ClassVar[str]
+    match_modes: ClassVar[frozenset[MatchMode]] = ALL_MATCH_MODES
     Options: ClassVar[type[BaseModel]] = SpreadsheetOptions
     capabilities: ClassVar[Capabilities] = Capabilities(
         delete=Support.SUPPORTED,

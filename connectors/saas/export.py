@@ -37,6 +37,7 @@ from dsr.config.fields import ConfigPath
 from dsr.connectors.capabilities import READ_ONLY, Capabilities
 from dsr.connectors.files.csvread import Record, detect_format, read_records
 from dsr.connectors.protocol import (
+    ALL_MATCH_MODES,
     ApplyResult,
     Column,
     ErasureAction,
@@ -44,6 +45,7 @@ from dsr.connectors.protocol import (
     Hit,
     IdentifierKind,
     Lookup,
+    MatchMode,
     RowKey,
     Table,
     UnsupportedAction,
@@ -313,12 +315,16 @@ def _type_of(value: Any) -> str:
     return "string" if value is not None else ""
 
 
+_WHOLE = ("contains", "digits_within")
+"""Modes that search a cell's whole text (a note), not each element of a list cell."""
+
+
 class TableMatcher:
     """Every lookup of one table, compiled once, tested against each row of one pass."""
 
     def __init__(self, lookups: Sequence[Lookup], is_multi: Callable[[str], bool]) -> None:
         self._tests = [
-            (lookup.column, lookup.match == "contains", is_multi(lookup.column), matcher(lookup))
+            (lookup.column, lookup.match in _WHOLE, is_multi(lookup.column), matcher(lookup))
             for lookup in lookups
         ]
 
@@ -355,6 +361,7 @@ class ExportConnector:
 
     type_name: ClassVar[str] = ""
     Options: ClassVar[type[BaseModel]] = ExportOptions
+    match_modes: ClassVar[frozenset[MatchMode]] = ALL_MATCH_MODES
     capabilities: ClassVar[Capabilities] = READ_ONLY
     summary: ClassVar[str] = ""
     vendor: ClassVar[str] = ""

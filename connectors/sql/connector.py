@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from dsr.config.fields import DatabaseUrl, mask_url
 from dsr.connectors.capabilities import Capabilities, Support
 from dsr.connectors.protocol import (
+    ALL_MATCH_MODES,
     ApplyResult,
     ErasureAction,
     Hit,
@@ -173,6 +174,7 @@ class SqlConnector:
 
     type_name: ClassVar[str] = "sql"
     Options: ClassVar[type[BaseModel]] = SqlOptions
+    match_modes: ClassVar[frozenset[MatchMode]] = ALL_MATCH_MODES
     capabilities: ClassVar[Capabilities] = Capabilities(
         delete=Support.SUPPORTED,
         null=Support.SUPPORTED,

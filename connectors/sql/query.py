@@ -78,6 +78,8 @@ def lookup_chunks(lookup: Lookup, *, server: bool) -> list[list[str]]:
         # One scan for the batch (``_digit_suffixes``): SQLite since 3.32 takes 32,766
         # variables per statement.
         return chunks(lookup.values, SERVER_CHUNK if server or MANY_VARIABLES else CHUNK)
+    if lookup.match == "digits_within" and len(lookup.values) > MANY_ADDRESSES:
+        return [sorted(lookup.values)]  # one scan selects the texts with enough digits
     if lookup.match == "contains":
         addresses = sorted(v for v in lookup.values if "@" in v)
         if len(addresses) > MANY_ADDRESSES:
@@ -153,6 +155,17 @@ def condition(
                 return suffixes
         text = _as_text(col, info)
         return sa.or_(*(text.like(like_digits(v)) for v in numbers))
+    if match == "digits_within":
+        numbers = [v for v in values if v.isascii() and v.isdigit()]
+        if not numbers:
+            return None
+        text = _as_text(col, info)
+        if len(numbers) > MANY_ADDRESSES:
+            enough = _digit_count_at_least(text, min(map(len, numbers)), table.dialect)
+            if enough is not None:
+                return enough
+        # The digits in order, anything between (``like_digits``): the number in any format.
+        return sa.or_(*(text.like(like_digits(v)) for v in numbers))
     if match == "contains":
         text = _as_text(col, info)
         lowered = sa.func.lower(text)
@@ -210,6 +223,21 @@ def _digit_suffixes(
     for number in sorted(numbers):
         lengths.setdefault(len(number), []).append(number)
     return sa.or_(other, *(tail(n).in_(group) for n, group in sorted(lengths.items())))
+
+
+def _digit_count_at_least(
+    text: sa.ColumnElement[Any], count: int, dialect: str
+) -> sa.ColumnElement[bool] | None:
+    """Texts holding at least ``count`` digits, wherever they stand: the candidates of a
+    batch of phone numbers written inside notes, without a LIKE per number and row (the
+    matcher then looks for the numbers in each candidate's digits). None for an engine
+    without the pattern test needed."""
+    if dialect == "sqlite":
+        return text.op("GLOB")("*" + "[0-9]*" * count)
+    if dialect in ("postgresql", "mysql", "mariadb"):
+        pattern = f"([0-9][^0-9]*){{{count}}}"
+        return text.op("~" if dialect == "postgresql" else "REGEXP")(pattern)
+    return None
 
 
 def _exact(

@@ -35,7 +35,7 @@ from dsr.classify.names import NameHint, name_hint, words
 from dsr.classify.result import TableClassification
 from dsr.config.models import Config, Link, Source
 from dsr.connectors import open_connector
-from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table
+from dsr.connectors.protocol import Connector, Hit, Lookup, RowKey, Table, match_modes
 from dsr.connectors.rows import RowId, key_text, row_id
 from dsr.identifiers import (
     normalise_email,
@@ -471,7 +471,8 @@ _KIND_WORDS = {"email": "e-mail addresses", "phone": "phone numbers",
                "id": "customer numbers or ids (--id SOURCE:VALUE)", "iban": "IBANs",
                "login": "user names"}  # fmt: skip
 _PHONE_TAIL = 4
-"""Digits a phone number's end must show in free text to be a candidate; re-checked after."""
+"""Digits a phone number's end must show in free text to be a candidate where the connector
+does not compare a text's digits (``digits_within``); re-checked after."""
 _DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ()/.\-]{4,}[0-9]")
 
 
@@ -590,6 +591,10 @@ class _SourceLookup:
     ) -> tuple[list[Lookup], dict[tuple[_Purpose, str], set[int]]]:
         """One lookup per column with every person's values, and which value is whose."""
         owners: dict[tuple[_Purpose, str], set[int]] = defaultdict(set)
+        # A phone number in a note: its digits wherever the connector compares a text's
+        # digits, else its last digits as text (every note holding them is a candidate).
+        within = "digits_within" in match_modes(self.connector)
+        in_text: set[str] = set()
         for index, person in enumerate(self.people):
             for mail in person.emails:
                 owners["email", mail].add(index)
@@ -597,8 +602,11 @@ class _SourceLookup:
                 owners["text", mail].add(index)
                 owners["text", mail.replace("@", "%40")].add(index)  # in a URL or segment
             for number in person.phones:
-                owners["phone", phone_digits(number)].add(index)
-                owners["text", phone_digits(number)[-_PHONE_TAIL:]].add(index)
+                digits = phone_digits(number)
+                owners["phone", digits].add(index)
+                owners["text", digits if within else digits[-_PHONE_TAIL:]].add(index)
+                if within:
+                    in_text.add(digits)
             for account in person.ibans:  # stored compact or in groups of four
                 owners["iban", account.lower()].add(index)
                 owners["iban", iban.format(account).lower()].add(index)
@@ -631,11 +639,19 @@ class _SourceLookup:
             "login": "casefold",
             "setting": "contains",
         }
-        lookups = [
-            Lookup(table, column, frozenset(values[purpose]), mode.get(purpose, "exact"))  # type: ignore[arg-type]
-            for (table, column), purpose in purposes.items()
-            if values.get(purpose)
-        ]
+        numbers = frozenset(in_text)
+        words = frozenset(values.get("text", set()) - in_text)
+        lookups: list[Lookup] = []
+        for (table, column), purpose in purposes.items():
+            if purpose == "text":
+                if words:
+                    lookups.append(Lookup(table, column, words, "contains"))
+                if numbers:
+                    lookups.append(Lookup(table, column, numbers, "digits_within"))
+            elif values.get(purpose):
+                lookups.append(
+                    Lookup(table, column, frozenset(values[purpose]), mode.get(purpose, "exact"))  # type: ignore[arg-type]
+                )
         devices: dict[tuple[str, str], set[str]] = defaultdict(set)
         for index, person in enumerate(self.people):
             for source, table, column, text in person.devices:
