@@ -257,7 +257,7 @@ class SqlConnector:
                 "check the url's database type and driver",
             ) from exc
         if backend == "sqlite":
-            sa.event.listen(engine, "connect", _sqlite_foreign_keys)
+            sa.event.listen(engine, "connect", _sqlite_connection)
         self._engine = engine
         return engine
 
@@ -834,8 +834,10 @@ def _triggers(conn: Connection, tables: list[TableInfo]) -> dict[str, list[str]]
     return found
 
 
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite enforces declared foreign keys only when asked, per connection."""
+def _sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite enforces declared foreign keys only when asked, per connection; dsr's own
+    functions (``query.register_sqlite_functions``) are registered per connection too."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    sqlquery.register_sqlite_functions(dbapi_connection)

@@ -228,11 +228,11 @@ def condition(
     if index.engine == "postgresql":
         lowered = sa.func.lower(info.clause().c[column])
         esc = sqlquery.ESCAPE
-        addresses = [v for v in values if "@" in v]
+        addresses = [v for v in values if sqlquery.is_address(v)]
         if len(addresses) > sqlquery.MANY_ADDRESSES:
             # Measured at 1M rows: a bitmap of a thousand trigram searches (21 s) costs
             # more than one pass for the texts with an "@" (``query.condition``).
-            others = [v for v in values if "@" not in v]
+            others = [v for v in values if not sqlquery.is_address(v)]
             batch = sqlquery.condition(info, column, "contains", addresses)
             likes = [lowered.like(like_contains(v, esc), escape=esc) for v in others]
             return sa.or_(*likes, *([batch] if batch is not None else []))
