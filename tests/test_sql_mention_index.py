@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from dsr.connectors.protocol import ErasureAction, Lookup
+from dsr.connectors.rows import matches
 from dsr.connectors.sql import SqlConnector, SqlOptions, engine_url
 from dsr.connectors.sql.mention_index import PREFIX
 from tests.helpers import dsr
@@ -33,6 +34,7 @@ NOTES = [
     (4, "dora@example.de", "Tab gewechselt"),
     (5, "emil@example.de", None),
     (6, "fritz@example.de", "kein Hinweis hier; ΣΩΚΡΑΤΗΣ und STRAẞE"),
+    (7, "gina@example.de", "Pfad C:\\Temp\\a_b.txt, nicht axb; Rabatt 5!%"),
     *[(10 + i, f"x{i}@example.com", f"Kopie an {a.upper() if i % 3 else a}") for i, a in
       enumerate(ADDRESSES[::2])],
 ]  # fmt: skip
@@ -44,7 +46,8 @@ LOOKUPS = [
         "note",
         frozenset(
             {"anna.schmidt@example.de", "jürgen.müller@example.de", '"kowalski"', "100%", "ab",
-             "ta", "nirgends@example.de", "σωκρατης", "straße"}
+             "ta", "nirgends@example.de", "σωκρατης", "straße", "c:\\temp", "a_b", "5!%",
+             "x_b", "c:\\\\"}
         ),
         "contains",
     ),
@@ -117,6 +120,15 @@ def test_identifier_test_runs_apart_from_the_mention_search(database: SqlConnect
 def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> None:
     database.tables()
     without = hits(database)
+    columns = ("id", "email", "note")
+    assert without == sorted(  # the one definition, on every stored row
+        (row[0], lookup.column, value)
+        for row in NOTES
+        for lookup in LOOKUPS
+        for value in matches(lookup.match, row[columns.index(lookup.column)], lookup.values)
+    )
+    assert (7, "note", "c:\\temp") in without and (7, "note", "a_b") in without
+    assert (7, "note", "5!%") in without and (7, "note", "x_b") not in without
     assert (1, "note", "anna.schmidt@example.de") in without
     assert (2, "note", "jürgen.müller@example.de") in without
     assert (3, "note", '"kowalski"') in without and (3, "note", "100%") in without

@@ -31,6 +31,7 @@ from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode
 from dsr.connectors.rows import (
@@ -60,6 +61,8 @@ MANY_VARIABLES = sqlite3.sqlite_version_info >= (3, 32, 0)
 
 ESCAPE = "!"
 
+
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text)
 
 ADDRESS_SIGNS = ("@", "%40")
 """What every e-mail address a mention search asks for holds: its ``@``, or the ``%40`` it is
@@ -186,6 +189,12 @@ def condition(
         searched = text if table.dialect == "sqlite" else sa.func.lower(text)
 
         def likes(chosen: list[str]) -> sa.ColumnElement[bool]:
+            if table.dialect == "postgresql" and len(chosen) > 1:
+                # One lower-cased copy per row for all patterns, not one per pattern (90
+                # names in 1M notes: 1.7 s instead of 4.1 s). LIKE ANY takes no ESCAPE
+                # clause: the patterns use PostgreSQL's default, the backslash.
+                patterns = [like_contains(v, "\\") for v in chosen]
+                return searched.like(sa.any_(sa.literal(patterns, _TEXT_ARRAY)))
             return sa.or_(*(searched.like(like_contains(v, ESCAPE), escape=ESCAPE) for v in chosen))
 
         # A batch of e-mail addresses is hundreds of LIKEs per row; a text without an "@"
