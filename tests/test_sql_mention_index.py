@@ -157,6 +157,14 @@ def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> N
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = conn.exec_driver_sql("EXPLAIN " + statement, params).scalars().all()
         assert any(f"{PREFIX}notes__note" in line for line in plan), plan
+    # The index answers the mention search in a statement of its own: ORed with a scanning
+    # test (a phone number inside the notes), it would be a scan too.
+    words = Lookup("notes", "note", frozenset({"kowalski", "rückfrage", "straße"}), "contains")
+    within = Lookup("notes", "note", frozenset({"1712345678"}), "digits_within")
+    _, sent = sent_during(database, lambda: list(database.find([words, within])))
+    scans = [s for s, p in sent if "%1%7%1%2%3%4%5%6%7%8%" in str(p)]
+    asked = [s for s, _ in sent if "MATCH" in s or "lower(notes.note) LIKE" in s]
+    assert len(scans) == 1 and asked and scans[0] not in asked
     dropped = database.drop_mention_indexes()
     assert [(i.table, i.column) for i in dropped] == [("notes", "note")]
     assert database.mention_indexes() == []

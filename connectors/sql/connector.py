@@ -460,8 +460,10 @@ class SqlConnector:
         # An OR of an indexed test and a scanning one makes the engine scan every row for
         # both: the identifier tests an index answers run as their own statement, the
         # scanning tests (mentions in free text, phone digits, ...) as one more.
-        indexed = [lookup for lookup in group if self._served(info, lookup)]
-        scanning = [lookup for lookup in group if not self._served(info, lookup)]
+        served = [self._served(info, lookup) or self._indexed_mentions(conn, info, lookup)
+                  for lookup in group]  # fmt: skip
+        indexed = [lookup for lookup, yes in zip(group, served, strict=True) if yes]
+        scanning = [lookup for lookup, yes in zip(group, served, strict=True) if not yes]
         for part in (indexed, scanning):
             pieces = [(lookup, sqlquery.lookup_chunks(lookup, server=server)) for lookup in part]
             for round_ in range(max((len(c) for _, c in pieces), default=0)):
@@ -496,6 +498,14 @@ class SqlConnector:
                 info.case_insensitive(lookup.column) and info.leads_index(lookup.column)
             )
         return False
+
+    def _indexed_mentions(self, conn: Connection, info: TableInfo, lookup: Lookup) -> bool:
+        """Whether the mention index answers a ``contains`` lookup alone: then it runs apart
+        from the scanning tests, which would otherwise make the engine scan for it too."""
+        if lookup.match != "contains":
+            return False
+        index = self._mention_indexes(conn).get((info.name, lookup.column))
+        return index is not None and mention_index.answers(index, lookup.values)
 
     def _condition(
         self, conn: Connection, info: TableInfo, lookup: Lookup, values: Sequence[str]

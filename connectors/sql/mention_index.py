@@ -25,7 +25,7 @@ tables and triggers out of listings and trigger warnings.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,6 +211,16 @@ def after_erasure(conn: Connection, indexes: Sequence[MentionIndex]) -> None:
 
 
 # -- asking it -------------------------------------------------------------------------------
+
+
+def answers(index: MentionIndex, values: Iterable[str]) -> bool:
+    """Whether ``condition`` asks only the index for these needles (no scan of the table):
+    on SQLite when the FTS5 table answers each of them, on PostgreSQL unless a batch of
+    addresses is selected by one pass instead."""
+    needles = [v for v in values if v]
+    if index.engine == "postgresql":
+        return sum(map(sqlquery.is_address, needles)) <= sqlquery.MANY_ADDRESSES
+    return all(map(_indexable, needles))
 
 
 def condition(
