@@ -62,11 +62,24 @@ def email(i: int) -> str:
     return text if i % 3 == 0 else text.lower()
 
 
+def phone(i: int) -> str:
+    return PHONES[i % len(PHONES)].format(n=f"{i % 10_000_000:07d}")
+
+
 def rows(count: int) -> Iterator[tuple[object, ...]]:
+    """Customers; one note in 50 names another customer's e-mail address, one in 50 another
+    customer's name and phone number (written in pairs of digits, as people type them)."""
     for i in range(1, count + 1):
-        phone = PHONES[i % len(PHONES)].format(n=f"{i % 10_000_000:07d}")
-        note = f"Rückfrage von {email(i * 7 % count + 1).lower()}" if i % 50 == 0 else ""
-        yield (i, f"K-{i:08d}", email(i), FIRST[i % 10], LAST[i % 9], phone, note)
+        other = i * 7 % count + 1
+        if i % 50 == 0:
+            note = f"Rückfrage von {email(other).lower()}"
+        elif i % 50 == 25:
+            digits = f"{other % 10_000_000:07d}"
+            pairs = f"{digits[:3]} {digits[3:5]} {digits[5:]}"
+            note = f"Empfohlen von {FIRST[other % 10]} {LAST[other % 9]} Tel. 0171 {pairs}"
+        else:
+            note = ""
+        yield (i, f"K-{i:08d}", email(i), FIRST[i % 10], LAST[i % 9], phone(i), note)
 
 
 def generate(folder: Path, count: int) -> Path:

@@ -51,6 +51,7 @@ from pathlib import Path
 from bench_lookup import (
     ASCII,
     DOMAINS,
+    FIRST,
     LAST,
     MB,
     PHONES,
@@ -84,6 +85,10 @@ def build(path: Path, count: int) -> None:
         f"{_sql_list(last)}[(i * 7 % {count} + 1) % 9 + 1] || '.' || (i * 7 % {count} + 1) "
         f"|| '@' || {_sql_list(DOMAINS)}[(i * 7 % {count} + 1) % 4 + 1])"
     )
+    other = f"(i * 7 % {count} + 1)"
+    referrer = (
+        f"{_sql_list(list(FIRST))}[{other} % 10 + 1] || ' ' || {_sql_list(LAST)}[{other} % 9 + 1]"
+    )
     duckdb.sql(
         f"""
         COPY (
@@ -96,26 +101,16 @@ def build(path: Path, count: int) -> None:
                  WHEN i % 1000 = 250 THEN ' ' || mail || ' '
                  WHEN i % 500 = 3 THEN lag(mail) OVER (ORDER BY i)
                  ELSE mail END AS email,
-            {
-            _sql_list(
-                [
-                    "Jürgen",
-                    "Anna",
-                    "Petra",
-                    "Lukas",
-                    "Mia",
-                    "Jonas",
-                    "Lea",
-                    "Ömer",
-                    "Sophie",
-                    "Paul",
-                ]
-            )
-        }[i % 10 + 1] AS first_name,
+            {_sql_list(list(FIRST))}[i % 10 + 1] AS first_name,
             {_sql_list(LAST)}[i % 9 + 1] AS last_name,
             printf({_sql_list(phones)}[i % 6 + 1], printf('%07d', i % 10000000)) AS phone,
             CASE WHEN i % 10 = 0 THEN 'Rückfrage von ' || {mention}
                    || E'\\r\\nKunde sagt: "bitte nur per E-Mail"\\r\\nerledigt'
+                 WHEN i % 50 = 25 THEN 'Empfohlen von ' || {referrer} || ' Tel. 0171 '
+                   || regexp_replace(printf('%07d', {other} % 10000000),
+                                     '(...)(..)(..)', '\\1 \\2 \\3')
+                 WHEN i % 10 = 2 THEN 'Auftrag ' || printf('%08d', i) || ' vom '
+                   || printf('%02d.%02d.2024', i % 28 + 1, i % 12 + 1)
                  WHEN i % 10 = 5 THEN E'Zahlung "verspätet",\\r\\nMahnung gestoppt'
                  ELSE NULL END AS note
           FROM base ORDER BY i

@@ -149,8 +149,13 @@ inside the quoted field, an empty line inside a note."""
 
 def export_note(row: int, note: str) -> str:
     """The note of data row ``row`` in an exported CSV: ``note`` (which may name another
-    customer's e-mail) with free text around it for two rows of five, quoted on the way out."""
-    if row % 5 >= 2:
+    customer's e-mail, name or phone number) with free text around it for two rows of five,
+    and an order number and a date in a third (digits a phone search must look past),
+    quoted on the way out."""
+    if row % 5 == 2:
+        order = f"Auftrag {row:08d} vom {row % 28 + 1:02d}.{row % 12 + 1:02d}.2024"
+        return f"{note}; {order}" if note else order
+    if row % 5 > 2:
         return note
     text = EXPORT_NOTES[row % len(EXPORT_NOTES)]
     return f'{text}\n{note}, "Kopie"' if note else text

@@ -422,9 +422,12 @@ def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
             # The digits in order with anything but a digit between: the number in any format.
             pattern = "|".join("[^0-9]*".join(n) for n in numbers)
             return [("digits_within", f"regexp_matches({text}, ?)", [pattern])]
+        # Only a text with as many digits as the shortest number can hold one: one pass of
+        # the automaton rules out most notes before their digits are copied out.
+        enough = f"regexp_matches({text}, '(?:[0-9][^0-9]*){{{min(map(len, numbers))}}}')"
         digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
         return [
-            ("digits_within", f"regexp_matches({digits}, ?)", [pattern])
+            ("digits_within", f"{enough} AND regexp_matches({digits}, ?)", [pattern])
             for pattern in _patterns(numbers)
         ]
     # contains: a text without an "@" (most of them) rules out every address by one test,
