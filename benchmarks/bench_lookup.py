@@ -68,7 +68,9 @@ def phone(i: int) -> str:
 
 def rows(count: int) -> Iterator[tuple[object, ...]]:
     """Customers; one note in 50 names another customer's e-mail address, one in 50 another
-    customer's name and phone number (written in pairs of digits, as people type them)."""
+    customer's phone number (typed in pairs of digits) with the surname only: the data's
+    90 full names, each shared by 11,000 customers, would make a full name in a note a
+    mention of thousands of people, which real names are not."""
     for i in range(1, count + 1):
         other = i * 7 % count + 1
         if i % 50 == 0:
@@ -76,7 +78,8 @@ def rows(count: int) -> Iterator[tuple[object, ...]]:
         elif i % 50 == 25:
             digits = f"{other % 10_000_000:07d}"
             pairs = f"{digits[:3]} {digits[3:5]} {digits[5:]}"
-            note = f"Empfohlen von {FIRST[other % 10]} {LAST[other % 9]} Tel. 0171 {pairs}"
+            title = "Frau" if other % 2 else "Herrn"
+            note = f"Rückruf für {title} {LAST[other % 9]} unter 0171 {pairs}"
         else:
             note = ""
         yield (i, f"K-{i:08d}", email(i), FIRST[i % 10], LAST[i % 9], phone(i), note)

@@ -86,8 +86,9 @@ def build(path: Path, count: int) -> None:
         f"|| '@' || {_sql_list(DOMAINS)}[(i * 7 % {count} + 1) % 4 + 1])"
     )
     other = f"(i * 7 % {count} + 1)"
-    referrer = (
-        f"{_sql_list(list(FIRST))}[{other} % 10 + 1] || ' ' || {_sql_list(LAST)}[{other} % 9 + 1]"
+    referrer = (  # the surname only: see bench_lookup.rows
+        f"CASE WHEN {other} % 2 = 1 THEN 'Frau ' ELSE 'Herrn ' END || "
+        f"{_sql_list(LAST)}[{other} % 9 + 1]"
     )
     duckdb.sql(
         f"""
@@ -106,7 +107,7 @@ def build(path: Path, count: int) -> None:
             printf({_sql_list(phones)}[i % 6 + 1], printf('%07d', i % 10000000)) AS phone,
             CASE WHEN i % 10 = 0 THEN 'Rückfrage von ' || {mention}
                    || E'\\r\\nKunde sagt: "bitte nur per E-Mail"\\r\\nerledigt'
-                 WHEN i % 50 = 25 THEN 'Empfohlen von ' || {referrer} || ' Tel. 0171 '
+                 WHEN i % 50 = 25 THEN 'Rückruf für ' || {referrer} || ' unter 0171 '
                    || regexp_replace(printf('%07d', {other} % 10000000),
                                      '(...)(..)(..)', '\\1 \\2 \\3')
                  WHEN i % 10 = 2 THEN 'Auftrag ' || printf('%08d', i) || ' vom '

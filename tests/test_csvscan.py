@@ -328,3 +328,48 @@ def test_a_large_file_gets_an_estimated_row_count(
     listed = json.loads(run("sources", "check", "--json", exit=0, cwd=tmp_path).stdout)
     (checked,) = listed["sources"][0]["tables"]
     assert checked["rows_exact"] is False
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, parallel: bool
+) -> None:
+    """A lookup's second round reads the same file again: it counts records from the first
+    scan's layout, and a file changed in between (even to the same size) is scanned afresh."""
+    monkeypatch.setattr(csvscan, "CHUNK", 4099)
+    monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 16384 if parallel else 1 << 30)
+    monkeypatch.setattr(csvscan, "_LAYOUTS", {})
+    known: list[int] = []
+    scan_known = csvscan._scan_known
+
+    def spy(*args: object) -> csvscan.RangeResult:
+        known.append(1)
+        return scan_known(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(csvscan, "_scan_known", spy)
+    rng = random.Random(f"layout{parallel}")
+    rows = _export_rows(rng, 2500, long_every=997)
+    path = tmp_path / "export.csv"
+
+    def write() -> None:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\r\n").writerows(
+                [["id", "email", "name", "note", "phone"], *rows]
+            )
+
+    write()
+    people = rng.sample(rows, 20)
+    first = [Lookup("export", "email", frozenset(r[1].lower() for r in people), "casefold")]
+    numbers = frozenset("".join(c for c in r[4] if c.isdigit())[-9:] for r in people[:5])
+    second = [Lookup("export", "phone", numbers, "digits"),
+              Lookup("export", "note", numbers, "digits_within")]  # fmt: skip
+    for lookups in (first, second):
+        assert _found(path, lookups, 1) == _reference(path, lookups, 1)
+    assert csvscan._LAYOUTS and (known or parallel)  # the forked scans are not seen here
+    size = path.stat().st_size
+    rows[2][2] += "0123456789"  # every record after it ten bytes later: chunks end elsewhere
+    rows[-1][1] = rows[-1][1][10:]
+    write()
+    assert path.stat().st_size == size
+    for lookups in (first, second):
+        assert _found(path, lookups, 1) == _reference(path, lookups, 1)

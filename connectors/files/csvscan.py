@@ -240,6 +240,12 @@ class RangeResult:
     candidates: list[tuple[int, bytes]]
     blank: int = 0
     """Records after the header with nothing in them (counted only when asked)."""
+    layout: Layout = ()
+
+
+Layout = tuple[tuple[int, int], ...]
+"""A range's chunks as (end offset, records), each chunk checked as well-formed CSV: a later
+scan of the unchanged file counts records from it and looks only at chunks with a hit."""
 
 
 class _Buffers:
@@ -475,12 +481,20 @@ def _candidates_in(
 
 
 def scan_range(
-    path: str, start: int, stop: int, found: Needles, delimiter: int, blank_after: int | None = None
+    path: str,
+    start: int,
+    stop: int,
+    found: Needles,
+    delimiter: int,
+    blank_after: int | None = None,
+    layout: Layout = (),
 ) -> RangeResult:
     """Records and candidate records of ``[start, stop)``, which starts at a record boundary.
 
     With ``blank_after``, also counts the blank records (only delimiters, spaces
-    and quotes: those ``csvread`` skips) after that many records of the range.
+    and quotes: those ``csvread`` skips) after that many records of the range. With
+    the ``layout`` an earlier scan of the unchanged range gave, chunks without a hit
+    are neither checked nor counted again.
     """
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0 or start >= stop:
@@ -488,7 +502,10 @@ def scan_range(
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     problem = None
     try:
-        result = _scan_mapped(data, start, stop, found, delimiter, blank_after)
+        if layout and blank_after is None:
+            result = _scan_known(data, start, layout, found, delimiter)
+        else:
+            result = _scan_mapped(data, start, stop, found, delimiter, blank_after)
     except NotApplicable as exc:
         problem = str(exc)  # the traceback (and its views of the map) dies with ``exc``
     data.close()
@@ -504,6 +521,7 @@ def _scan_mapped(
     buffers = _Buffers()
     records = blank = 0
     candidates: list[tuple[int, bytes]] = []
+    layout: list[tuple[int, int]] = []
     whole = np.frombuffer(data, np.uint8)
     compiled = _Compiled(found) if ENGINE == "hyperscan" and found else None
     position = start
@@ -520,23 +538,66 @@ def _scan_mapped(
             starts = np.concatenate(([0], ends))
             if blank_after is not None:
                 blank += _blank_records(view, starts[:here], records, blank_after, delimiter)
-            index = np.searchsorted(ends, hits, side="right")
-            for i in np.unique(index):
-                begin = int(starts[i])
-                finish = int(ends[i]) if i < len(ends) else length
-                text = data[position + begin : position + finish]
-                candidates.append((records + int(i) + 1, text))
-            if len(candidates) > MAX_CANDIDATES:
-                raise NotApplicable("too many candidates")
+            _take(data, position, chunk, hits, records, candidates)
         else:
             here = chunk.records()
         records += here
-        # The pages are in the page cache either way; dropping them from this mapping keeps
-        # the process's resident memory at one chunk, not the file.
-        aligned = position - position % mmap.PAGESIZE
-        data.madvise(mmap.MADV_DONTNEED, aligned, end - aligned)
+        layout.append((end, here))
+        _release(data, position, end)
         position = end
-    return RangeResult(records, candidates, blank)
+    return RangeResult(records, candidates, blank, tuple(layout))
+
+
+def _scan_known(
+    data: mmap.mmap, start: int, layout: Layout, found: Needles, delimiter: int
+) -> RangeResult:
+    """``_scan_mapped`` over chunks an earlier scan checked and counted (``Layout``)."""
+    data.madvise(mmap.MADV_SEQUENTIAL)
+    buffers = _Buffers()
+    records = 0
+    candidates: list[tuple[int, bytes]] = []
+    whole = np.frombuffer(data, np.uint8)
+    compiled = _Compiled(found) if ENGINE == "hyperscan" and found else None
+    position = start
+    for end, here in layout:
+        view = whole[position:end]
+        buffers.grow(len(view))
+        hits = _candidates_in(view, len(view), found, buffers, compiled) if found else ()
+        if len(hits):
+            chunk = _read_chunk_at(data, whole, position, end, buffers, delimiter)
+            _take(data, position, chunk, hits, records, candidates)
+        records += here
+        _release(data, position, end)
+        position = end
+    return RangeResult(records, candidates, 0, layout)
+
+
+def _take(
+    data: mmap.mmap,
+    position: int,
+    chunk: _Chunk,
+    hits: np.ndarray | tuple[()],
+    records: int,
+    candidates: list[tuple[int, bytes]],
+) -> None:
+    """Add the records of ``chunk`` (at ``position``, after ``records``) holding ``hits``."""
+    ends = chunk.record_ends()
+    starts = np.concatenate(([0], ends))
+    length = len(chunk.view)
+    index = np.searchsorted(ends, hits, side="right")
+    for i in np.unique(index):
+        begin = int(starts[i])
+        finish = int(ends[i]) if i < len(ends) else length
+        candidates.append((records + int(i) + 1, data[position + begin : position + finish]))
+    if len(candidates) > MAX_CANDIDATES:
+        raise NotApplicable("too many candidates")
+
+
+def _release(data: mmap.mmap, position: int, end: int) -> None:
+    """The pages are in the page cache either way; dropping them from this mapping keeps
+    the process's resident memory at one chunk, not the file."""
+    aligned = position - position % mmap.PAGESIZE
+    data.madvise(mmap.MADV_DONTNEED, aligned, end - aligned)
 
 
 _BLANK_CHECKS = 50_000
@@ -718,19 +779,42 @@ def _scan(
     newline is inside a quoted field, the first range's quotes do not balance
     and it raises NotApplicable: then the file is scanned again in one piece.
     """
+    file = _identity(path, delimiter)
+    layouts = [_LAYOUTS.get((file, a, b), ()) for a, b in ranges]
     if len(ranges) == 1:
-        return [scan_range(path, *ranges[0], found, delimiter, blank_after)]
-    later = None if blank_after is None else 0
-    with ProcessPoolExecutor(2, mp_context=get_context("fork")) as pool:
-        futures = [
-            pool.submit(scan_range, path, a, b, found, delimiter, blank_after if i == 0 else later)
-            for i, (a, b) in enumerate(ranges)
-        ]
-        try:
-            return [f.result() for f in futures]
-        except NotApplicable:
-            pass
-    return [scan_range(path, ranges[0][0], ranges[-1][1], found, delimiter, blank_after)]
+        results = [scan_range(path, *ranges[0], found, delimiter, blank_after, layouts[0])]
+    else:
+        later = None if blank_after is None else 0
+        with ProcessPoolExecutor(2, mp_context=get_context("fork")) as pool:
+            futures = [
+                pool.submit(scan_range, path, a, b, found, delimiter, blanks, layout)
+                for (a, b), blanks, layout in zip(
+                    ranges, (blank_after, later), layouts, strict=True
+                )
+            ]
+            try:
+                results = [f.result() for f in futures]
+            except NotApplicable:
+                ranges = [(ranges[0][0], ranges[-1][1])]
+                results = [scan_range(path, *ranges[0], found, delimiter, blank_after)]
+    if _identity(path, delimiter) == file:  # unchanged while it was read
+        while len(_LAYOUTS) > _LAYOUTS_KEPT:
+            _LAYOUTS.pop(next(iter(_LAYOUTS)))
+        for (a, b), result in zip(ranges, results, strict=True):
+            _LAYOUTS[file, a, b] = result.layout
+    return results
+
+
+_LAYOUTS: dict[tuple[tuple[object, ...], int, int], Layout] = {}
+"""Each scanned range's ``Layout`` by file version: a lookup's second round (the identifiers
+its first found) reads the same file again."""
+_LAYOUTS_KEPT = 16
+
+
+def _identity(path: str, delimiter: int) -> tuple[object, ...]:
+    """The file version a layout belongs to (and how it was cut into chunks)."""
+    stat = os.stat(path)
+    return (path, stat.st_ino, stat.st_size, stat.st_mtime_ns, delimiter, CHUNK)
 
 
 def _parse(
