@@ -25,6 +25,7 @@ and a strict one must not lose a match:
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from graphlib import CycleError, TopologicalSorter
@@ -35,6 +36,7 @@ from sqlalchemy.dialects import postgresql
 
 from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode
 from dsr.connectors.rows import (
+    Matcher,
     case_variants,
     digits_of,
     exact_numbers,
@@ -42,6 +44,7 @@ from dsr.connectors.rows import (
     key_text,
     like_contains,
     like_digits,
+    matcher,
 )
 from dsr.connectors.sql.schema import ColumnInfo, TableInfo
 
@@ -177,6 +180,10 @@ def condition(
         text = _as_text(col, info)
         if len(numbers) > MANY_ADDRESSES:
             enough = _digit_count_at_least(text, min(map(len, numbers)), table.dialect)
+            if enough is not None and table.dialect == "sqlite":
+                # The texts with digits enough (dates, order numbers) are many; dsr's own
+                # function tells them apart inside the engine instead of in the fetched rows.
+                return sa.and_(enough, sa.func.dsr_digits_within(text, _within(numbers)) == 1)
             if enough is not None:
                 return enough
         # The digits in order, anything between (``like_digits``): the number in any format.
@@ -273,10 +280,37 @@ def _digit_count_at_least(
 
 def register_sqlite_functions(dbapi_connection: Any) -> None:
     """The functions dsr's statements call on SQLite, on each new connection:
-    ``dsr_digits(text)`` is ``rows.digits_of`` (NULL for anything but text)."""
+    ``dsr_digits(text)`` is ``rows.digits_of`` (NULL for anything but text);
+    ``dsr_digits_within(text, batch)`` is 1 where the ``digits_within`` matcher of the
+    numbers ``_within`` filed as ``batch`` matches the text (and for a batch it does not
+    know: the rows are then candidates the matcher decides on), else 0."""
     dbapi_connection.create_function(
         "dsr_digits", 1, lambda v: digits_of(v) if isinstance(v, str) else None, deterministic=True
     )
+    dbapi_connection.create_function("dsr_digits_within", 2, _digits_within, deterministic=True)
+
+
+_BATCHES: dict[str, Matcher] = {}
+"""The ``digits_within`` matchers of the batches statements ask ``dsr_digits_within`` for."""
+_BATCHES_KEPT = 32
+
+
+def _within(numbers: Sequence[str]) -> str:
+    """File a batch of numbers for ``dsr_digits_within``; the name a statement passes."""
+    values = frozenset(numbers)
+    name = hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:16]
+    if name not in _BATCHES:
+        while len(_BATCHES) >= _BATCHES_KEPT:
+            _BATCHES.pop(next(iter(_BATCHES)))
+        _BATCHES[name] = matcher(Lookup("", "", values, "digits_within"))
+    return name
+
+
+def _digits_within(value: Any, batch: str) -> int:
+    test = _BATCHES.get(batch)
+    if test is None:
+        return 1
+    return 1 if test(value) else 0  # the matcher reads any stored type as its text
 
 
 def _exact(
