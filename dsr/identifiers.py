@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date
 
 import phonenumbers
@@ -80,6 +81,21 @@ def phone_forms(e164: str, region: str = "DE") -> list[str]:
 def same_phone(stored: str, e164: str, region: str = "DE") -> bool:
     """Whether a stored phone value in any format is the number ``e164``."""
     return normalise_phone(stored, region) == e164
+
+
+_PHONE_RUN = re.compile(r"\+?[0-9][0-9 ()/.\-]{4,}[0-9]")
+"""How a phone number stands in running text: digits, with the separators people type."""
+
+
+def phone_runs(text: str, numbers: Collection[str], region: str = "DE") -> list[str]:
+    """The places where ``text`` writes one of the E.164 ``numbers``, as written
+    (``Rückruf 0171 234 56 78 ab 18 Uhr`` → ``0171 234 56 78``): what a mention is, and
+    what redaction cuts out."""
+    return [
+        run.group()
+        for run in _PHONE_RUN.finditer(text)
+        if normalise_phone(run.group(), region) in numbers
+    ]
 
 
 def normalise_name(value: str) -> str:

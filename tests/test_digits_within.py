@@ -226,3 +226,40 @@ def test_find_names_a_mention_the_four_digit_search_missed(tmp_path: Path) -> No
     assert (1, "direct") in rows
     assert (2, "mention") in rows
     assert not any(key == 3 for key, _ in rows)  # one digit differs
+
+
+def test_erasure_cuts_the_number_out_as_the_note_writes_it(tmp_path: Path) -> None:
+    """Plan, execute, verify through the CLI: the mention is redacted in the form the other
+    customer's note types it (no fixed list of formats holds "0171 / 234 56 78"), the rest
+    of that note and every other row stay, and verify finds no residue."""
+    from tests.test_cli_erase_flow import erase_all_the_way
+
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, email TEXT,
+                                    phone TEXT, notes TEXT);
+            INSERT INTO customers VALUES
+              (1, 'Anna Weber', 'anna@example.de', '+49 171 2345678', NULL),
+              (2, 'Bernd Kurz', 'bernd@example.de', '030 9876543',
+               'Hat Frau Weber empfohlen, erreichbar 0171 / 234 56 78 ab 18 Uhr'),
+              (3, 'Carla Lang', 'carla@example.de', '040 1111111', 'Rückruf 0171 2345679');
+            """
+        )
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: Test GmbH, supervisory_authority: LfDI BW}\n"
+        "sources:\n  shop: {type: sql, url: 'sqlite:///shop.db', recipients: [],\n"
+        "         description: {de: Shop, en: Shop}}\n",
+        encoding="utf-8",
+    )
+    flow = erase_all_the_way(tmp_path, "--email", "anna@example.de")
+    redacted = [a for a in flow["plan"]["actions"] if a["action"] == "redact"]
+    assert [a["key"] for a in redacted] == [{"id": 2}]
+    assert flow["verified"]["residue"] == []
+    with sqlite3.connect(db) as conn:
+        notes = dict(conn.execute("SELECT id, notes FROM customers").fetchall())
+    assert "234 56 78" not in notes[2] and notes[2].startswith("Hat Frau")
+    assert notes[2].endswith("ab 18 Uhr")
+    assert notes[3] == "Rückruf 0171 2345679"
+    assert 1 not in notes

@@ -726,7 +726,7 @@ def _run_source(
             current, unreadable = tr.current_rows(connector, actions, rows)
             translated = tr.translate(
                 actions, source=source, rows=current, unreadable=unreadable,
-                identifiers=identifiers, mask=mask, key=key,
+                identifiers=identifiers, mask=mask, key=key, region=phone_region(config),
             )
             existing = earlier
             if existing is None:

@@ -36,6 +36,7 @@ from dsr.connectors.protocol import Connector, ErasureAction, RowKey
 from dsr.connectors.rows import RowId, is_empty, read_keyed, row_id
 from dsr.erasure.model import ErasurePlan, PlanAction
 from dsr.errors import Problem, SourceError, Where
+from dsr.identifiers import normalise_phone, phone_runs
 from dsr.ledger.pseudonymise import HASH_PREFIX, keyed_hash
 from dsr.lookup.engine import Match
 
@@ -145,7 +146,10 @@ def difference_problems(differences: Iterable[Difference]) -> list[Problem]:
 
 
 def needs_values(action: PlanAction) -> bool:
-    """Whether translating ``action`` needs the row's current values."""
+    """Whether translating ``action`` needs the row's current values: value methods of an
+    anonymisation, and a phone number to redact, which a note writes in any format."""
+    if action.action == "redact":
+        return "phone" in action.redact
     return action.action == "anonymise" and any(
         action.how.get(c) in VALUE_METHODS for c in action.columns
     )
@@ -240,6 +244,25 @@ def redaction_texts(
     return tuple(sorted(texts, key=lambda t: (-len(t), t)))
 
 
+def _with_written_phones(
+    texts: tuple[str, ...],
+    row: Mapping[str, Any],
+    columns: Sequence[str],
+    identifiers: Mapping[str, Sequence[str]],
+    region: str,
+) -> tuple[str, ...]:
+    """``texts`` and the person's phone numbers as the row's text writes them
+    (``0171 234 56 78``: no fixed list of formats holds every way of typing a number)."""
+    numbers = {n for form in identifiers.get("phone", ()) if (n := normalise_phone(form, region))}
+    written = {
+        run
+        for column in columns
+        if isinstance(row.get(column), str)
+        for run in phone_runs(row[column], numbers, region)
+    }
+    return tuple(sorted(set(texts) | written, key=lambda t: (-len(t), t)))
+
+
 # -- plan actions to connector actions ---------------------------------------------------------
 
 
@@ -260,6 +283,7 @@ def translate(
     identifiers: Mapping[str, Sequence[str]],
     mask: str,
     key: bytes | None,
+    region: str = "DE",
 ) -> Translated:
     """The connector actions for one source's plan actions, in the plan's ``order``.
 
@@ -275,6 +299,9 @@ def translate(
             out.append(ErasureAction(action.table, dict(action.key), "delete", mask=mask))
         elif action.action == "redact":
             texts = redaction_texts(identifiers, action.redact)
+            row = rows.get(row_id(action.table, action.key))
+            if "phone" in action.redact and row is not None:
+                texts = _with_written_phones(texts, row, action.columns, identifiers, region)
             if not texts:
                 raise SourceError(
                     Problem(

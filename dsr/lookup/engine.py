@@ -43,6 +43,7 @@ from dsr.identifiers import (
     normalise_name,
     normalise_phone,
     phone_digits,
+    phone_runs,
     same_phone,
 )
 from dsr.lookup.infer import Edge, SourceGraph, inside_values, read_graph
@@ -473,7 +474,6 @@ _KIND_WORDS = {"email": "e-mail addresses", "phone": "phone numbers",
 _PHONE_TAIL = 4
 """Digits a phone number's end must show in free text to be a candidate where the connector
 does not compare a text's digits (``digits_within``); re-checked after."""
-_DIGIT_RUN = re.compile(r"\+?[0-9][0-9 ()/.\-]{4,}[0-9]")
 
 
 class _SourceLookup:
@@ -1094,11 +1094,7 @@ def _is_phone(text: str, person: Person, region: str) -> bool:
 
 def _mentions_phone(text: str, person: Person, region: str) -> bool:
     """Whether a run of digits in ``text`` is one of the person's phone numbers."""
-    return any(
-        same_phone(run.group(), number, region)
-        for run in _DIGIT_RUN.finditer(text)
-        for number in person.phones
-    )
+    return bool(phone_runs(text, person.phones, region))
 
 
 def _name_columns(classes: Sequence[TableClassification], table: str) -> list[str]:
