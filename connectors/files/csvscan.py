@@ -71,6 +71,8 @@ MIN_DIGITS = 6
 """Shorter phone numbers (digits alone, separators ignored) would make most records candidates."""
 MAX_FIND_NEEDLES = 16
 """Needles searched one by one with ``bytes.find``; more go through the ``@`` windows."""
+GAPPED_NUMBERS = 64
+"""Up to this many phone numbers are searched with gaps in the bytes (``_Compiled``)."""
 MAX_CANDIDATES = 200_000
 """Past this, the prefilter saves nothing: the caller parses the whole file."""
 PARALLEL_BYTES = 32 << 20
@@ -390,16 +392,29 @@ class _Compiled:
 
     def __init__(self, found: Needles) -> None:
         self.words = self._compile(found.literals)
-        self.numbers = self._compile(found.digits)
+        # A few numbers are searched in the bytes themselves, any non-digits between their
+        # digits (what the digit stream means, without copying it out): twice as fast.
+        # Thousands of such patterns compile slowly and scan slower than the stream.
+        self.gapped = 0 < len(found.digits) <= GAPPED_NUMBERS
+        if self.gapped:
+            patterns = tuple(b"[^0-9]*".join(bytes([d]) for d in n) for n in found.digits)
+            self.numbers = self._compile(patterns, literal=False)
+        else:
+            self.numbers = self._compile(found.digits)
 
     @staticmethod
-    def _compile(patterns: tuple[bytes, ...]) -> tuple[object, object, list[int]] | None:
+    def _compile(
+        patterns: tuple[bytes, ...], *, literal: bool = True
+    ) -> tuple[object, object, list[int]] | None:
+        """The database, its scratch space, and per pattern how far before a match's end
+        its place is taken: a literal's start, a gapped number's last digit."""
         if not patterns or _hyperscan is None:
             return None
         database = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
         database.compile(expressions=list(patterns), ids=list(range(len(patterns))),
-                         elements=len(patterns), flags=0, literal=True)
-        return database, _hyperscan.Scratch(database), [len(p) for p in patterns]
+                         elements=len(patterns), flags=0, literal=literal)
+        back = [len(p) if literal else 1 for p in patterns]
+        return database, _hyperscan.Scratch(database), back
 
     @staticmethod
     def starts(compiled: tuple[object, object, list[int]] | None, data: object) -> list[int]:
@@ -438,7 +453,10 @@ def _candidates_in(
     """Chunk offsets where a needle may start (or its ``@`` stands): a superset of the
     matches' places, never missing one."""
     hits: list[int] = []
-    if found.digits:
+    if compiled is not None and compiled.gapped:
+        # A match ends with the number's last digit, which lies in the record of its cell.
+        hits.extend(compiled.starts(compiled.numbers, view.data))
+    elif found.digits:
         # The chunk's digits in order, whatever stands between them: a cell whose digits
         # end with a number holds that number's digits in a row here. A hit's first digit
         # lies in the record of that cell.
