@@ -35,6 +35,7 @@ NOTES = [
     (5, "emil@example.de", None),
     (6, "fritz@example.de", "kein Hinweis hier; ΣΩΚΡΑΤΗΣ und STRAẞE"),
     (7, "gina@example.de", "Pfad C:\\Temp\\a_b.txt, nicht axb; Rabatt 5!%"),
+    (8, "hans@example.de", "Link: https://crm.example/?u=Kunde.X%40Example.org (ohne At-Zeichen)"),
     *[(10 + i, f"x{i}@example.com", f"Kopie an {a.upper() if i % 3 else a}") for i, a in
       enumerate(ADDRESSES[::2])],
 ]  # fmt: skip
@@ -47,7 +48,7 @@ LOOKUPS = [
         frozenset(
             {"anna.schmidt@example.de", "jürgen.müller@example.de", '"kowalski"', "100%", "ab",
              "ta", "nirgends@example.de", "σωκρατης", "straße", "c:\\temp", "a_b", "5!%",
-             "x_b", "c:\\\\"}
+             "x_b", "c:\\\\", "kunde.x%40example.org"}
         ),
         "contains",
     ),
@@ -129,6 +130,7 @@ def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> N
     )
     assert (7, "note", "c:\\temp") in without and (7, "note", "a_b") in without
     assert (7, "note", "5!%") in without and (7, "note", "x_b") not in without
+    assert (8, "note", "kunde.x%40example.org") in without  # a link, no "@" in the text
     assert (1, "note", "anna.schmidt@example.de") in without
     assert (2, "note", "jürgen.müller@example.de") in without
     assert (3, "note", '"kowalski"') in without and (3, "note", "100%") in without

@@ -216,8 +216,12 @@ def condition(
             for sign in ADDRESS_SIGNS:
                 if any(sign in v for v in addresses):
                     parts.append(text.like(like_contains(sign, ESCAPE), escape=ESCAPE))
-        elif addresses:
-            parts.append(sa.and_(text.like("%@%"), likes(addresses)))
+        else:
+            for sign in ADDRESS_SIGNS:  # each address under the sign it holds
+                signed = [v for v in addresses if sign in v and (sign == "@" or "@" not in v)]
+                if signed:
+                    guard = text.like(like_contains(sign, ESCAPE), escape=ESCAPE)
+                    parts.append(sa.and_(guard, likes(signed)))
         return sa.or_(*parts)
     raise ValueError(f"unknown match mode {match!r}")
 
