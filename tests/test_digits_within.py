@@ -200,10 +200,10 @@ def test_only_declared_modes_are_asked_for() -> None:
         assert match_modes(cls) == ALL_MATCH_MODES
 
 
-def test_find_names_a_mention_the_four_digit_search_missed(tmp_path: Path) -> None:
-    """Through the CLI: Anna's number written in pairs in another customer's note is a
-    mention (its last four digits never stand together there)."""
-    db = tmp_path / "shop.db"
+def _shop(folder: Path) -> Path:
+    """A shop where Bernd's note writes Anna's number in pairs, and Carla's a number one
+    digit off; the dsr.yaml that describes it (all an erasure letter needs)."""
+    db = folder / "shop.db"
     with sqlite3.connect(db) as conn:
         conn.executescript(
             """
@@ -212,15 +212,23 @@ def test_find_names_a_mention_the_four_digit_search_missed(tmp_path: Path) -> No
             INSERT INTO customers VALUES
               (1, 'Anna Weber', 'anna@example.de', '+49 171 2345678', NULL),
               (2, 'Bernd Kurz', 'bernd@example.de', '030 9876543',
-               'Hat Frau Weber empfohlen, erreichbar 0171 / 234 56 78'),
+               'Hat Frau Weber empfohlen, erreichbar 0171 / 234 56 78 ab 18 Uhr'),
               (3, 'Carla Lang', 'carla@example.de', '040 1111111', 'Rückruf 0171 2345679');
             """
         )
-    (tmp_path / "dsr.yaml").write_text(
-        "controller: {name: Test GmbH}\n"
-        f"sources:\n  shop: {{type: sql, url: 'sqlite:///{db}'}}\n",
+    (folder / "dsr.yaml").write_text(
+        "controller: {name: Test GmbH, supervisory_authority: LfDI BW}\n"
+        "sources:\n  shop: {type: sql, url: 'sqlite:///shop.db', recipients: [],\n"
+        "         description: {de: Shop, en: Shop}}\n",
         encoding="utf-8",
     )
+    return db
+
+
+def test_find_names_a_mention_the_four_digit_search_missed(tmp_path: Path) -> None:
+    """Through the CLI: Anna's number written in pairs in another customer's note is a
+    mention (its last four digits never stand together there)."""
+    _shop(tmp_path)
     result = run("find", "--json", "--email", "anna@example.de", exit=0, cwd=tmp_path)
     rows = {(m["key"]["id"], m["match"]) for m in json.loads(result.stdout)["matches"]}
     assert (1, "direct") in rows
@@ -234,25 +242,7 @@ def test_erasure_cuts_the_number_out_as_the_note_writes_it(tmp_path: Path) -> No
     of that note and every other row stay, and verify finds no residue."""
     from tests.test_cli_erase_flow import erase_all_the_way
 
-    db = tmp_path / "shop.db"
-    with sqlite3.connect(db) as conn:
-        conn.executescript(
-            """
-            CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, email TEXT,
-                                    phone TEXT, notes TEXT);
-            INSERT INTO customers VALUES
-              (1, 'Anna Weber', 'anna@example.de', '+49 171 2345678', NULL),
-              (2, 'Bernd Kurz', 'bernd@example.de', '030 9876543',
-               'Hat Frau Weber empfohlen, erreichbar 0171 / 234 56 78 ab 18 Uhr'),
-              (3, 'Carla Lang', 'carla@example.de', '040 1111111', 'Rückruf 0171 2345679');
-            """
-        )
-    (tmp_path / "dsr.yaml").write_text(
-        "controller: {name: Test GmbH, supervisory_authority: LfDI BW}\n"
-        "sources:\n  shop: {type: sql, url: 'sqlite:///shop.db', recipients: [],\n"
-        "         description: {de: Shop, en: Shop}}\n",
-        encoding="utf-8",
-    )
+    db = _shop(tmp_path)
     flow = erase_all_the_way(tmp_path, "--email", "anna@example.de")
     redacted = [a for a in flow["plan"]["actions"] if a["action"] == "redact"]
     assert [a["key"] for a in redacted] == [{"id": 2}]
