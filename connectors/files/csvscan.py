@@ -813,8 +813,10 @@ def _scan(
             try:
                 results = [f.result() for f in futures]
             except NotApplicable:
-                ranges = [(ranges[0][0], ranges[-1][1])]
-                results = [scan_range(path, *ranges[0], found, delimiter, blank_after)]
+                results = []
+        if not results:  # after both processes ended
+            ranges = [(ranges[0][0], ranges[-1][1])]
+            results = [scan_range(path, *ranges[0], found, delimiter, blank_after)]
     if _identity(path, delimiter) == file:  # unchanged while it was read
         while len(_LAYOUTS) > _LAYOUTS_KEPT:
             _LAYOUTS.pop(next(iter(_LAYOUTS)))
