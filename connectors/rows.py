@@ -212,7 +212,7 @@ def _matcher(match: MatchMode, values: frozenset[str]) -> Matcher:
 
         return casefold
     if match == "digits":
-        numbers = frozenset(v for v in wanted if v.isascii() and v.isdigit())
+        numbers = frozenset(digit_values(wanted))
         lengths = sorted({len(v) for v in numbers})
 
         def digits(stored: Any) -> list[str]:
@@ -237,7 +237,7 @@ def _matcher(match: MatchMode, values: frozenset[str]) -> Matcher:
 
         return contains
     if match == "digits_within":
-        within = Contains(v for v in wanted if v.isascii() and v.isdigit())
+        within = Contains(digit_values(wanted))
 
         def digits_within(stored: Any) -> list[str]:
             text = value_text(stored)
@@ -253,6 +253,24 @@ def _by_lower(values: Iterable[str]) -> dict[str, list[str]]:
     for value in sorted(values):
         found.setdefault(value.lower(), []).append(value)
     return found
+
+
+def digit_values(values: Iterable[str]) -> list[str]:
+    """The lookup values ``digits`` and ``digits_within`` can match (ASCII digits only),
+    sorted: what every engine's candidate test asks for."""
+    return sorted({v for v in values if v.isascii() and v.isdigit()})
+
+
+ADDRESS_SIGNS = ("@", "%40")
+"""What every e-mail address a mention search asks for holds: its ``@``, or the ``%40`` it
+is written with in a link (the lookup engine asks for both forms). A text without the
+sign holds none of them, which engines test once for a whole batch."""
+
+
+def address_sign(value: str) -> str | None:
+    """The sign of ``ADDRESS_SIGNS`` a ``contains`` needle holds (``@`` first), or None
+    when it is no address."""
+    return next((sign for sign in ADDRESS_SIGNS if sign in value), None)
 
 
 # -- helpers for engines that compare in SQL -------------------------------------------------

@@ -61,6 +61,7 @@ import numpy as np
 
 from dsr.connectors.files.csvread import CsvFormat
 from dsr.connectors.protocol import Lookup
+from dsr.connectors.rows import ADDRESS_SIGNS, digit_values
 from dsr.errors import Problem, SourceError, Where
 
 CHUNK = 2 << 20
@@ -147,9 +148,9 @@ def fold(data: bytes) -> bytes:
     return bytes(b | 0x20 for b in data)
 
 
-_SIGNS = (b"`", b"%40")
-"""What the e-mail windows stand around: an ``@`` (folded), or the ``%40`` of an address
-written into a link."""
+_SIGNS = tuple(fold(sign.encode()) for sign in ADDRESS_SIGNS)
+"""What the e-mail windows and anchors stand around (``rows.ADDRESS_SIGNS`` folded: the
+``@`` reads as a backquote)."""
 
 Shape = tuple[bytes, int, int]
 """A window's sign and the bytes it takes before and after the sign's first byte."""
@@ -182,7 +183,7 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
         if lookup.match in ("digits", "digits_within"):
             # The matcher compares a cell's digits, separators dropped; only ASCII digit values
             # can match, and every ASCII-compatible encoding stores those digits as themselves.
-            numbers |= {v.encode() for v in lookup.values if v.isascii() and v.isdigit()}
+            numbers |= {v.encode() for v in digit_values(lookup.values)}
             continue
         for value in lookup.values:
             if not value:
@@ -224,7 +225,7 @@ def _anchor(needle: bytes) -> bytes:
     """A folded needle, or its start up to its ``@`` (or the ``%40`` of an address in a
     link) when that alone is selective enough: the domains many addresses share slow a
     literal matcher down some tenfold, the local parts tell the people apart."""
-    for sign in (b"`", b"%40"):  # "@" folded
+    for sign in _SIGNS:
         at = needle.find(sign)
         if at >= MIN_NEEDLE:
             return needle[: at + len(sign)]

@@ -48,7 +48,7 @@ from dsr.connectors.protocol import (
     RowKey,
     Table,
 )
-from dsr.connectors.rows import PADDING, changes, matcher
+from dsr.connectors.rows import PADDING, address_sign, changes, digit_values, matcher
 from dsr.errors import Problem, SourceError, Where
 
 _TEXT_TYPES = ("VARCHAR",)
@@ -400,7 +400,7 @@ def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
             values = sorted({v.lower() for v in values})
         return [(lookup.match, f"list_contains(CAST(? AS VARCHAR[]), {value})", [values])]
     if lookup.match == "digits":
-        numbers = sorted({v for v in values if v.isascii() and v.isdigit()})
+        numbers = digit_values(values)
         if not numbers:
             return []
         if len(numbers) <= _FEW_NUMBERS:
@@ -415,7 +415,7 @@ def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
         )
         return [("digits", tests, [[n for n in numbers if len(n) == size] for size in lengths])]
     if lookup.match == "digits_within":
-        numbers = sorted({v for v in values if v.isascii() and v.isdigit()})
+        numbers = digit_values(values)
         if not numbers:
             return []
         if len(numbers) <= _FEW_NUMBERS:
@@ -435,7 +435,7 @@ def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
     lowered = sorted({v.lower() for v in values})
     groups: dict[str, list[str]] = {}
     for needle in lowered:
-        guard = next((g for g in _GUARDS if g in needle), "")
+        guard = address_sign(needle) or ""
         groups.setdefault(guard, []).append(needle)
     conditions: list[tuple[str, str, list[Any]]] = []
     for guard, needles in sorted(groups.items()):
@@ -443,10 +443,6 @@ def _conditions(lookup: Lookup, kind: str) -> list[tuple[str, str, list[Any]]]:
         for pattern in _patterns(needles):
             conditions.append(("contains", f"{test}regexp_matches(lower({text}), ?)", [pattern]))
     return conditions
-
-
-_GUARDS = ("@", "%40")
-"""Text a mention needle holding it needs in the stored value too; DuckDB tests it first."""
 
 
 def _patterns(needles: list[str]) -> Iterator[str]:

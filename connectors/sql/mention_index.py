@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dsr.connectors.rows import like_contains
+from dsr.connectors.rows import address_sign, like_contains
 from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.sql.schema import TableInfo
 
@@ -219,7 +219,7 @@ def answers(index: MentionIndex, values: Iterable[str]) -> bool:
     addresses is selected by one pass instead."""
     needles = [v for v in values if v]
     if index.engine == "postgresql":
-        return sum(map(sqlquery.is_address, needles)) <= sqlquery.MANY_ADDRESSES
+        return sum(1 for v in needles if address_sign(v)) <= sqlquery.MANY_ADDRESSES
     return all(map(_indexable, needles))
 
 
@@ -238,11 +238,11 @@ def condition(
     if index.engine == "postgresql":
         lowered = sa.func.lower(info.clause().c[column])
         esc = sqlquery.ESCAPE
-        addresses = [v for v in values if sqlquery.is_address(v)]
+        addresses = [v for v in values if address_sign(v)]
         if len(addresses) > sqlquery.MANY_ADDRESSES:
             # Measured at 1M rows: a bitmap of a thousand trigram searches (21 s) costs
             # more than one pass for the texts with an "@" (``query.condition``).
-            others = [v for v in values if not sqlquery.is_address(v)]
+            others = [v for v in values if not address_sign(v)]
             batch = sqlquery.condition(info, column, "contains", addresses)
             likes = [lowered.like(like_contains(v, esc), escape=esc) for v in others]
             return sa.or_(*likes, *([batch] if batch is not None else []))

@@ -37,7 +37,9 @@ from sqlalchemy.dialects import postgresql
 from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode
 from dsr.connectors.rows import (
     Matcher,
+    address_sign,
     case_variants,
+    digit_values,
     digits_of,
     exact_numbers,
     key_number,
@@ -67,17 +69,6 @@ ESCAPE = "!"
 
 _TEXT_ARRAY = postgresql.ARRAY(sa.Text)
 
-ADDRESS_SIGNS = ("@", "%40")
-"""What every e-mail address a mention search asks for holds: its ``@``, or the ``%40`` it is
-written with in a link (the lookup engine asks for both forms)."""
-
-
-def is_address(value: str) -> bool:
-    """Whether a ``contains`` needle is an e-mail address (in either form): a batch of them
-    is selected by ``ADDRESS_SIGNS`` in one pass and told apart by the matcher."""
-    return any(sign in value for sign in ADDRESS_SIGNS)
-
-
 def chunks(values: Iterable[str], size: int = CHUNK) -> list[list[str]]:
     ordered = sorted(values)
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
@@ -99,9 +90,9 @@ def lookup_chunks(lookup: Lookup, *, server: bool) -> list[list[str]]:
     if lookup.match == "digits_within" and len(lookup.values) > MANY_ADDRESSES:
         return [sorted(lookup.values)]  # one scan selects the texts with enough digits
     if lookup.match == "contains":
-        addresses = sorted(v for v in lookup.values if is_address(v))
+        addresses = sorted(v for v in lookup.values if address_sign(v))
         if len(addresses) > MANY_ADDRESSES:
-            others = chunks((v for v in lookup.values if not is_address(v)), CHUNK) or [[]]
+            others = chunks((v for v in lookup.values if not address_sign(v)), CHUNK) or [[]]
             return [others[0] + addresses, *others[1:]]
     return chunks(lookup.values, CHUNK)
 
@@ -164,7 +155,7 @@ def condition(
         parts: list[sa.ColumnElement[bool]] = [compared.in_(sorted(spellings))] if spellings else []
         return sa.or_(*parts, *patterns)
     if match == "digits":
-        numbers = [v for v in values if v.isascii() and v.isdigit()]
+        numbers = digit_values(values)
         if not numbers:
             return None
         if len(numbers) > MANY_ADDRESSES and info.text and not info.untyped:
@@ -174,7 +165,7 @@ def condition(
         text = _as_text(col, info)
         return sa.or_(*(text.like(like_digits(v)) for v in numbers))
     if match == "digits_within":
-        numbers = [v for v in values if v.isascii() and v.isdigit()]
+        numbers = digit_values(values)
         if not numbers:
             return None
         text = _as_text(col, info)
@@ -209,19 +200,16 @@ def condition(
         # Past a few dozen addresses, the engine only selects texts with an "@" (or the
         # "%40" of an address in a link) and the matcher finds which addresses they hold,
         # at the cost of the text.
-        addresses = [v for v in values if is_address(v)]
-        others = [v for v in values if not is_address(v)]
+        by_sign: dict[str, list[str]] = {}
+        others: list[str] = []
+        for value in values:
+            sign = address_sign(value)
+            (others if sign is None else by_sign.setdefault(sign, [])).append(value)
         parts = [likes(others)] if others else []
-        if len(addresses) > MANY_ADDRESSES:
-            for sign in ADDRESS_SIGNS:
-                if any(sign in v for v in addresses):
-                    parts.append(text.like(like_contains(sign, ESCAPE), escape=ESCAPE))
-        else:
-            for sign in ADDRESS_SIGNS:  # each address under the sign it holds
-                signed = [v for v in addresses if sign in v and (sign == "@" or "@" not in v)]
-                if signed:
-                    guard = text.like(like_contains(sign, ESCAPE), escape=ESCAPE)
-                    parts.append(sa.and_(guard, likes(signed)))
+        many = sum(map(len, by_sign.values())) > MANY_ADDRESSES
+        for sign, addresses in sorted(by_sign.items()):  # each address under the sign it holds
+            guard = text.like(like_contains(sign, ESCAPE), escape=ESCAPE)
+            parts.append(guard if many else sa.and_(guard, likes(addresses)))
         return sa.or_(*parts)
     raise ValueError(f"unknown match mode {match!r}")
 
