@@ -419,14 +419,15 @@ class _Compiled:
 
     @staticmethod
     def starts(compiled: tuple[object, object, list[int]] | None, data: object) -> list[int]:
-        """Start offsets of every occurrence in ``data``; NotApplicable past MAX_CANDIDATES."""
+        """The place of every occurrence in ``data`` (``_compile``: a literal's start, a
+        gapped number's last digit); NotApplicable past MAX_CANDIDATES."""
         if compiled is None:
             return []
-        database, scratch, lengths = compiled
+        database, scratch, back = compiled
         found: list[int] = []
 
         def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> bool:
-            found.append(end - lengths[index])
+            found.append(end - back[index])
             return len(found) > MAX_CANDIDATES  # True stops the scan
 
         database.scan(data, match_event_handler=on_match, scratch=scratch)  # type: ignore[attr-defined]

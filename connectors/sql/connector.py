@@ -502,12 +502,18 @@ class SqlConnector:
             )
         return False
 
+    def _mention_index(
+        self, conn: Connection, info: TableInfo, lookup: Lookup
+    ) -> mention_index.MentionIndex | None:
+        """The mention index that serves a ``contains`` lookup's column, if there is one."""
+        if lookup.match != "contains":
+            return None
+        return self._mention_indexes(conn).get((info.name, lookup.column))
+
     def _indexed_mentions(self, conn: Connection, info: TableInfo, lookup: Lookup) -> bool:
         """Whether the mention index answers a ``contains`` lookup alone: then it runs apart
         from the scanning tests, which would otherwise make the engine scan for it too."""
-        if lookup.match != "contains":
-            return False
-        index = self._mention_indexes(conn).get((info.name, lookup.column))
+        index = self._mention_index(conn, info, lookup)
         return index is not None and mention_index.answers(index, lookup.values)
 
     def _condition(
@@ -515,10 +521,9 @@ class SqlConnector:
     ) -> sa.ColumnElement[bool] | None:
         """The candidates of one chunk of a lookup; a mention search asks the source's
         mention index (``mention_index``) where one covers the column."""
-        if lookup.match == "contains":
-            fts = self._mention_indexes(conn).get((info.name, lookup.column))
-            if fts is not None:
-                return mention_index.condition(info, lookup.column, fts, values)
+        index = self._mention_index(conn, info, lookup)
+        if index is not None:
+            return mention_index.condition(info, lookup.column, index, values)
         return sqlquery.condition(info, lookup.column, lookup.match, values)
 
     def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:

@@ -248,12 +248,11 @@ def _with_written_phones(
     texts: tuple[str, ...],
     row: Mapping[str, Any],
     columns: Sequence[str],
-    identifiers: Mapping[str, Sequence[str]],
+    numbers: set[str],
     region: str,
 ) -> tuple[str, ...]:
-    """``texts`` and the person's phone numbers as the row's text writes them
+    """``texts`` and the person's phone ``numbers`` (E.164) as the row's text writes them
     (``0171 234 56 78``: no fixed list of formats holds every way of typing a number)."""
-    numbers = {n for form in identifiers.get("phone", ()) if (n := normalise_phone(form, region))}
     written = {
         run
         for column in columns
@@ -292,6 +291,7 @@ def translate(
     table, row key and column, not the value.
     """
     where = Where(source=source)
+    phones = {n for form in identifiers.get("phone", ()) if (n := normalise_phone(form, region))}
     out: list[ErasureAction] = []
     gone = 0
     for action in sorted(actions, key=lambda a: a.order):
@@ -301,7 +301,7 @@ def translate(
             texts = redaction_texts(identifiers, action.redact)
             row = rows.get(row_id(action.table, action.key))
             if "phone" in action.redact and row is not None:
-                texts = _with_written_phones(texts, row, action.columns, identifiers, region)
+                texts = _with_written_phones(texts, row, action.columns, phones, region)
             if not texts:
                 raise SourceError(
                     Problem(
