@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,31 +242,51 @@ class Report:
             self.missed.append(name)
 
 
-def lookup_parser(doc: str | None, repeat: int = 1) -> argparse.ArgumentParser:
-    """The options every lookup benchmark takes: table size, batch, repeats, work folder."""
+def lookup_parser(
+    doc: str | None, repeat: int = 1, *, servers: bool = False
+) -> argparse.ArgumentParser:
+    """The options every lookup benchmark takes: table size, batch, repeats, work folder;
+    with ``servers``, also a PostgreSQL server and a time limit per process."""
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument(
-        "--repeat", type=int, default=repeat, help="runs per process figure (best)"
-    )
+    parser.add_argument("--repeat", type=int, default=repeat, help="runs per process figure (best)")
     parser.add_argument("--dir", type=Path, help="work folder (kept); default a temporary one")
+    if servers:
+        parser.add_argument("--postgres-url", help="admin URL of a server, or 'throwaway'")
+        parser.add_argument("--timeout", type=float, default=600.0, help="seconds per process")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = lookup_parser(__doc__)
-    parser.add_argument("--postgres-url", help="admin URL of a server, or 'throwaway'")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per process")
-    parser.add_argument(
-        "--skip", default="", help="source types to skip: csv,csv-quoted,sqlite,parquet"
-    )
-    args = parser.parse_args(argv)
-    TIMEOUT[0] = args.timeout
+def in_work_folder(
+    args: argparse.Namespace, run: Callable[[argparse.Namespace, Path, ExitStack], int]
+) -> int:
+    """Run a benchmark in ``--dir`` (kept) or a temporary folder, with ``--timeout`` set."""
+    TIMEOUT[0] = getattr(args, "timeout", TIMEOUT[0])
     with ExitStack() as stack:
         folder = args.dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         folder.mkdir(parents=True, exist_ok=True)
-        return bench(args, folder, stack)
+        return run(args, folder, stack)
+
+
+def duckdb_baseline(
+    folder: Path, label: str, source: str, values: Sequence[str], repeat: int
+) -> Run:
+    """DuckDB's own ``lower(email) IN (...)`` over ``source`` (a ``read_csv(...)`` or
+    ``read_parquet(...)``), a whole fresh Python process, best of ``repeat``."""
+    query = folder / f"duckdb_{label}.sql"
+    listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    query.write_text(f"SELECT * FROM {source} WHERE lower(email) IN ({listed})", encoding="utf-8")
+    duck = "import duckdb,sys; duckdb.sql(open(sys.argv[1]).read()).fetchall()"
+    return best(repeat, [sys.executable, "-c", duck, query])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = lookup_parser(__doc__, servers=True)
+    parser.add_argument(
+        "--skip", default="", help="source types to skip: csv,csv-quoted,sqlite,parquet"
+    )
+    return in_work_folder(parser.parse_args(argv), bench)
 
 
 def batch_people(folder: Path, rows: int, batch: int) -> tuple[list[str], Path]:
@@ -299,8 +319,9 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
     dsr = [sys.executable, "-m", "dsr", "find", "--json"]
     report = Report()
     skip = set(args.skip.split(","))
-    csv_files = [(k, p) for k, p in (("csv", csv_path), ("csv-quoted", quoted_path))
-                 if k not in skip]
+    csv_files = [
+        (k, p) for k, p in (("csv", csv_path), ("csv-quoted", quoted_path)) if k not in skip
+    ]
     for _kind, path in csv_files:
         subprocess.run(["cat", str(path)], stdout=subprocess.DEVNULL, check=True)  # page cache
 
@@ -322,17 +343,10 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
             best(args.repeat, [rg, "-F", "-i", "-f", patterns, path]),
         )
         rg_runs[kind] = (rg_one, rg_many)
-    duck = "import duckdb,sys; duckdb.sql(open(sys.argv[1]).read()).fetchall()"
     for label, values in (("one", [one]), ("batch", many)):
-        query = folder / f"duckdb_{label}.sql"
-        listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-        query.write_text(
-            f"SELECT * FROM read_csv('{csv_path}') WHERE lower(email) IN ({listed})",
-            encoding="utf-8",
-        )
         report.line(
             f"DuckDB lower(email) IN (...) {label}",
-            best(args.repeat, [sys.executable, "-c", duck, query]),
+            duckdb_baseline(folder, label, f"read_csv('{csv_path}')", values, args.repeat),
         )
 
     sources: list[tuple[str, str]] = []
@@ -383,11 +397,17 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
         if kind in rg_runs:
             rg_one, rg_many = rg_runs[kind]
             ratio = single.seconds / rg_one.seconds
-            check(f"{kind} one person within {one_limit:g}x rg -F -i", ratio <= one_limit,
-                  f"{ratio:.1f}x")
+            check(
+                f"{kind} one person within {one_limit:g}x rg -F -i",
+                ratio <= one_limit,
+                f"{ratio:.1f}x",
+            )
             ratio = batch.seconds / rg_many.seconds
-            check(f"{kind} 1,000 within {many_limit:g}x rg -F -f", ratio <= many_limit,
-                  f"{ratio:.2f}x")
+            check(
+                f"{kind} 1,000 within {many_limit:g}x rg -F -f",
+                ratio <= many_limit,
+                f"{ratio:.2f}x",
+            )
         ratio = batch.seconds / single.seconds
         check(f"{kind} 1,000 within 1.5x one person", ratio <= 1.5, f"{ratio:.2f}x")
         peak = max(single.peak_mb, batch.peak_mb)

@@ -42,7 +42,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -60,7 +59,9 @@ from bench_lookup import (
     batch_people,
     best,
     config,
+    duckdb_baseline,
     email,
+    in_work_folder,
     lookup_parser,
 )
 from machine import machine  # benchmarks/machine.py: the script's folder is on sys.path
@@ -121,11 +122,7 @@ def build(path: Path, count: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = lookup_parser(__doc__, repeat=3).parse_args(argv)
-    with ExitStack() as stack:
-        folder = args.dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        folder.mkdir(parents=True, exist_ok=True)
-        return bench(args, folder)
+    return in_work_folder(lookup_parser(__doc__, repeat=3).parse_args(argv), bench)
 
 
 def matches(command: Sequence[str | Path], cwd: Path) -> int:
@@ -134,7 +131,7 @@ def matches(command: Sequence[str | Path], cwd: Path) -> int:
     return len(json.loads(done.stdout)["matches"])
 
 
-def bench(args: argparse.Namespace, folder: Path) -> int:
+def bench(args: argparse.Namespace, folder: Path, _stack: ExitStack) -> int:
     print(f"machine: {machine()}")
     print(f"rows: {args.rows:,}, batch: {args.batch:,}, work folder: {folder}", flush=True)
     started = time.perf_counter()
@@ -148,16 +145,10 @@ def bench(args: argparse.Namespace, folder: Path) -> int:
     report = Report()
 
     print("\nbaseline: DuckDB's own query in a fresh Python (whole process):")
-    duck = "import duckdb,sys; duckdb.sql(open(sys.argv[1]).read()).fetchall()"
     baseline: dict[str, Run] = {}
     for label, values in (("one", [one]), ("batch", many)):
-        query = folder / f"duckdb_{label}.sql"
-        listed = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-        query.write_text(
-            f"SELECT * FROM read_parquet('{path}') WHERE lower(email) IN ({listed})",
-            encoding="utf-8",
-        )
-        baseline[label] = best(args.repeat, [sys.executable, "-c", duck, query])
+        source = f"read_parquet('{path}')"
+        baseline[label] = duckdb_baseline(folder, label, source, values, args.repeat)
         report.line(f"DuckDB lower(email) IN (...) {label}", baseline[label])
 
     yaml = config(folder, "parquet", f"{{type: parquet, path: '{path}'}}")

@@ -23,7 +23,6 @@ import argparse
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -31,13 +30,13 @@ from pathlib import Path
 
 from bench_lookup import (  # benchmarks/ is on sys.path
     MB,
-    TIMEOUT,
     Report,
     Run,
     batch_people,
     best,
     config,
     email,
+    in_work_folder,
     lookup_parser,
     rows,
 )
@@ -129,16 +128,9 @@ def index(config_path: Path, *, drop: bool = False) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = lookup_parser(__doc__)
-    parser.add_argument("--postgres-url", help="admin URL of a server, or 'throwaway'")
+    parser = lookup_parser(__doc__, servers=True)
     parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per process")
-    args = parser.parse_args(argv)
-    TIMEOUT[0] = args.timeout
-    with ExitStack() as stack:
-        folder = args.dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        folder.mkdir(parents=True, exist_ok=True)
-        return bench(args, folder, stack)
+    return in_work_folder(parser.parse_args(argv), bench)
 
 
 def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
