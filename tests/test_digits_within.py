@@ -253,3 +253,24 @@ def test_erasure_cuts_the_number_out_as_the_note_writes_it(tmp_path: Path) -> No
     assert notes[2].endswith("ab 18 Uhr")
     assert notes[3] == "Rückruf 0171 2345679"
     assert 1 not in notes
+
+
+def test_verify_looks_for_the_number_the_erased_rows_gave(tmp_path: Path) -> None:
+    """The request names only Anna's e-mail; her phone number came from her row, which
+    ``--execute`` deleted. A note that gives the number after the erasure (written
+    meanwhile, or a redaction that missed it) is residue: verify exits 1 and names it,
+    and the number is kept beside the plan only, not in the plan's hashed body."""
+    from tests.test_cli_erase_flow import RECEIVED
+
+    db = _shop(tmp_path)
+    rid = json.loads(run("request", "new", "--type", "erasure", "--email", "anna@example.de",
+                         "--received", RECEIVED, "--json", exit=0, cwd=tmp_path).stdout)["id"]  # fmt: skip
+    plan = json.loads(run("erase", rid, "--json", exit=0, cwd=tmp_path).stdout)
+    run("erase", rid, "--execute", "--json", exit=0, cwd=tmp_path)
+    assert "1712345678" not in json.dumps(plan)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE customers SET notes = 'Rückruf an 0171-23 45 678' WHERE id = 3")
+    result = run("erase", rid, "--verify", "--json", exit=1, cwd=tmp_path)
+    residue = json.loads(result.stdout)["residue"]
+    assert [(r["kind"], r["key"]) for r in residue] == [("mention", {"id": 3})]
+    assert "2345678" not in result.stdout + result.stderr  # names the row, not the number

@@ -279,8 +279,9 @@ def test_access_letter_periods_are_the_erasure_plans(demo: Path) -> None:
 
 
 def test_the_greeting_kept_with_the_plan_goes_with_pseudonymisation(demo: Path) -> None:
-    """The surname the confirmation greets by is kept beside the plan only as long as the
-    request's identifiers are: pseudonymisation drops it with them."""
+    """The surname the confirmation greets by, and the identifiers the lookup learned from
+    her rows (for --verify), are kept beside the plan only as long as the request's
+    identifiers are: pseudonymisation drops them with them."""
     rid = _erase(demo, "--email", KATHARINA)
     dsr(demo, "erase", rid, "--verify")
     assert "Sehr geehrte Frau Weiß," in _letter(demo, rid)
@@ -288,6 +289,7 @@ def test_the_greeting_kept_with_the_plan_goes_with_pseudonymisation(demo: Path) 
     with sqlite3.connect(demo / "dsr.db") as db:
         bodies = [row[0] for row in db.execute(query, (rid,))]
     assert any("address_form" in body for body in bodies)
+    assert any('"learned"' in body for body in bodies)
 
     config = demo / "dsr.yaml"
     text = config.read_text(encoding="utf-8")
@@ -295,7 +297,9 @@ def test_the_greeting_kept_with_the_plan_goes_with_pseudonymisation(demo: Path) 
     dsr(demo, "overdue", "--json", exit=1)  # housekeeping; the recipient tasks are still open
     with sqlite3.connect(demo / "dsr.db") as db:
         bodies = [row[0] for row in db.execute(query, (rid,))]
-    assert bodies and not any("address_form" in body or "Wei" in body for body in bodies)
+    assert bodies and not any(
+        "address_form" in body or '"learned"' in body or "Wei" in body for body in bodies
+    )
 
 
 def test_the_confirmation_speaks_the_language_the_persons_rows_state(demo: Path) -> None:

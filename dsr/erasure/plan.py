@@ -264,6 +264,7 @@ def plan_request(
         )
     exceptions: dict[str, BaseException] = {}
     address: dict[str, str] | None = None
+    learned: dict[str, list[Any]] = {}
     if retention_ended:
         if confirm:
             raise UsageError(Problem("--confirm cannot be combined with --retention-ended"))
@@ -289,6 +290,12 @@ def plan_request(
         )
         form, surname = address_form(result.matches, result.classifications)
         address = {"form": form, "surname": surname} if form and surname else None
+        if result.people:
+            learned = result.people[0].learned_beyond(person)
+        if replaced is not None and current is not None:
+            # The rows a finished source erased no longer give their phone number: kept.
+            both = person.with_learned(current.learned).with_learned(learned)
+            learned = both.learned_beyond(person)
     done: dict[str, Any] = {}
     if replaced is not None and current is not None:
         if address is None:
@@ -301,7 +308,9 @@ def plan_request(
                 session, current.id, "superseded", actor=who, action="erasure.replanned",
                 details=replaced.as_dict(),
             )
-        stored = save_plan(session, plan, actor=who, address_form=address, progress=done)
+        stored = save_plan(
+            session, plan, actor=who, address_form=address, learned=learned, progress=done
+        )
     return PlanOutcome(
         stored, left_out, tuple(dict.fromkeys(notes)), exceptions=exceptions, replaced=replaced
     )

@@ -22,6 +22,7 @@ from dsr import clock
 from dsr.erasure.model import ErasurePlan
 from dsr.ledger.chain import append_event
 from dsr.ledger.pseudonymise import PLAN_ADDRESS_FORM as ADDRESS_FORM
+from dsr.ledger.pseudonymise import PLAN_LEARNED as LEARNED
 from dsr.ledger.schema import Plan
 
 PLAN_STATES = ("planned", "executing", "executed", "verified", "superseded")
@@ -43,6 +44,11 @@ class StoredPlan:
     from the account rows when the plan was made: after ``--execute`` they no longer say
     it. Kept beside the plan, outside its hash, and dropped when the request's identifiers
     are pseudonymised (``ledger.pseudonymise``)."""
+    learned: dict[str, list[Any]] = field(default_factory=dict)
+    """The identifiers the plan's lookup took from the person's own rows beyond the
+    request's (``Person.learned_beyond``: ``{"phones": ["+491712345678"]}``): after
+    ``--execute`` those rows are gone, and ``--verify`` still looks for a mention of
+    them. Kept like ``address_form``, outside the hash, dropped by pseudonymisation."""
     applying: dict[str, Any] = field(default_factory=dict)
     """Per source whose change ``--execute`` began, written before its commit: the rows
     that already pointed at a row the plan anonymises (``{"shop": {"existing": [[table,
@@ -54,6 +60,7 @@ def _stored(row: Plan) -> StoredPlan:
     body = dict(row.body)
     progress = dict(body.pop("progress", None) or {})
     address = body.pop(ADDRESS_FORM, None)
+    learned = dict(body.pop(LEARNED, None) or {})
     applying = dict(body.pop("applying", None) or {})
     return StoredPlan(
         id=row.id,
@@ -63,6 +70,7 @@ def _stored(row: Plan) -> StoredPlan:
         plan=ErasurePlan.from_dict(body),
         progress=progress,
         address_form={str(k): str(v) for k, v in address.items()} if address else None,
+        learned={str(k): list(v) for k, v in learned.items()},
         applying=applying,
     )
 
@@ -73,6 +81,7 @@ def save_plan(
     *,
     actor: str,
     address_form: dict[str, str] | None = None,
+    learned: dict[str, list[Any]] | None = None,
     progress: dict[str, Any] | None = None,
 ) -> StoredPlan:
     """Store a new plan (state ``planned``); older plans never executed become ``superseded``.
@@ -90,6 +99,7 @@ def save_plan(
         body={
             **plan.as_dict(),
             **({ADDRESS_FORM: address_form} if address_form else {}),
+            **({LEARNED: learned} if learned else {}),
             **({"progress": progress} if progress else {}),
         },
         created_at=clock.now(),

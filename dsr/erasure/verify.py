@@ -1,7 +1,9 @@
 """`dsr erase ID --verify`: look for the person again, everywhere, and confirm only what is true.
 
 After ``--execute``, the same lookup that found the person runs again over every
-source (history, audit and log tables and free text included), and the raw bytes
+source (history, audit and log tables and free text included), for the request's
+identifiers and those the plan's lookup took from the person's own rows (a phone
+number, the name: kept beside the plan, since those rows are gone now), and the raw bytes
 of every file-based source are searched for the strong identifiers (a deleted
 SQLite row lives on in free pages and in the ``-wal`` file; see
 ``residue_bytes``), as are their full-text indexes (FTS5, FTS3/4), which keep words of
@@ -335,7 +337,11 @@ def verify_erasure(
         result = _verify_by_keys(config, loaded, progress)
         classifications: Mapping[str, Sequence[TableClassification]] = {}
     else:
-        lookup = find_people(config, [loaded.person], progress=progress)
+        # With what the plan's lookup learned from the person's rows, now gone: a note that
+        # still gives their phone number is residue. The byte search below stays with the
+        # request's identifiers (a household's shared number is in its other rows' bytes).
+        person = loaded.person.with_learned(loaded.stored.learned)
+        lookup = find_people(config, [person], progress=progress)
         classifications = lookup.classifications
         matches = [m for m in lookup.matches if m.person == 0]
         task_sources = {t.source for t in plan.processor_tasks}

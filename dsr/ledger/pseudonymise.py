@@ -40,6 +40,9 @@ HASH_PREFIX = "hmac-sha256:"
 FINISHED = ("closed", "rejected")
 PLAN_ADDRESS_FORM = "address_form"
 """The greeting kept beside an erasure plan (``erasure.store.ADDRESS_FORM``)."""
+PLAN_LEARNED = "learned"
+"""The identifiers the lookup took from the person's own rows, kept beside an erasure plan
+for ``--verify`` (``erasure.store.LEARNED``)."""
 
 
 def key_path(ledger_path: Path | None, config_dir: Path) -> Path:
@@ -165,8 +168,11 @@ def pseudonymise(
         if hasattr(request, "note"):
             request.note = None  # free text may name the person
     for plan in session.scalars(select(Plan).where(Plan.request_id.in_(ids))):
-        if PLAN_ADDRESS_FORM in (plan.body or {}):  # the surname a confirmation greeted by
-            plan.body = {k: v for k, v in plan.body.items() if k != PLAN_ADDRESS_FORM}
+        # the surname a confirmation greeted by; the phone number, name, ... verify looked for
+        if (plan.body or {}).keys() & {PLAN_ADDRESS_FORM, PLAN_LEARNED}:
+            plan.body = {
+                k: v for k, v in plan.body.items() if k not in (PLAN_ADDRESS_FORM, PLAN_LEARNED)
+            }
     for rid in ids:  # earlier events' digests of the old values become untestable
         forget_request_key(session, rid)
     append_event(

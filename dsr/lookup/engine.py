@@ -216,7 +216,7 @@ def find_people(
         _merge(result, more, index, list(config.sources))
         for i in index:
             asked[i] |= _identity(grown[i])  # type: ignore[arg-type]
-            result.people[i] = _union(result.people[i], grown[i])  # type: ignore[arg-type]
+            result.people[i] = result.people[i].joined(grown[i])  # type: ignore[arg-type]
     linked = {end.source for link in config.links for end in (link.to, link.from_)}
     owned = {m.source for m in result.matches if m.match in ("direct", "linked")}
     strong = any(person.strong for person in people)  # a name alone is refused elsewhere
@@ -233,24 +233,6 @@ def find_people(
         if name in result.searched:
             result.searched.remove(name)
     return result
-
-
-def _union(person: Person, more: Person) -> Person:
-    """One person's identifiers with those expansion found, each once."""
-
-    def both(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(dict.fromkeys(one + other))
-
-    return replace(
-        person,
-        emails=both(person.emails, more.emails),
-        phones=both(person.phones, more.phones),
-        ibans=both(person.ibans, more.ibans),
-        names=person.names or more.names,
-        logins=both(person.logins, more.logins),
-        streets=both(person.streets, more.streets),
-        devices=both(person.devices, more.devices),
-    )
 
 
 def _identity(person: Person) -> set[tuple[str, str]]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dsr.errors import Problem, UsageError, Where, did_you_mean
 from dsr.identifiers import (
@@ -206,6 +206,10 @@ def pairs_by_kind(values: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
     return [(kind, value) for kind in order for value in values.get(kind, ())]
 
 
+LEARNED_FIELDS = ("emails", "phones", "ibans", "names", "logins", "streets", "devices")
+"""The fields of ``Person`` identity expansion fills from the person's own rows."""
+
+
 @dataclass(frozen=True)
 class Person:
     """Normalised identifiers of one person.
@@ -236,6 +240,47 @@ class Person:
     @property
     def empty(self) -> bool:
         return not (self.strong or self.names or self.birthdates or self.postcodes)
+
+    def joined(self, more: Person) -> Person:
+        """These identifiers with those identity expansion found (``more``), each once; a
+        name only when this person has none (the request's name is the one compared)."""
+
+        def both(one: tuple[Any, ...], other: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(dict.fromkeys(one + other))
+
+        return replace(
+            self,
+            emails=both(self.emails, more.emails),
+            phones=both(self.phones, more.phones),
+            ibans=both(self.ibans, more.ibans),
+            names=self.names or more.names,
+            logins=both(self.logins, more.logins),
+            streets=both(self.streets, more.streets),
+            devices=both(self.devices, more.devices),
+        )
+
+    def learned_beyond(self, asked: Person) -> dict[str, list[Any]]:
+        """What this person (as a lookup found them) holds that the request (``asked``) did
+        not name, by field, JSON-ready: kept beside an erasure plan, because after
+        ``--execute`` the rows it was read from are gone and ``--verify`` must still look
+        for the phone number or name they gave (``with_learned`` reads it back)."""
+        learned: dict[str, list[Any]] = {}
+        for name in LEARNED_FIELDS:
+            given = set(getattr(asked, name))
+            values = [v for v in getattr(self, name) if v not in given]
+            if values:
+                learned[name] = [list(v) if isinstance(v, tuple) else v for v in values]
+        if asked.names:
+            learned.pop("names", None)
+        return learned
+
+    def with_learned(self, learned: Mapping[str, Sequence[Any]]) -> Person:
+        """This person joined with what ``learned_beyond`` kept (unknown fields ignored)."""
+        fields: dict[str, tuple[Any, ...]] = {}
+        for name in LEARNED_FIELDS:
+            values = learned.get(name) or ()
+            fields[name] = tuple(tuple(v) if isinstance(v, list) else str(v) for v in values)
+        return self.joined(Person(**fields))
 
     @classmethod
     def of(cls, identifiers: Iterable[Identifier]) -> Person:
