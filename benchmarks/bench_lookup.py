@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import shutil
 import sqlite3
@@ -167,11 +168,16 @@ TIMEOUT = [600.0]
 grew while building the data) would inherit its high-water mark into ``ru_maxrss``."""
 
 
-def measure(command: Sequence[str | Path], cwd: Path | None = None) -> Run:
-    """Wall time and peak resident memory of one child process (``os.wait4`` in a launcher)."""
+def measure(
+    command: Sequence[str | Path], cwd: Path | None = None, cache: Path | None = None
+) -> Run:
+    """Wall time and peak resident memory of one child process (``os.wait4`` in a launcher);
+    ``cache`` is dsr's cache folder (``DSR_CACHE_DIR``) for it."""
+    env = None if cache is None else {**os.environ, "DSR_CACHE_DIR": str(cache)}
     done = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, str(TIMEOUT[0]), *(str(c) for c in command)],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
@@ -181,9 +187,17 @@ def measure(command: Sequence[str | Path], cwd: Path | None = None) -> Run:
     return Run(float(seconds), int(peak_kb) / 1024, int(code))
 
 
-def best(times: int, command: Sequence[str | Path], cwd: Path | None = None) -> Run:
-    runs = [measure(command, cwd) for _ in range(times)]
+def best(
+    times: int, command: Sequence[str | Path], cwd: Path | None = None, cache: Path | None = None
+) -> Run:
+    runs = [measure(command, cwd, cache) for _ in range(times)]
     return min(runs, key=lambda r: r.seconds)
+
+
+def cold(command: Sequence[str | Path], cwd: Path, cache: Path) -> Run:
+    """One run with an empty cache folder: the first lookup on a file dsr has not read."""
+    shutil.rmtree(cache, ignore_errors=True)
+    return measure(command, cwd, cache)
 
 
 def in_process(url: str, one: str, many: list[str]) -> tuple[float, float]:
@@ -372,12 +386,23 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
     sources += [(kind, f"{{type: sql, url: '{url}'}}") for kind, url in sql_urls]
 
     results: dict[str, tuple[Run, Run]] = {}
+    firsts: dict[str, tuple[Run, Run]] = {}
     for kind, line in sources:
         path = config(folder, kind, line)
+        cache = path.parent / "cache"
         print(f"\n{kind} (dsr find through the CLI, whole process):")
-        single = best(args.repeat, [*dsr, "--email", one, "--config", path], cwd=path.parent)
+        one_person = [*dsr, "--email", one, "--config", path]
+        many_people = [*dsr, "--batch", people, "--config", path]
+        if kind.startswith("csv"):
+            # A CSV's record layout is kept for the unchanged file (connectors/files/
+            # csvlayout.py): the first lookup on it counts records, later ones do not.
+            firsts[kind] = (cold(one_person, path.parent, cache),
+                            cold(many_people, path.parent, cache))  # fmt: skip
+            report.line("dsr find --email, first on this file", firsts[kind][0])
+            report.line(f"dsr find --batch ({args.batch}), first on this file", firsts[kind][1])
+        single = best(args.repeat, one_person, cwd=path.parent, cache=cache)
         report.line("dsr find --email (one person)", single)
-        batch = best(args.repeat, [*dsr, "--batch", people, "--config", path], cwd=path.parent)
+        batch = best(args.repeat, many_people, cwd=path.parent, cache=cache)
         report.line(f"dsr find --batch ({args.batch} people)", batch)
         results[kind] = (single, batch)
     queries: dict[str, tuple[float, float]] = {}
@@ -410,7 +435,14 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
             )
         ratio = batch.seconds / single.seconds
         check(f"{kind} 1,000 within 1.5x one person", ratio <= 1.5, f"{ratio:.2f}x")
-        peak = max(single.peak_mb, batch.peak_mb)
+        if kind in firsts and kind in rg_runs:
+            first_one, first_many = firsts[kind]
+            print(
+                f"  (first lookup on the file: one person "
+                f"{first_one.seconds / rg_runs[kind][0].seconds:.1f}x rg -F -i, 1,000 people "
+                f"{first_many.seconds / rg_runs[kind][1].seconds:.2f}x rg -F -f)"
+            )
+        peak = max(single.peak_mb, batch.peak_mb, *(r.peak_mb for r in firsts.get(kind, ())))
         check(f"{kind} peak memory < 300 MB", peak < 300, f"{peak:.0f} MB")
     for kind, (one_ms, many_ms) in queries.items():
         check(f"{kind} one person < 5 ms (query)", one_ms < 5, f"{one_ms:.2f} ms")

@@ -47,6 +47,19 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """dsr's cache (CSV layouts) in the session's temporary folder, not the user's home;
+    set in the environment, so dsr processes the tests start use it too."""
+    before = os.environ.get("DSR_CACHE_DIR")
+    os.environ["DSR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("DSR_CACHE_DIR", None)
+    else:
+        os.environ["DSR_CACHE_DIR"] = before
+
+
 # --- the demo company ----------------------------------------------------------------------
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from dsr.connectors.files import csvread, csvscan
+from dsr.connectors.files import csvlayout, csvread, csvscan
 from dsr.connectors.files.csv import CsvConnector, CsvOptions
 from dsr.connectors.protocol import Lookup
 from dsr.connectors.rows import matcher
@@ -338,7 +340,9 @@ def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
     scan's layout, and a file changed in between (even to the same size) is scanned afresh."""
     monkeypatch.setattr(csvscan, "CHUNK", 4099)
     monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 16384 if parallel else 1 << 30)
-    monkeypatch.setattr(csvscan, "_LAYOUTS", {})
+    monkeypatch.setenv("DSR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(csvlayout, "SETTLED_SECONDS", 0.0)
+    csvlayout.forget()
     known: list[int] = []
     scan_known = csvscan._scan_known
 
@@ -365,7 +369,7 @@ def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
               Lookup("export", "note", numbers, "digits_within")]  # fmt: skip
     for lookups in (first, second):
         assert _found(path, lookups, 1) == _reference(path, lookups, 1)
-    assert csvscan._LAYOUTS and (known or parallel)  # the forked scans are not seen here
+    assert csvlayout._IN_MEMORY and (known or parallel)  # the forked scans are not seen here
     size = path.stat().st_size
     rows[2][2] += "0123456789"  # every record after it ten bytes later: chunks end elsewhere
     rows[-1][1] = rows[-1][1][10:]
@@ -373,3 +377,72 @@ def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
     assert path.stat().st_size == size
     for lookups in (first, second):
         assert _found(path, lookups, 1) == _reference(path, lookups, 1)
+
+
+def test_the_layout_outlives_the_process_but_not_a_change_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the CLI: a lookup keeps the file's layout in the cache folder (offsets and
+    counts, nothing of the file); the next process counts records from it and finds the
+    same rows. A file rewritten to the same size and given back its modification time is
+    scanned afresh (its change time moved), and a file changed moments ago is not kept."""
+    monkeypatch.setattr(csvscan, "CHUNK", 4099)
+    monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 1 << 30)
+    monkeypatch.setattr(csvscan, "ESTIMATE_ABOVE", 0)  # rows estimated, as for a large file
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DSR_CACHE_DIR", str(cache))
+    monkeypatch.setattr(csvlayout, "SETTLED_SECONDS", 0.0)
+    csvlayout.forget()
+    scans: list[str] = []
+    originals = {name: getattr(csvscan, name) for name in ("_scan_known", "_scan_mapped")}
+    for name in originals:
+
+        def spy(*args: Any, name: str = name) -> Any:
+            scans.append(name)
+            return originals[name](*args)
+
+        monkeypatch.setattr(csvscan, name, spy)
+    rows = _export_rows(random.Random("kept"), 1500, long_every=499)
+    path = tmp_path / "export.csv"
+
+    def write() -> None:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\r\n").writerows(
+                [["id", "email", "name", "note", "phone"], *rows]
+            )
+
+    write()
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: Test}\nsources:\n  data: {type: csv, path: export.csv}\n",
+        encoding="utf-8",
+    )
+    find = ("find", "--json", "--email", rows[1200][1])
+    first = json.loads(run(*find, exit=0, cwd=tmp_path).stdout)
+    assert first["matches"] and scans[0] == "_scan_mapped"
+    (kept,) = (cache / "csv-layouts").glob("*.json")
+    text = kept.read_text(encoding="utf-8")
+    assert "@" not in text and "kunde" not in text.lower() and "export" not in text
+    assert kept.stat().st_mode & 0o777 == 0o600
+
+    csvlayout.forget()  # as a new process starts
+    scans.clear()
+    assert json.loads(run(*find, exit=0, cwd=tmp_path).stdout) == first
+    assert scans and set(scans) == {"_scan_known"}  # records counted from the kept layout
+
+    before = path.stat()
+    rows[2][2] += "0123456789"  # every record after it ten bytes later
+    rows[-1][1] = rows[-1][1][10:]
+    write()
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    csvlayout.forget()
+    lookups = [Lookup("export", "email", frozenset(r[1].lower() for r in rows[1000:1010]),
+                      "casefold")]  # fmt: skip
+    assert _found(path, lookups, 1) == _reference(path, lookups, 1)
+
+    monkeypatch.setattr(csvlayout, "SETTLED_SECONDS", 3600.0)
+    csvlayout.forget()
+    for old in (cache / "csv-layouts").glob("*.json"):
+        old.unlink()
+    assert json.loads(run(*find, exit=0, cwd=tmp_path).stdout)["matches"]
+    assert not list((cache / "csv-layouts").glob("*.json"))

@@ -263,8 +263,8 @@ def test_verify_looks_for_the_number_the_erased_rows_gave(tmp_path: Path) -> Non
     from tests.test_cli_erase_flow import RECEIVED
 
     db = _shop(tmp_path)
-    rid = json.loads(run("request", "new", "--type", "erasure", "--email", "anna@example.de",
-                         "--received", RECEIVED, "--json", exit=0, cwd=tmp_path).stdout)["id"]  # fmt: skip
+    new = ("request", "new", "--type", "erasure", "--email", "anna@example.de")
+    rid = json.loads(run(*new, "--received", RECEIVED, "--json", exit=0, cwd=tmp_path).stdout)["id"]
     plan = json.loads(run("erase", rid, "--json", exit=0, cwd=tmp_path).stdout)
     run("erase", rid, "--execute", "--json", exit=0, cwd=tmp_path)
     assert "1712345678" not in json.dumps(plan)

@@ -41,6 +41,11 @@ value's bytes, up to case):
 Files larger than a few chunks are split between two processes at a record
 boundary; a split that lands inside a quoted field is detected (odd quote
 parity) and the file is scanned again in one process.
+
+Counting records is most of a scan's cost. Each scan's chunk ends and record counts
+are kept for the unchanged file (``csvlayout``: in memory and in the cache folder),
+so a later scan, the lookup's second round or the next lookup, counts records from
+them and checks only the chunks with a hit.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ from typing import Any
 
 import numpy as np
 
+from dsr.connectors.files import csvlayout
+from dsr.connectors.files.csvlayout import Layout
 from dsr.connectors.files.csvread import CsvFormat
 from dsr.connectors.protocol import Lookup
 from dsr.connectors.rows import ADDRESS_SIGNS, digit_values
@@ -215,7 +222,7 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
         raise NotApplicable("a phone number too short to search for")
     return Needles(
         tuple(few),
-        {shape: np.unique(np.array(v, dtype=np.uint64)) for shape, v in windows.items()},
+        {shape: _distinct(np.array(v, dtype=np.uint64)) for shape, v in windows.items()},
         tuple(sorted(numbers)),
         tuple(sorted({_anchor(n) for n in found})),
     )
@@ -244,11 +251,6 @@ class RangeResult:
     blank: int = 0
     """Records after the header with nothing in them (counted only when asked)."""
     layout: Layout = ()
-
-
-Layout = tuple[tuple[int, int], ...]
-"""A range's chunks as (end offset, records), each chunk checked as well-formed CSV: a later
-scan of the unchanged file counts records from it and looks only at chunks with a hit."""
 
 
 class _Buffers:
@@ -436,6 +438,15 @@ class _Compiled:
         return found
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` without its check for masked arrays, which imports ``numpy.ma`` (15-50
+    ms) in every scanning process."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 def _all(data: bytes | bytearray, needle: bytes, size: int | None = None) -> list[int]:
     """Every offset of ``needle`` in ``data[:size]``; NotApplicable past MAX_CANDIDATES."""
     size = len(data) if size is None else size
@@ -476,7 +487,7 @@ def _candidates_in(
     np.bitwise_or(view, 0x20, out=buffers.folded_np[:size])
     if compiled is not None:
         hits.extend(compiled.starts(compiled.words, memoryview(folded)[:size]))
-        return np.unique(np.array(hits, dtype=np.int64))
+        return _distinct(np.array(hits, dtype=np.int64))
     for needle in found.few:
         hits.extend(_all(folded, needle, size))
     parts = [np.array(hits, dtype=np.int64)]
@@ -497,7 +508,7 @@ def _candidates_in(
             place = np.searchsorted(wanted, keys)
             place[place == len(wanted)] = 0
             parts.append(inner[wanted[place] == keys])
-    return np.unique(np.concatenate(parts))
+    return _distinct(np.concatenate(parts))
 
 
 def scan_range(
@@ -605,7 +616,7 @@ def _take(
     starts = np.concatenate(([0], ends))
     length = len(chunk.view)
     index = np.searchsorted(ends, hits, side="right")
-    for i in np.unique(index):
+    for i in _distinct(index):
         begin = int(starts[i])
         finish = int(ends[i]) if i < len(ends) else length
         candidates.append((records + int(i) + 1, data[position + begin : position + finish]))
@@ -799,8 +810,8 @@ def _scan(
     newline is inside a quoted field, the first range's quotes do not balance
     and it raises NotApplicable: then the file is scanned again in one piece.
     """
-    file = _identity(path, delimiter)
-    layouts = [_LAYOUTS.get((file, a, b), ()) for a, b in ranges]
+    file = csvlayout.version(path, delimiter, CHUNK)
+    layouts = [csvlayout.known(file, a, b) for a, b in ranges]
     if len(ranges) == 1:
         results = [scan_range(path, *ranges[0], found, delimiter, blank_after, layouts[0])]
     else:
@@ -819,24 +830,10 @@ def _scan(
         if not results:  # after both processes ended
             ranges = [(ranges[0][0], ranges[-1][1])]
             results = [scan_range(path, *ranges[0], found, delimiter, blank_after)]
-    if _identity(path, delimiter) == file:  # unchanged while it was read
-        while len(_LAYOUTS) > _LAYOUTS_KEPT:
-            _LAYOUTS.pop(next(iter(_LAYOUTS)))
-        for (a, b), result in zip(ranges, results, strict=True):
-            _LAYOUTS[file, a, b] = result.layout
+    if file is not None and csvlayout.version(path, delimiter, CHUNK) == file:
+        # unchanged while it was read: the next scan counts records from its layout
+        csvlayout.keep(file, {r: x.layout for r, x in zip(ranges, results, strict=True)})
     return results
-
-
-_LAYOUTS: dict[tuple[tuple[object, ...], int, int], Layout] = {}
-"""Each scanned range's ``Layout`` by file version: a lookup's second round (the identifiers
-its first found) reads the same file again."""
-_LAYOUTS_KEPT = 16
-
-
-def _identity(path: str, delimiter: int) -> tuple[object, ...]:
-    """The file version a layout belongs to (and how it was cut into chunks)."""
-    stat = os.stat(path)
-    return (path, stat.st_ino, stat.st_size, stat.st_mtime_ns, delimiter, CHUNK)
 
 
 def _parse(
