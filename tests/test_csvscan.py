@@ -339,6 +339,7 @@ def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
     """A lookup's second round reads the same file again: it counts records from the first
     scan's layout, and a file changed in between (even to the same size) is scanned afresh."""
     monkeypatch.setattr(csvscan, "CHUNK", 4099)
+    monkeypatch.setattr(csvscan, "PIECE", 997)  # several pieces a chunk, some a record long
     monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 16384 if parallel else 1 << 30)
     monkeypatch.setenv("DSR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(csvlayout, "SETTLED_SECONDS", 0.0)
@@ -387,6 +388,7 @@ def test_the_layout_outlives_the_process_but_not_a_change_of_the_file(
     same rows. A file rewritten to the same size and given back its modification time is
     scanned afresh (its change time moved), and a file changed moments ago is not kept."""
     monkeypatch.setattr(csvscan, "CHUNK", 4099)
+    monkeypatch.setattr(csvscan, "PIECE", 997)
     monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 1 << 30)
     monkeypatch.setattr(csvscan, "ESTIMATE_ABOVE", 0)  # rows estimated, as for a large file
     cache = tmp_path / "cache"

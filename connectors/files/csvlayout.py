@@ -4,11 +4,12 @@ In a quoted export, counting records costs several times more than finding the
 needles: every quote and newline is located to tell a record's end from a line
 break inside a note (``csvscan``). A lookup reads the file twice (its second round
 looks for what the first found), and a DPO runs many lookups over the same monthly
-export. So the first scan's ``Layout`` (each chunk's end and record count, every
-chunk checked as well-formed CSV) is kept, in memory and in the user's cache folder,
-keyed by the file's version; a later scan counts records from it and looks only at
-the chunks with a hit. A layout holds offsets and counts, nothing of the file's
-content; the key is a hash of the file's path and version.
+export. So the first scan's ``Layout`` (where pieces of about 64 KB end and how many
+records each holds, every piece checked as well-formed CSV) is kept, in memory and in
+the user's cache folder, keyed by the file's version; a later scan counts records
+from it and parses only around a hit, in its piece. A layout holds offsets and
+counts, nothing of the file's content; the key is a hash of the file's path and
+version.
 
 A file's version is its path, device, inode, size, modification and change times
 (the change time moves on every write and every ``touch``). A file changed less
@@ -30,7 +31,8 @@ import time
 from pathlib import Path
 
 Layout = tuple[tuple[int, int], ...]
-"""A range's chunks as (end offset, records), each chunk checked as well-formed CSV."""
+"""A range's pieces as (end offset, records): each ends at a record's end, holds about
+``csvscan.PIECE`` bytes, and was checked as well-formed CSV."""
 
 Version = tuple[object, ...]
 """A file's version (``version``) and how it was cut into chunks."""

@@ -83,6 +83,8 @@ GAPPED_NUMBERS = 64
 """Up to this many phone numbers are searched with gaps in the bytes (``_Compiled``)."""
 MAX_CANDIDATES = 200_000
 """Past this, the prefilter saves nothing: the caller parses the whole file."""
+PIECE = 64 << 10
+"""Bytes a layout's pieces hold (at least): a later scan parses around a hit in its piece."""
 PARALLEL_BYTES = 32 << 20
 """Files at least this large are split between two processes."""
 
@@ -560,47 +562,84 @@ def _scan_mapped(
         chunk = _read_chunk(data, whole, position, stop, buffers, delimiter)
         view = chunk.view
         length = len(view)
-        end = position + length
         hits = _candidates_in(view, length, found, buffers, compiled) if found else ()
-        if len(hits) or blank_after is not None:
-            ends = chunk.record_ends()
-            tail = 1 if ends.size == 0 or ends[-1] < length else 0  # last line, no newline
-            here = len(ends) + tail
+        ends = chunk.record_ends()
+        tail = 1 if ends.size == 0 or ends[-1] < length else 0  # last line, no newline
+        here = len(ends) + tail
+        if blank_after is not None:
             starts = np.concatenate(([0], ends))
-            if blank_after is not None:
-                blank += _blank_records(view, starts[:here], records, blank_after, delimiter)
+            blank += _blank_records(view, starts[:here], records, blank_after, delimiter)
+        if len(hits):
             _take(data, position, chunk, hits, records, candidates)
-        else:
-            here = chunk.records()
+        layout += _pieces(position, ends, length, here)
         records += here
-        layout.append((end, here))
-        _release(data, position, end)
-        position = end
+        _release(data, position, position + length)
+        position += length
     return RangeResult(records, candidates, blank, tuple(layout))
+
+
+def _pieces(position: int, ends: np.ndarray, length: int, here: int) -> list[tuple[int, int]]:
+    """A chunk's ``Layout`` entries: pieces of about ``PIECE`` bytes, each ending at a record
+    end, with their record counts (a later scan parses around a hit in its piece only)."""
+    if not len(ends):
+        return [(position + length, here)]
+    cuts = _distinct(np.searchsorted(ends, np.arange(PIECE, length, PIECE)))  # record ends
+    cuts = cuts[cuts < len(ends)]
+    cuts = cuts[ends[cuts] < length]  # the chunk's own end closes the last piece
+    pieces = []
+    before = 0
+    for cut in cuts.tolist():
+        pieces.append((position + int(ends[cut]), cut + 1 - before))
+        before = cut + 1
+    pieces.append((position + length, here - before))
+    return pieces
 
 
 def _scan_known(
     data: mmap.mmap, start: int, layout: Layout, found: Needles, delimiter: int
 ) -> RangeResult:
-    """``_scan_mapped`` over chunks an earlier scan checked and counted (``Layout``)."""
+    """``_scan_mapped`` over pieces an earlier scan checked and counted (``Layout``): the
+    needles are searched a chunk of pieces at a time, and records are found only in the
+    pieces with a hit."""
     data.madvise(mmap.MADV_SEQUENTIAL)
     buffers = _Buffers()
     records = 0
     candidates: list[tuple[int, bytes]] = []
     whole = np.frombuffer(data, np.uint8)
     compiled = _Compiled(found) if ENGINE == "hyperscan" and found else None
+    ends = np.fromiter((end for end, _ in layout), np.int64, len(layout))
+    counts = np.fromiter((here for _, here in layout), np.int64, len(layout))
+    before = np.concatenate(([0], np.cumsum(counts)))
+    first = 0
     position = start
-    for end, here in layout:
+    while first < len(layout):
+        last = int(np.searchsorted(ends, position + CHUNK, side="right"))
+        last = max(last, first + 1)  # a piece longer than a chunk is searched whole
+        end = int(ends[last - 1])
         view = whole[position:end]
         buffers.grow(len(view))
         hits = _candidates_in(view, len(view), found, buffers, compiled) if found else ()
         if len(hits):
-            chunk = _read_chunk_at(data, whole, position, end, buffers, delimiter)
-            _take(data, position, chunk, hits, records, candidates)
-        records += here
+            place = np.searchsorted(ends[first:last], position + hits, side="right") + first
+            for piece in _distinct(place).tolist():
+                begin = int(ends[piece - 1]) if piece else start
+                chunk = _read_piece(data, whole, begin, int(ends[piece]), buffers)
+                inside = position + hits[place == piece] - begin
+                _take(data, begin, chunk, inside, records + int(before[piece] - before[first]),
+                      candidates)  # fmt: skip
+        records += int(before[last] - before[first])
         _release(data, position, end)
         position = end
+        first = last
     return RangeResult(records, candidates, 0, layout)
+
+
+def _read_piece(
+    data: mmap.mmap, whole: np.ndarray, start: int, end: int, buffers: _Buffers
+) -> _Chunk:
+    """A piece of a layout: its marks only (an earlier scan checked it, and it is unchanged)."""
+    view, quotes, newlines = _marks(data, whole, start, end, buffers)
+    return _Chunk(view, quotes, newlines)
 
 
 def _take(
