@@ -102,6 +102,7 @@ except ImportError:  # the optional extra is not installed
 
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-15"}
 _QUOTE, _NEWLINE, _RETURN, _AT, _PERCENT = 0x22, 0x0A, 0x0D, 0x40, 0x25
+_NONE = np.empty(0, np.int64)
 _NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 _WINDOW_SHAPES = ((7, 0), (4, 3), (2, 5))
 """Bytes before and after the ``@`` of the 8-byte windows, tried in this order per needle."""
@@ -618,7 +619,7 @@ def _scan_known(
         end = int(ends[last - 1])
         view = whole[position:end]
         buffers.grow(len(view))
-        hits = _candidates_in(view, len(view), found, buffers, compiled) if found else ()
+        hits = _candidates_in(view, len(view), found, buffers, compiled) if found else _NONE
         if len(hits):
             place = np.searchsorted(ends[first:last], position + hits, side="right") + first
             for piece in _distinct(place).tolist():
