@@ -20,9 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from dsr.classify.names import identifier_kind
 from dsr.config.models import Config, Source
 from dsr.connectors import PluginLoadError, open_connector
@@ -138,6 +135,9 @@ def _secrets(source: Source) -> list[str]:
         if not isinstance(value, str) or not value:
             continue
         if name == "url" or name.endswith("_url"):
+            from sqlalchemy.engine import make_url  # a database source: imported anyway
+            from sqlalchemy.exc import ArgumentError
+
             try:
                 password = make_url(value).password
             except (ArgumentError, ValueError):

@@ -391,3 +391,31 @@ def test_links_accept_text_and_mapping_forms(tmp_path: Path) -> None:
     assert str(links[0].from_) == "zendesk.users.external_id"
     assert links[1].from_.column == "via.source.from.address"
     assert links[1].to.table == "customers"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///dsr.db", "sqlite:///data/ledger.sqlite", "sqlite:////var/lib/dsr/dsr.db",
+        "sqlite:///a b/c+d-e.db", "sqlite://", "sqlite:///", "sqlite:///:memory:",
+        "sqlite:///~/dsr.db", "sqlite:///x%20y.db", "sqlite:///file:x.db?mode=ro&uri=true",
+        "sqlite:///ü.db",
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("folder", ["plain", "with space", "per%cent", "at@sign", "ümlaut"])
+def test_plain_sqlite_urls_resolve_as_sqlalchemy_resolves_them(
+    tmp_path: Path, url: str, folder: str
+) -> None:
+    """The ledger's SQLite URL is resolved without SQLAlchemy when its path is plain (a CSV
+    configuration then never imports it): the same text as through ``make_url``."""
+    from sqlalchemy.engine import make_url
+
+    from dsr.config import fields
+
+    base = tmp_path / folder
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
+        parsed = parsed.set(database=str(path if path.is_absolute() else (base / path).resolve()))
+    assert fields.resolve_database_url(url, base) == parsed.render_as_string(hide_password=False)

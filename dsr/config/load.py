@@ -20,8 +20,6 @@ from urllib.parse import quote
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from dsr.config.fields import resolve_database_url
 from dsr.config.models import SOURCE_NAME, Config, ConfigFile, Source, SourceCommon
@@ -287,6 +285,9 @@ def _expand_url(template: str, lookup: Callable[[re.Match[str]], str]) -> str:
         for token, value in values.items():
             text = text.replace(token, value)
         return text
+
+    from sqlalchemy.engine import make_url  # only for URLs with ${VARIABLES}
+    from sqlalchemy.exc import ArgumentError
 
     try:
         url = make_url(shaped)
