@@ -448,3 +448,35 @@ def test_the_layout_outlives_the_process_but_not_a_change_of_the_file(
         old.unlink()
     assert json.loads(run(*find, exit=0, cwd=tmp_path).stdout)["matches"]
     assert not list((cache / "csv-layouts").glob("*.json"))
+
+
+def test_a_damaged_layout_in_the_cache_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache file that does not describe the range (cut short, out of order, not JSON) is
+    ignored: the file is scanned as if nothing were kept, with the same rows."""
+    monkeypatch.setattr(csvscan, "CHUNK", 4099)
+    monkeypatch.setattr(csvscan, "PIECE", 997)
+    monkeypatch.setattr(csvscan, "PARALLEL_BYTES", 1 << 30)
+    monkeypatch.setenv("DSR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(csvlayout, "SETTLED_SECONDS", 0.0)
+    rows = _export_rows(random.Random("damaged"), 800, long_every=401)
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows([["id", "email", "note"], *rows])
+    lookups = [Lookup("export", "email", frozenset(r[1].lower() for r in rows[::40]), "casefold")]
+    expected = _reference(path, lookups, 1)
+    csvlayout.forget()
+    assert _found(path, lookups, 1) == expected
+    (kept,) = (tmp_path / "cache" / "csv-layouts").glob("*.json")
+    body = json.loads(kept.read_text(encoding="utf-8"))
+    chunks = body["ranges"][0][2]
+    for damaged in (
+        {**body, "ranges": [[*body["ranges"][0][:2], chunks[:-1]]]},  # cut short
+        {**body, "ranges": [[*body["ranges"][0][:2], chunks[1:2] + chunks[:1] + chunks[2:]]]},
+        {**body, "ranges": [[*body["ranges"][0][:2], [[e, n + 5] for e, n in chunks][:-1]]]},
+        "not json",
+    ):
+        kept.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
+        csvlayout.forget()
+        assert _found(path, lookups, 1) == expected

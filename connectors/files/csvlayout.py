@@ -79,7 +79,20 @@ def known(file: Version | None, start: int, stop: int) -> Layout:
         _LOADED.add(file)
         for (a, b), layout in _read(file).items():
             _IN_MEMORY.setdefault((file, a, b), layout)
-    return _IN_MEMORY.get((file, start, stop), ())
+    layout = _IN_MEMORY.get((file, start, stop), ())
+    return layout if _fits(layout, start, stop) else ()
+
+
+def _fits(layout: Layout, start: int, stop: int) -> bool:
+    """Whether the layout covers ``[start, stop)`` in order (a damaged cache file does not)."""
+    if not layout or layout[-1][0] != stop:
+        return False
+    position = start
+    for end, records in layout:
+        if end <= position or records < 0:
+            return False
+        position = end
+    return True
 
 
 def keep(file: Version | None, layouts: dict[tuple[int, int], Layout]) -> None:
