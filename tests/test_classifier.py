@@ -519,3 +519,32 @@ def test_an_unseen_club_schema_with_terse_german_names(tmp_path: Path) -> None:
     notes = column(tables, "verein.mitglieder.bemerkung")
     assert notes.personal and "special" in notes.categories and notes.special == ("health",)
     assert not column(tables, "verein.mitglieder.gebuehr").personal
+
+
+def test_first_names_are_kept_in_the_cache_folder_as_faker_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Faker's lists take 0.1 s to import in every classifying process: the first run keeps
+    them in the cache folder (per Faker version), later runs read the same names there,
+    and a damaged file is read afresh from Faker."""
+    from dsr.classify import values
+
+    monkeypatch.setenv("DSR_CACHE_DIR", str(tmp_path))
+    values.first_names.cache_clear()
+    expected = values._faker_first_names()
+    assert "jürgen" in expected and "anna" in expected
+    assert values.first_names() == expected
+    (kept,) = (tmp_path / "first-names").glob("faker-*.txt")
+    assert kept.stat().st_mode & 0o777 == 0o600
+    values.first_names.cache_clear()
+
+    def faker_again() -> frozenset[str]:
+        raise AssertionError("read from Faker, not from the cache file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(values, "_faker_first_names", faker_again)
+        assert values.first_names() == expected
+    kept.write_text("anna\n", encoding="utf-8")  # no header: not dsr's file
+    values.first_names.cache_clear()
+    assert values.first_names() == expected
+    values.first_names.cache_clear()

@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import time
 from pathlib import Path
+
+from dsr import cache
 
 Layout = tuple[tuple[int, int], ...]
 """A range's pieces as (end offset, records): each ends at a record's end, holds about
@@ -44,20 +45,11 @@ KEPT_FILES = 256
 """Layouts kept in the cache folder; the oldest go first."""
 
 FORMAT = 1
+FOLDER = "csv-layouts"
 
 _IN_MEMORY: dict[tuple[Version, int, int], Layout] = {}
 _IN_MEMORY_KEPT = 16
 _LOADED: set[Version] = set()
-
-
-def cache_folder() -> Path:
-    """``$DSR_CACHE_DIR``, else ``$XDG_CACHE_HOME/dsr``, else ``~/.cache/dsr``; layouts
-    go in its ``csv-layouts`` folder."""
-    chosen = os.environ.get("DSR_CACHE_DIR")
-    if chosen:
-        return Path(chosen) / "csv-layouts"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dsr" / "csv-layouts"
 
 
 def version(path: str, delimiter: int, chunk: int) -> Version | None:
@@ -121,39 +113,34 @@ def _name(file: Version) -> str:
 
 
 def _read(file: Version) -> dict[tuple[int, int], Layout]:
+    text = cache.read(cache.folder(FOLDER) / _name(file))
     try:
-        body = json.loads((cache_folder() / _name(file)).read_text(encoding="utf-8"))
+        body = json.loads(text) if text else {}
         if body.get("format") != FORMAT or body.get("version") != _digest(file):
             return {}
         return {
             (int(a), int(b)): tuple((int(end), int(n)) for end, n in chunks)
             for a, b, chunks in body["ranges"]
         }
-    except (OSError, ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         return {}
 
 
 def _write(file: Version, layouts: dict[tuple[int, int], Layout]) -> None:
-    folder = cache_folder()
-    target = folder / _name(file)
-    temporary = folder / f".{target.stem}.{secrets.token_hex(4)}"
+    folder = cache.folder(FOLDER)
     body = {
         "format": FORMAT,
         "version": _digest(file),
         "ranges": [[a, b, [list(c) for c in layout]] for (a, b), layout in sorted(layouts.items())],
     }
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, separators=(",", ":"))
-        os.replace(temporary, target)
+    if cache.write(folder / _name(file), json.dumps(body, separators=(",", ":"))):
         _prune(folder)
-    except OSError:
-        temporary.unlink(missing_ok=True)
 
 
 def _prune(folder: Path) -> None:
-    kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[KEPT_FILES:]:
-        old.unlink(missing_ok=True)
+    try:
+        kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[KEPT_FILES:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process pruned first

@@ -304,38 +304,47 @@ def is_postcode(value: Any) -> bool:
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’.-]*")
 
 
+_FIRST_NAME_LOCALES = (
+    "de_DE", "de_AT", "de_CH", "en_GB", "en_US", "fr_FR", "es_ES", "it_IT", "pt_BR", "pt_PT",
+    "pl_PL", "nl_NL", "tr_TR", "cs_CZ", "da_DK", "sv_SE", "no_NO", "fi_FI", "hu_HU", "ru_RU",
+    "uk_UA",
+)  # fmt: skip
+"""The languages customers here mostly have."""
+
+
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    """First names from Faker's person lists of the languages customers here mostly have.
+    """First names from Faker's person lists of ``_FIRST_NAME_LOCALES``.
 
-    Loaded once per process; only used as a dictionary, never to generate anything.
-    """
+    Only used as a dictionary, never to generate anything. Importing Faker's lists
+    takes 0.1 s of every classification, so the list is kept in dsr's cache folder
+    per Faker version (public names, nothing of the data classified)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from dsr import cache
+
+    try:
+        kept = cache.folder("first-names") / f"faker-{installed('faker')}.txt"
+    except PackageNotFoundError:
+        return _faker_first_names()
+    text = cache.read(kept)
+    if text and text.startswith(_FIRST_NAMES_HEADER):
+        return frozenset(text.splitlines()[1:])
+    names = _faker_first_names()
+    cache.write(kept, "\n".join([_FIRST_NAMES_HEADER, *sorted(names)]))
+    return names
+
+
+_FIRST_NAMES_HEADER = "# dsr first names: " + " ".join(_FIRST_NAME_LOCALES)
+"""The cache file's first line: a list of other locales is read afresh."""
+
+
+def _faker_first_names() -> frozenset[str]:
     from importlib import import_module
 
     names: set[str] = set()
-    for locale in (
-        "de_DE",
-        "de_AT",
-        "de_CH",
-        "en_GB",
-        "en_US",
-        "fr_FR",
-        "es_ES",
-        "it_IT",
-        "pt_BR",
-        "pt_PT",
-        "pl_PL",
-        "nl_NL",
-        "tr_TR",
-        "cs_CZ",
-        "da_DK",
-        "sv_SE",
-        "no_NO",
-        "fi_FI",
-        "hu_HU",
-        "ru_RU",
-        "uk_UA",
-    ):
+    for locale in _FIRST_NAME_LOCALES:
         try:
             provider = import_module(f"faker.providers.person.{locale}").Provider
         except (ImportError, AttributeError):
