@@ -234,6 +234,8 @@ def is_password_hash(value: Any) -> bool:
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y%m%d", "%d.%m.%y")
+_DATE_SHAPE = re.compile(r"[\d./-]{6,10}")  # \d: strptime reads any decimal digit
+"""All any of ``_DATE_FORMATS`` can read: a text of other characters is not tried six times."""
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -246,6 +248,8 @@ def as_date(value: Any) -> dt.date | None:
     if not text or len(text) < 6:
         return None
     head = text[:10] if re.match(r"^\d{4}-\d\d-\d\d", text) else text.split(" ")[0]
+    if not _DATE_SHAPE.fullmatch(head):
+        return None
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(head, fmt).date()
