@@ -25,8 +25,9 @@ value's bytes, up to case):
   looked up in the sorted windows of all needles: the local part is what tells
   people apart, the domain is shared by thousands.
 - With ``hyperscan`` (installed with dsr where a wheel exists; elsewhere ``pip install
-  dsr[fast]`` builds it) the needles are compiled into one literal search per chunk instead (e-mail addresses cut after the ``@``); the
-  candidates differ, the records that match do not: the matchers decide.
+  dsr[fast]`` builds it) the needles are compiled into one literal search per chunk
+  instead (e-mail addresses cut after the ``@``); the candidates differ, the records
+  that match do not: the matchers decide.
 - Row numbers must be exactly those ``csvread`` gives (the record count,
   header = 1, blank lines counted), because erasure addresses rows by them. A
   record ends at a newline outside quotes; whether a newline is inside quotes is
@@ -90,8 +91,8 @@ PARALLEL_BYTES = 32 << 20
 
 ENGINE = "numpy"
 """How literals are searched: ``hyperscan`` when it is importable (a dependency where a wheel
-exists, else ``pip install dsr[fast]``), else ``numpy`` (``bytes.find`` and the ``@`` windows). Both find
-a superset of the matching records, so the answers are the same (tests/test_csvscan.py)."""
+exists, else ``pip install dsr[fast]``), else ``numpy`` (``bytes.find`` and the ``@``
+windows). Both find a superset of the matching records, so the answers are the same (tests/test_csvscan.py)."""
 _hyperscan: Any = None
 try:
     import hyperscan as _hyperscan
