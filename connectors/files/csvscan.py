@@ -92,7 +92,8 @@ PARALLEL_BYTES = 32 << 20
 ENGINE = "numpy"
 """How literals are searched: ``hyperscan`` when it is importable (a dependency where a wheel
 exists, else ``pip install dsr[fast]``), else ``numpy`` (``bytes.find`` and the ``@``
-windows). Both find a superset of the matching records, so the answers are the same (tests/test_csvscan.py)."""
+windows). Both find a superset of the matching records, so the answers are the same
+(tests/test_csvscan.py)."""
 _hyperscan: Any = None
 try:
     import hyperscan as _hyperscan
