@@ -29,7 +29,7 @@ import os
 import time
 from pathlib import Path
 
-from dsr import cache
+from dsr.connectors import cache
 
 Layout = tuple[tuple[int, int], ...]
 """A range's pieces as (end offset, records): each ends at a record's end, holds about

@@ -326,7 +326,7 @@ def first_names() -> frozenset[str]:
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
 
-    from dsr import cache
+    from dsr.connectors import cache
 
     try:
         kept = cache.folder("first-names") / f"faker-{installed('faker')}.txt"
