@@ -226,3 +226,30 @@ def test_spaces_around_a_value_do_not_hide_a_person(tmp_path: Path) -> None:
         for m in result.json["matches"]
     }
     assert found == {("list", "2"), ("crm", "1")}
+
+
+def test_a_login_inside_another_login_is_not_a_mention(tmp_path: Path) -> None:
+    """Anna's login, learned from her account, found in a log line is a mention of her;
+    inside another account's longer login (``aweber2``) it is not (Joomla's action log
+    had the erasure "redact" another user's lines)."""
+    with sqlite3.connect(tmp_path / "site.db") as db:
+        db.executescript(
+            """
+            CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, username TEXT, email TEXT);
+            INSERT INTO users VALUES (1, 'Anna Weber', 'aweber', 'anna@example.de'),
+                                     (2, 'Alex Weber', 'aweber2', 'alex@example.de');
+            CREATE TABLE action_logs (id INTEGER PRIMARY KEY, message TEXT);
+            INSERT INTO action_logs VALUES
+              (1, '{"action":"login","username":"aweber"}'),
+              (2, '{"action":"login","username":"aweber2"}'),
+              (3, 'Passwort von aweber2 zurückgesetzt');
+            """
+        )
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: X}\nsources:\n  site: {type: sql, url: 'sqlite:///site.db'}\n",
+        encoding="utf-8",
+    )
+    found = run("find", "--json", "--email", "anna@example.de", exit=0, cwd=tmp_path).json
+    rows = {(m["table"], m["key"]["id"]) for m in found["matches"]}
+    assert ("users", 1) in rows and ("action_logs", 1) in rows
+    assert not rows & {("users", 2), ("action_logs", 2), ("action_logs", 3)}

@@ -707,6 +707,8 @@ class _SourceLookup:
                 else None
             )
             mention = f"{hit.column} mentions"
+        if path is None and hit.value in person.logins and not self._whole(hit, cell):
+            return  # ``sgreingroth`` inside another account's ``sgreingroth2``: not a mention
         if path is None and _session_table(hit.table) and self._whole(hit, cell):
             # A session is one visitor's: their e-mail or login in its data makes it theirs.
             self._add(index, hit, "direct", f"{hit.column} of a session names the person")
