@@ -480,3 +480,15 @@ def test_a_damaged_layout_in_the_cache_is_not_used(
         kept.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
         csvlayout.forget()
         assert _found(path, lookups, 1) == expected
+
+
+def test_the_nth_digit_is_found_where_it_stands() -> None:
+    """A hit in the chunk's digit stream maps back to the byte of that digit, block by
+    block, exactly as the offsets of all digits would give it."""
+    rng = np.random.default_rng(17)
+    for size in (1, 4095, 4096, 4097, 3 * 4096 + 5, 100_000):
+        mask = rng.random(size) < rng.choice([0.01, 0.3, 0.9])
+        every = np.flatnonzero(mask)
+        wanted = sorted(rng.choice(len(every), min(len(every), 25), replace=False).tolist())
+        assert csvscan._nth_true(mask, wanted) == every[wanted].tolist()
+    assert csvscan._nth_true(np.zeros(10, np.bool_), []) == []

@@ -105,7 +105,6 @@ except ImportError:  # the optional extra is not installed
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "cp1252", "latin-1", "iso8859-15"}
 _QUOTE, _NEWLINE, _RETURN, _AT, _PERCENT = 0x22, 0x0A, 0x0D, 0x40, 0x25
 _NONE = np.empty(0, np.int64)
-_NOT_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 _WINDOW_SHAPES = ((7, 0), (4, 3), (2, 5))
 """Bytes before and after the ``@`` of the 8-byte windows, tried in this order per needle."""
 
@@ -452,6 +451,26 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
+_BLOCK = 4096
+
+
+def _nth_true(mask: np.ndarray, wanted: Sequence[int]) -> list[int]:
+    """The offsets of the ``wanted``-th true values of ``mask`` (a digit's place from its
+    place among the chunk's digits), counted a block at a time: most chunks have a hit
+    or two, and the offsets of all their digits cost more than the hits' blocks."""
+    if not len(wanted):
+        return []
+    counts = np.add.reduceat(mask.view(np.uint8), np.arange(0, len(mask), _BLOCK), dtype=np.int64)
+    ends = np.cumsum(counts)
+    blocks = np.searchsorted(ends, np.asarray(wanted), side="right")
+    places: list[int] = []
+    for block, nth in zip(blocks.tolist(), wanted, strict=True):
+        before = int(ends[block - 1]) if block else 0
+        inside = np.flatnonzero(mask[block * _BLOCK : (block + 1) * _BLOCK])
+        places.append(block * _BLOCK + int(inside[nth - before]))
+    return places
+
+
 def _all(data: bytes | bytearray, needle: bytes, size: int | None = None) -> list[int]:
     """Every offset of ``needle`` in ``data[:size]``; NotApplicable past MAX_CANDIDATES."""
     size = len(data) if size is None else size
@@ -478,16 +497,16 @@ def _candidates_in(
         # The chunk's digits in order, whatever stands between them: a cell whose digits
         # end with a number holds that number's digits in a row here. A hit's first digit
         # lies in the record of that cell.
-        stream = bytes(view.data).translate(None, _NOT_DIGITS)
+        is_digit = buffers.mask[:size]
+        np.subtract(view, 0x30, out=buffers.folded_np[:size])
+        np.less(buffers.folded_np[:size], 10, out=is_digit)
+        digits = view[is_digit]
         if compiled is not None:
-            starts = compiled.starts(compiled.numbers, stream)
+            starts = compiled.starts(compiled.numbers, digits.data)
         else:
+            stream = digits.tobytes()
             starts = [at for number in found.digits for at in _all(stream, number)]
-        if starts:  # rare: where each digit stands is worked out only then
-            is_digit = buffers.mask[:size]
-            np.subtract(view, 0x30, out=buffers.folded_np[:size])
-            np.less(buffers.folded_np[:size], 10, out=is_digit)
-            hits.extend(np.flatnonzero(is_digit)[starts].tolist())
+        hits.extend(_nth_true(is_digit, starts))
     folded = buffers.folded
     np.bitwise_or(view, 0x20, out=buffers.folded_np[:size])
     if compiled is not None:
