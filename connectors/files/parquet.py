@@ -362,16 +362,27 @@ class _Test:
 def _select(derived: str, tests: Sequence[_Test]) -> str:
     """The query for tests of one mode that share ``derived`` (the file's path is its first
     parameter, then each test's, in order)."""
-    where = " OR ".join(f"({test.condition})" for test in tests)
     source = "read_parquet(?, file_row_number = true)"
-    if not derived:
-        return f"SELECT file_row_number, * EXCLUDE (file_row_number) FROM {source} WHERE {where}"
     guards = sorted({test.guard for test in tests})
+    if not derived or len(tests) == len(guards):
+        # Each row computes the derived text at most once anyway (one test per guard): a
+        # subquery would only add its column (one e-mail in 10M notes: 0.27 s against 0.41).
+        where = " OR ".join(f"({_inline(test)})" for test in tests)
+        return f"SELECT file_row_number, * EXCLUDE (file_row_number) FROM {source} WHERE {where}"
+    where = " OR ".join(f"({test.condition})" for test in tests)
     inner = "" if "" in guards else " WHERE " + " OR ".join(f"({g})" for g in guards)
     return (
         f"SELECT * EXCLUDE ({DERIVED}) FROM (SELECT file_row_number, * EXCLUDE "
         f"(file_row_number), {derived} AS {DERIVED} FROM {source}{inner}) WHERE {where}"
     )
+
+
+def _inline(test: _Test) -> str:
+    """The test as one condition on the stored column: its guard, then its derived text."""
+    condition = test.condition
+    if test.derived:
+        condition = condition.replace(DERIVED, f"({test.derived})")
+    return f"({test.guard}) AND ({condition})" if test.guard else condition
 
 
 def _text(column: str, kind: str) -> str | None:
