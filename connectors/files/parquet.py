@@ -190,17 +190,18 @@ class ParquetConnector(FileTables):
                         Where(file=file.path, source=self.name),
                     )
                 )
-        groups: dict[tuple[str, str], list[_Test]] = {}
+        groups: dict[tuple[str, str, str], list[_Test]] = {}
         tests = []
         for lookup in lookups:
             found = _conditions(lookup, types[lookup.column])
             if not found:
                 continue
             for condition in found:
-                groups.setdefault((condition.mode, condition.derived), []).append(condition)
+                apart = condition.guard if condition.apart else ""
+                groups.setdefault((condition.mode, condition.derived, apart), []).append(condition)
             tests.append((lookup.column, matcher(lookup)))
         rows: dict[int, tuple[Any, ...]] = {}
-        for (_, derived), group in sorted(groups.items()):
+        for (_, derived, _), group in sorted(groups.items()):
             parameters: list[Any] = [str(file.path)]
             for condition in group:
                 parameters.extend(condition.parameters)
@@ -357,6 +358,9 @@ class _Test:
     parameters: list[Any]
     derived: str = ""
     guard: str = ""
+    apart: bool = False
+    """A query of its own behind its guard: in an OR of guards, or in an AND beside the
+    derived text's test, DuckDB computed the derived text on every row."""
 
 
 def _select(derived: str, tests: Sequence[_Test]) -> str:
@@ -364,7 +368,7 @@ def _select(derived: str, tests: Sequence[_Test]) -> str:
     parameter, then each test's, in order)."""
     source = "read_parquet(?, file_row_number = true)"
     guards = sorted({test.guard for test in tests})
-    if not derived or len(tests) == len(guards):
+    if not derived or (len(tests) == len(guards) and not any(t.apart for t in tests)):
         # Each row computes the derived text at most once anyway (one test per guard): a
         # subquery would only add its column (one e-mail in 10M notes: 0.27 s against 0.41).
         where = " OR ".join(f"({_inline(test)})" for test in tests)
@@ -454,10 +458,20 @@ def _conditions(lookup: Lookup, kind: str) -> list[_Test]:
         digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
         lengths = sorted({len(n) for n in numbers})
         tests = " OR ".join(
-            f"list_contains(CAST(? AS VARCHAR[]), right({digits}, {n}))" for n in lengths
+            f"list_contains(CAST(? AS VARCHAR[]), right({DERIVED}, {n}))" for n in lengths
         )
         by_length = [[n for n in numbers if len(n) == size] for size in lengths]
-        return [_Test("digits", tests, by_length)]
+        if min(lengths) < 4:
+            return [_Test("digits", tests, by_length, digits)]
+        # A text that ends with four digits ends with the number's last four: one of the
+        # numbers' endings, or no match (10M phone values, 1,000 numbers: 2.4 s -> 1.5 s).
+        endings = ", ".join(sorted({f"'{n[-4:]}'" for n in numbers}))  # digits: literals
+        tail = f"right({text}, 4)"
+        others = f"NOT regexp_full_match({tail}, '[0-9]{{4}}')"
+        return [
+            _Test("digits", tests, by_length, digits, f"{tail} IN ({endings})", apart=True),
+            _Test("digits", tests, by_length, digits, others, apart=True),
+        ]
     if lookup.match == "digits_within":
         numbers = digit_values(values)
         if not numbers:
