@@ -30,6 +30,7 @@ from dsr.connectors.protocol import (
     BASIC_MATCH_MODES,
     Connector,
     Lookup,
+    MatchMode,
     match_modes,
 )
 from dsr.connectors.rows import matches
@@ -77,18 +78,26 @@ MANY = frozenset(NUMBERS) | {f"17{n:08d}" for n in range(40)}
 """Past the SQL batch (``MANY_ADDRESSES``) and Parquet's one-pattern limit (``_FEW_NUMBERS``)."""
 
 
-def expected(values: frozenset[str]) -> set[tuple[int, str]]:
-    return {
-        (i, v) for i, note in enumerate(NOTES) for v in matches("digits_within", note, values)
-    }
+MODES: list[MatchMode] = ["digits_within", "digits"]
+"""``digits`` (a cell's digits END with the number: a phone column) on the same texts: some
+end in digits, some in words, and each engine's batch path cuts its candidates by the
+text's last four characters."""
+
+
+def expected(values: frozenset[str], mode: MatchMode = "digits_within") -> set[tuple[int, str]]:
+    return {(i, v) for i, note in enumerate(NOTES) for v in matches(mode, note, values)}
 
 
 def found(
-    connector: Connector, table: str, values: frozenset[str], index: Callable[[Any], int]
+    connector: Connector,
+    table: str,
+    values: frozenset[str],
+    index: Callable[[Any], int],
+    mode: MatchMode = "digits_within",
 ) -> set[tuple[int, str]]:
     try:
         connector.tables()
-        lookup = Lookup(table, "note", values, "digits_within")
+        lookup = Lookup(table, "note", values, mode)
         return {(index(h.key), h.value) for h in connector.find([lookup])}
     finally:
         connector.close()
@@ -117,20 +126,23 @@ def csv_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     return str(request.param)
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("values", [FEW, MANY], ids=["few", "many"])
 def test_csv_finds_what_the_matcher_finds(
-    tmp_path: Path, csv_engine: str, values: frozenset[str]
+    tmp_path: Path, csv_engine: str, values: frozenset[str], mode: MatchMode
 ) -> None:
     path = tmp_path / "notes.csv"
     _write_csv(path)
-    got = found(CsvConnector("notes", CsvOptions(path=path)), "notes", values, _file_row)
-    assert got == expected(values)
-    assert (0, "1712345678") in got  # "0171 234 56 78"
+    got = found(CsvConnector("notes", CsvOptions(path=path)), "notes", values, _file_row, mode)
+    assert got == expected(values, mode)
+    if mode == "digits_within":
+        assert (0, "1712345678") in got  # "0171 234 56 78"
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("values", [FEW, MANY], ids=["few", "many"])
 def test_xlsx_and_parquet_find_what_the_matcher_finds(
-    tmp_path: Path, values: frozenset[str]
+    tmp_path: Path, values: frozenset[str], mode: MatchMode
 ) -> None:
     import duckdb
     import openpyxl
@@ -145,7 +157,7 @@ def test_xlsx_and_parquet_find_what_the_matcher_finds(
     book.save(tmp_path / "notes.xlsx")
     xlsx = XlsxConnector("book", SpreadsheetOptions(path=tmp_path / "notes.xlsx"))
     table = xlsx.tables()[0].name
-    assert found(xlsx, table, values, _file_row) == expected(values)
+    assert found(xlsx, table, values, _file_row, mode) == expected(values, mode)
 
     _write_csv(tmp_path / "notes.csv")
     parquet = tmp_path / "notes.parquet"
@@ -155,7 +167,8 @@ def test_xlsx_and_parquet_find_what_the_matcher_finds(
     )
     source = ParquetConnector("p", ParquetOptions(path=parquet))
     table = source.tables()[0].name
-    assert found(source, table, values, lambda key: int(key["row"]) - 1) == expected(values)
+    got = found(source, table, values, lambda key: int(key["row"]) - 1, mode)
+    assert got == expected(values, mode)
 
 
 @pytest.fixture(
@@ -183,10 +196,14 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield url
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("values", [FEW, MANY], ids=["few", "many"])
-def test_sql_finds_what_the_matcher_finds(database: str, values: frozenset[str]) -> None:
+def test_sql_finds_what_the_matcher_finds(
+    database: str, values: frozenset[str], mode: MatchMode
+) -> None:
     source = SqlConnector("db", SqlOptions(url=database))
-    assert found(source, "notes", values, lambda key: int(key["id"])) == expected(values)
+    got = found(source, "notes", values, lambda key: int(key["id"]), mode)
+    assert got == expected(values, mode)
 
 
 class _Plugin:

@@ -238,7 +238,16 @@ def _digit_suffixes(
         # dsr's own function (``register_sqlite_functions``): the digits exactly, once per
         # length; seven nested replace() calls cost three times as much (1M rows: 3.7 s).
         digits = sa.func.dsr_digits(col)
-        return sa.or_(*(sa.func.substr(digits, -n).in_(g) for n, g in sorted(lengths.items())))
+        found = sa.or_(*(sa.func.substr(digits, -n).in_(g) for n, g in sorted(lengths.items())))
+        if min(lengths) < 4:
+            return found
+        # A text ending in four digits ends with the number's last four: only texts ending
+        # in one of the numbers' endings, or not in four digits, call the function (SQLite
+        # stops an AND at its first false term; 1M phones, 1,000 numbers: 1.2 s -> 0.6 s).
+        tail = sa.func.substr(col, -4)
+        endings = sorted({number[-4:] for number in numbers})
+        ending = sa.or_(tail.in_(endings), sa.not_(tail.op("GLOB")("[0-9][0-9][0-9][0-9]")))
+        return sa.and_(ending, found)
     if dialect not in ("postgresql", "mysql", "mariadb"):
         return None
     stripped: sa.ColumnElement[Any] = col
