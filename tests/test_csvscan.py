@@ -332,6 +332,14 @@ def test_a_large_file_gets_an_estimated_row_count(
     assert checked["rows_exact"] is False
 
 
+def _write_export(path: Path, rows: list[list[str]]) -> None:
+    """``_export_rows`` as a CRM writes them: CRLF, the notes quoted where needed."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(
+            [["id", "email", "name", "note", "phone"], *rows]
+        )
+
+
 @pytest.mark.parametrize("parallel", [False, True])
 def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, parallel: bool
@@ -357,10 +365,7 @@ def test_a_second_lookup_reuses_the_layout_until_the_file_changes(
     path = tmp_path / "export.csv"
 
     def write() -> None:
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle, lineterminator="\r\n").writerows(
-                [["id", "email", "name", "note", "phone"], *rows]
-            )
+        _write_export(path, rows)
 
     write()
     people = rng.sample(rows, 20)
@@ -408,10 +413,7 @@ def test_the_layout_outlives_the_process_but_not_a_change_of_the_file(
     path = tmp_path / "export.csv"
 
     def write() -> None:
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle, lineterminator="\r\n").writerows(
-                [["id", "email", "name", "note", "phone"], *rows]
-            )
+        _write_export(path, rows)
 
     write()
     (tmp_path / "dsr.yaml").write_text(
@@ -462,8 +464,7 @@ def test_a_damaged_layout_in_the_cache_is_not_used(
     monkeypatch.setattr(csvlayout, "SETTLED_SECONDS", 0.0)
     rows = _export_rows(random.Random("damaged"), 800, long_every=401)
     path = tmp_path / "export.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\r\n").writerows([["id", "email", "note"], *rows])
+    _write_export(path, rows)
     lookups = [Lookup("export", "email", frozenset(r[1].lower() for r in rows[::40]), "casefold")]
     expected = _reference(path, lookups, 1)
     csvlayout.forget()
