@@ -206,8 +206,12 @@ def pairs_by_kind(values: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
     return [(kind, value) for kind in order for value in values.get(kind, ())]
 
 
-LEARNED_FIELDS = ("emails", "phones", "ibans", "names", "logins", "streets", "devices")
-"""The fields of ``Person`` identity expansion fills from the person's own rows."""
+LEARNED_FIELDS = ("emails", "phones", "ibans", "names", "streets", "devices")
+"""The fields of ``Person`` identity expansion fills from the person's own rows that an
+erasure's verification looks for again. Not the login: a note that names it is a
+mention, and redaction does not cut logins out of text (it cuts substrings, and a login
+such as ``anna`` stands inside other words), so verification would call every such
+note residue after an erasure that could not change it."""
 
 
 @dataclass(frozen=True)
