@@ -253,3 +253,34 @@ def test_a_login_inside_another_login_is_not_a_mention(tmp_path: Path) -> None:
     rows = {(m["table"], m["key"]["id"]) for m in found["matches"]}
     assert ("users", 1) in rows and ("action_logs", 1) in rows
     assert not rows & {("users", 2), ("action_logs", 2), ("action_logs", 3)}
+
+
+def test_a_sort_name_beside_the_name_does_not_double_it(tmp_path: Path) -> None:
+    """Joomla's contacts keep the name and its sort forms (``sortname1`` "Weber",
+    ``sortname2`` "Anna Maria"): the name learned from the row (beside the phone number
+    there) is "Anna Maria Weber", and a note that names her is a mention (joined, six
+    words, it was found nowhere)."""
+    with sqlite3.connect(tmp_path / "site.db") as db:
+        db.executescript(
+            """
+            CREATE TABLE contact_details (id INTEGER PRIMARY KEY, name TEXT, sortname1 TEXT,
+                                          sortname2 TEXT, email_to TEXT, telephone TEXT);
+            INSERT INTO contact_details VALUES
+              (1, 'Anna Maria Weber', 'Weber', 'Anna Maria', 'anna@example.de', '0171 2345678'),
+              (2, 'Bernd Kurz', 'Kurz', 'Bernd', 'bernd@example.de', '030 9876543');
+            CREATE TABLE support_notes (id INTEGER PRIMARY KEY, body TEXT);
+            INSERT INTO support_notes VALUES
+              (1, 'Rückruf bei Anna Maria Weber wegen der Rechnung'),
+              (2, 'Bernd Kurz hat angerufen');
+            """
+        )
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: X}\nsources:\n  site: {type: sql, url: 'sqlite:///site.db',\n"
+        "    columns: {support_notes.body: [free_text]}}\n",
+        encoding="utf-8",
+    )
+    found = run("find", "--json", "--email", "anna@example.de", exit=0, cwd=tmp_path).json
+    rows = {(m["table"], m["key"]["id"], m["match"]) for m in found["matches"]}
+    assert ("contact_details", 1, "direct") in rows
+    assert ("support_notes", 1, "mention") in rows
+    assert not any(table == "support_notes" and key == 2 for table, key, _ in rows)

@@ -334,7 +334,22 @@ def _agreed_name(names: set[str]) -> tuple[str, ...]:
 
 
 def _row_name(row: Mapping[str, Any], columns: Sequence[str]) -> str:
-    return " ".join(str(row[c]).strip() for c in columns if row.get(c) not in (None, "")).strip()
+    """The row's name columns joined (first and last name), leaving out a column that only
+    repeats words of the name so far (Joomla's contact: ``name`` "Sabina Grein Groth",
+    ``sortname1`` "Grein Groth", ``sortname2`` "Sabina": searched for as six words, the
+    name was found in no note)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for column in columns:
+        if row.get(column) in (None, ""):
+            continue
+        text = str(row[column]).strip()
+        words = set(normalise_name(text).split())
+        if len(seen) >= 2 and words <= seen:
+            continue
+        parts.append(text)
+        seen |= words
+    return " ".join(p for p in parts if p).strip()
 
 
 def _merge(
