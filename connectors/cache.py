@@ -16,30 +16,43 @@ import secrets
 from pathlib import Path
 
 
-def folder(name: str) -> Path:
-    """The cache's sub-folder ``name``: under ``$DSR_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/dsr``, else ``~/.cache/dsr``."""
+def folder(name: str) -> Path | None:
+    """The cache's sub-folder ``name``: under ``$DSR_CACHE_DIR``, else ``$XDG_CACHE_HOME/dsr``
+    (when absolute, as the XDG specification asks), else ``~/.cache/dsr``; None when there
+    is no home to put it in (then nothing is cached)."""
     chosen = os.environ.get("DSR_CACHE_DIR")
     if chosen:
-        return Path(chosen) / name
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dsr" / name
-
-
-def read(path: Path) -> str | None:
-    """The text of a cache file, or None when there is none (or it cannot be read)."""
+        return Path(chosen).absolute() / name
+    base = os.environ.get("XDG_CACHE_HOME", "")
     try:
-        return path.read_text(encoding="utf-8")
+        root = Path(base) / "dsr" if Path(base).is_absolute() else Path.home() / ".cache" / "dsr"
+    except RuntimeError:  # no HOME and no entry in the password database
+        return None
+    return root / name if root.is_absolute() else None
+
+
+def read(name: str, file: str) -> str | None:
+    """The text of the cache file ``file`` in sub-folder ``name``, or None when there is none
+    (or it cannot be read)."""
+    place = folder(name)
+    if place is None:
+        return None
+    try:
+        return (place / file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 
 
-def write(path: Path, text: str) -> bool:
-    """Replace a cache file at once (a reader sees the old text or the new), owner-only;
-    False when it could not be written."""
+def write(name: str, file: str, text: str) -> bool:
+    """Replace the cache file ``file`` in sub-folder ``name`` at once (a reader sees the old
+    text or the new), owner-only; False when it could not be written."""
+    place = folder(name)
+    if place is None:
+        return False
+    path = place / file
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        place.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)

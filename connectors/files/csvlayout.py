@@ -113,7 +113,7 @@ def _name(file: Version) -> str:
 
 
 def _read(file: Version) -> dict[tuple[int, int], Layout]:
-    text = cache.read(cache.folder(FOLDER) / _name(file))
+    text = cache.read(FOLDER, _name(file))
     try:
         body = json.loads(text) if text else {}
         if body.get("format") != FORMAT or body.get("version") != _digest(file):
@@ -127,17 +127,18 @@ def _read(file: Version) -> dict[tuple[int, int], Layout]:
 
 
 def _write(file: Version, layouts: dict[tuple[int, int], Layout]) -> None:
-    folder = cache.folder(FOLDER)
     body = {
         "format": FORMAT,
         "version": _digest(file),
         "ranges": [[a, b, [list(c) for c in layout]] for (a, b), layout in sorted(layouts.items())],
     }
-    if cache.write(folder / _name(file), json.dumps(body, separators=(",", ":"))):
-        _prune(folder)
+    if cache.write(FOLDER, _name(file), json.dumps(body, separators=(",", ":"))):
+        _prune(cache.folder(FOLDER))
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: Path | None) -> None:
+    if folder is None:
+        return
     try:
         kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in kept[KEPT_FILES:]:

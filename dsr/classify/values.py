@@ -336,12 +336,12 @@ def first_names() -> frozenset[str]:
         stat = None
     if stat is None:
         return _faker_first_names()
-    kept = cache.folder("first-names") / f"faker-{stat.st_size}-{stat.st_mtime_ns}.txt"
-    text = cache.read(kept)
+    kept = f"faker-{stat.st_size}-{stat.st_mtime_ns}.txt"
+    text = cache.read("first-names", kept)
     if text and text.startswith(_FIRST_NAMES_HEADER):
         return frozenset(text.splitlines()[1:])
     names = _faker_first_names()
-    cache.write(kept, "\n".join([_FIRST_NAMES_HEADER, *sorted(names)]))
+    cache.write("first-names", kept, "\n".join([_FIRST_NAMES_HEADER, *sorted(names)]))
     return names
 
 
