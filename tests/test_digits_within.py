@@ -291,3 +291,40 @@ def test_verify_looks_for_the_number_the_erased_rows_gave(tmp_path: Path) -> Non
     residue = json.loads(result.stdout)["residue"]
     assert [(r["kind"], r["key"]) for r in residue] == [("mention", {"id": 3})]
     assert "2345678" not in result.stdout + result.stderr  # names the row, not the number
+
+
+def test_verify_asks_for_a_learned_name_only_as_the_plan_did(tmp_path: Path) -> None:
+    """Dora's row gives her name and no phone number: the plan's lookup did not search other
+    people's notes for a name alone (a name in free text is a mention only beside a strong
+    identifier), so it redacted no note. Verification asks for what it learned the same way:
+    Emil's note naming her is no residue of this erasure, and the erasure is confirmed."""
+    from tests.test_cli_erase_flow import RECEIVED
+
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, email TEXT, notes TEXT);
+            INSERT INTO customers VALUES
+              (1, 'Dora Lenz', 'dora@example.de', NULL),
+              (2, 'Emil Roth', 'emil@example.de', 'Kennt Dora Lenz vom Verein');
+            """
+        )
+    (tmp_path / "dsr.yaml").write_text(
+        "controller: {name: Test GmbH, supervisory_authority: LfDI BW}\n"
+        "sources:\n  shop: {type: sql, url: 'sqlite:///shop.db', recipients: [],\n"
+        "         description: {de: Shop, en: Shop},\n"
+        "         columns: {customers.notes: [free_text]}}\n",
+        encoding="utf-8",
+    )
+    new = ("request", "new", "--type", "erasure", "--email", "dora@example.de")
+    rid = json.loads(run(*new, "--received", RECEIVED, "--json", exit=0, cwd=tmp_path).stdout)["id"]
+    plan = json.loads(run("erase", rid, "--json", exit=0, cwd=tmp_path).stdout)
+    assert not [a for a in plan["actions"] if a["action"] == "redact"]
+    run("erase", rid, "--execute", "--json", exit=0, cwd=tmp_path)
+    verified = json.loads(run("erase", rid, "--verify", "--json", exit=0, cwd=tmp_path).stdout)
+    assert verified["residue"] == [] and verified["verified"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT notes FROM customers WHERE id = 2").fetchone() == (
+            "Kennt Dora Lenz vom Verein",
+        )

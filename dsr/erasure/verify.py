@@ -340,8 +340,8 @@ def verify_erasure(
         # With what the plan's lookup learned from the person's rows, now gone: a note that
         # still gives their phone number is residue. The byte search below stays with the
         # request's identifiers (a household's shared number is in its other rows' bytes).
-        person = loaded.person.with_learned(loaded.stored.learned)
-        lookup = find_people(config, [person], progress=progress)
+        learned = Person().with_learned(loaded.stored.learned) if loaded.stored.learned else None
+        lookup = find_people(config, [loaded.person], learned=[learned], progress=progress)
         classifications = lookup.classifications
         matches = [m for m in lookup.matches if m.person == 0]
         task_sources = {t.source for t in plan.processor_tasks}

@@ -191,6 +191,7 @@ def find_people(
     *,
     sources: Sequence[str] = (),
     progress: Progress | None = None,
+    learned: Sequence[Person | None] = (),
 ) -> LookupResult:
     """Look up all ``people`` in the selected sources (all when none), one pass per source,
     then follow ``links:`` across the sources, again batched per source.
@@ -200,15 +201,24 @@ def find_people(
     payment provider knows them by). Their strong identifiers, and the name their rows
     agree on when the request gave none, are searched for in another pass, only the new
     ones, until nothing new turns up; a match found so says through what (``via``). An
-    identifier several people share does not expand (``_SourceLookup._shared``)."""
+    identifier several people share does not expand (``_SourceLookup._shared``).
+
+    ``learned`` (per person, or None) are identifiers an earlier lookup took from rows
+    that may be gone now (an erasure's verification): searched as the first expansion
+    round, exactly as that lookup searched them (a name in free text only beside a
+    strong identifier of the same round)."""
     progress = progress or NullProgress()
     region = phone_region(config)
     known: dict[str, SourceGraph] = {}
     result = _find_once(config, people, sources, progress, known)
     result.people = list(people)
     asked = [_identity(p) for p in people]
-    for _ in range(MAX_EXPANSIONS):
-        grown = expansion(people, result, region, asked)
+    earlier: list[Person | None] = [*learned, *[None] * (len(people) - len(learned))]
+    for round_number in range(MAX_EXPANSIONS):
+        if round_number == 0 and any(p is not None for p in earlier):
+            grown = earlier[: len(people)]
+        else:
+            grown = expansion(people, result, region, asked)
         if not any(p is not None for p in grown):
             break
         index = [i for i, p in enumerate(grown) if p is not None]
