@@ -2,10 +2,10 @@
 
 Part of the connector package so that connectors (and plugins) may keep what they
 derive from a source; the core uses it too. Only derived facts that hold no personal
-data go here (where a CSV file's records
-lie, the first names of Faker's person lists), each keyed so that a change of what
-it was derived from makes it unused. A folder that cannot be read or written costs
-the time the cache would have saved, never a result.
+data go here (where a CSV file's records lie, the first names of Faker's person
+lists), each keyed so that a change of what it was derived from makes it unused. A
+folder that cannot be read or written costs the time the cache would have saved, never
+a result.
 """
 
 from __future__ import annotations

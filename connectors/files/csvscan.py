@@ -43,10 +43,10 @@ Files larger than a few chunks are split between two processes at a record
 boundary; a split that lands inside a quoted field is detected (odd quote
 parity) and the file is scanned again in one process.
 
-Counting records is most of a scan's cost. Each scan's chunk ends and record counts
-are kept for the unchanged file (``csvlayout``: in memory and in the cache folder),
-so a later scan, the lookup's second round or the next lookup, counts records from
-them and checks only the chunks with a hit.
+Counting records is most of a scan's cost. Each scan's ``Layout`` (where pieces of about
+``PIECE`` bytes end, and their record counts) is kept for the unchanged file
+(``csvlayout``: in memory and in the cache folder), so a later scan, the lookup's second
+round or the next lookup, counts records from it and parses only the pieces with a hit.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def _chunk_end(data: mmap.mmap, start: int, stop: int) -> int:
 
 @dataclass
 class _Chunk:
-    """Where a chunk's quotes and newlines are: its record count and record ends follow."""
+    """Where a chunk's quotes and newlines are: its record ends follow."""
 
     view: np.ndarray
     quotes: np.ndarray
@@ -311,13 +311,6 @@ class _Chunk:
             return self.newlines + 1
         inside = np.searchsorted(self.quotes, self.newlines) & 1
         return self.newlines[inside == 0] + 1
-
-    def records(self) -> int:
-        """Records in the chunk: its newlines outside quotes, and a last line without one."""
-        ends = len(self.newlines)
-        if len(self.quotes):
-            ends -= int(np.count_nonzero(np.searchsorted(self.quotes, self.newlines) & 1))
-        return ends + (1 if len(self.view) and self.view[-1] != _NEWLINE else 0)
 
 
 def _read_chunk(
@@ -348,9 +341,9 @@ def _read_chunk_at(
     data: mmap.mmap, whole: np.ndarray, start: int, end: int, buffers: _Buffers, delimiter: int
 ) -> _Chunk:
     """The chunk ``[start, end)`` whose end is known to close every quoted field."""
-    view, quotes, newlines = _marks(data, whole, start, end, buffers)
-    _check(view, quotes, newlines, buffers, delimiter)
-    return _Chunk(view, quotes, newlines)
+    chunk = _read_piece(data, whole, start, end, buffers)
+    _check(chunk.view, chunk.quotes, chunk.newlines, buffers, delimiter)
+    return chunk
 
 
 def _marks(

@@ -39,7 +39,7 @@ def resolve_database_url(value: str, base_dir: Path) -> str:
 
     A plain SQLite URL is resolved without SQLAlchemy, which takes 0.2 s to import: a
     configuration of CSV files (and its default ledger) then never imports it. The
-    result is what SQLAlchemy renders (``tests/test_config.py`` compares the two)."""
+    result is what SQLAlchemy renders (``tests/test_cli_config.py`` compares the two)."""
     plain = _PLAIN_SQLITE.fullmatch(value)
     if plain is not None:
         database = plain.group(1)
