@@ -261,6 +261,20 @@ def digit_values(values: Iterable[str]) -> list[str]:
     return sorted({v for v in values if v.isascii() and v.isdigit()})
 
 
+ENDING = 4
+"""Digits of a number's ending (``digit_endings``)."""
+
+
+def digit_endings(numbers: Iterable[str]) -> list[str] | None:
+    """The last ``ENDING`` digits of the numbers, each once, sorted; None when a number is
+    shorter. A text that ends in that many digits can match (``digits``) only a number
+    ending in them: engines test a stored phone value's end before extracting its digits."""
+    listed = list(numbers)
+    if any(len(n) < ENDING for n in listed):
+        return None
+    return sorted({n[-ENDING:] for n in listed})
+
+
 ADDRESS_SIGNS = ("@", "%40")
 """What every e-mail address a mention search asks for holds: its ``@``, or the ``%40`` it
 is written with in a link (the lookup engine asks for both forms). A text without the
