@@ -213,12 +213,10 @@ def find_people(
     result = _find_once(config, people, sources, progress, known)
     result.people = list(people)
     asked = [_identity(p) for p in people]
-    earlier: list[Person | None] = [*learned, *[None] * (len(people) - len(learned))]
+    first: list[Person | None] = [*learned, *[None] * len(people)][: len(people)]
     for round_number in range(MAX_EXPANSIONS):
-        if round_number == 0 and any(p is not None for p in earlier):
-            grown = earlier[: len(people)]
-        else:
-            grown = expansion(people, result, region, asked)
+        given = round_number == 0 and any(p is not None for p in first)
+        grown = first if given else expansion(people, result, region, asked)
         if not any(p is not None for p in grown):
             break
         index = [i for i, p in enumerate(grown) if p is not None]
