@@ -140,7 +140,9 @@ def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> N
         (10 + i, "note", a) for i, a in enumerate(ADDRESSES[::2])
     }
     built = database.create_mention_index([("notes", "note"), ("notes", "id")])
-    assert [(i.table, i.column) for i in built] == [("notes", "note")]  # text columns only
+    assert [(i.table, i.column, i.kind) for i in built] == [
+        ("notes", "note", "text"), ("notes", "note", "digits")
+    ]  # text columns only  # fmt: skip
     with_index, sent = sent_during(database, lambda: hits(database))
     assert with_index == without
     statements = [s for s, _ in sent if "notes.note" in s or PREFIX in s]
@@ -162,13 +164,13 @@ def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> N
     # The index answers the mention search in a statement of its own: ORed with a scanning
     # test (a phone number inside the notes), it would be a scan too.
     words = Lookup("notes", "note", frozenset({"kowalski", "rückfrage", "straße"}), "contains")
-    within = Lookup("notes", "note", frozenset({"1712345678"}), "digits_within")
+    within = Lookup("notes", "note", frozenset({"17"}), "digits_within")  # too short for it
     _, sent = sent_during(database, lambda: list(database.find([words, within])))
-    scans = [s for s, p in sent if "%1%7%1%2%3%4%5%6%7%8%" in str(p)]
+    scans = [s for s, p in sent if "%1%7%" in str(p)]
     asked = [s for s, _ in sent if "MATCH" in s or "lower(notes.note) LIKE" in s]
     assert len(scans) == 1 and asked and scans[0] not in asked
     dropped = database.drop_mention_indexes()
-    assert [(i.table, i.column) for i in dropped] == [("notes", "note")]
+    assert dropped == built
     assert database.mention_indexes() == []
     assert hits(database) == without
 
@@ -220,12 +222,34 @@ def test_sources_index_through_the_cli(module_demo: Path) -> None:
     shop = folder / "data" / "shop.db"
     before = dsr(folder, "find", "--email", "petra.klein@example.org", "--json", "shop").json
     built = dsr(folder, "sources", "index", "shop")
-    assert "support_notes.note" in built.stdout
+    assert "support_notes.note (words, numbers in the text)" in built.stdout
+    assert "customers.phone (phone numbers)" in built.stdout
     with sqlite3.connect(shop) as db:
         assert db.execute(f"SELECT count(*) FROM {PREFIX}support_notes__note").fetchone()[0] > 0
     after = dsr(folder, "find", "--email", "petra.klein@example.org", "--json", "shop").json
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
     assert "support_notes" in json.dumps(after)  # the mention in another customer's note
+    # Another program writes her phone number into a note: dsr has not indexed its digits
+    # yet, and finds it all the same (the triggers noted the row as changed).
+    with sqlite3.connect(shop) as db:
+        db.execute(
+            "INSERT INTO support_notes VALUES (9001, 801, 'Nina Brandt', '2026-11-02 09:00:00', "
+            "'Rückruf an die Nachbarin unter 0711 / 654 32 10 erbeten')"
+        )
+    noted = dsr(folder, "find", "--email", "petra.klein@example.org", "--json", "shop").json
+    assert {"source": "shop", "table": "support_notes", "key": {"id": 9001}, "match": "mention",
+            "via": "note mentions (phone)"} in noted["matches"]  # fmt: skip
+    dsr(folder, "sources", "index", "shop")  # again: the changed row is indexed now
+    with sqlite3.connect(shop) as db:
+        assert db.execute(
+            f"SELECT count(*) FROM {PREFIX}support_notes__note__digits__changed"
+        ).fetchone() == (0,)
+        assert db.execute(
+            f"SELECT count(*) FROM {PREFIX}support_notes__note__digits "
+            f"WHERE digits LIKE '%7116543210%'"
+        ).fetchone() == (1,)
+    again = dsr(folder, "find", "--email", "petra.klein@example.org", "--json", "shop").json
+    assert again["matches"] == noted["matches"]
     checked = dsr(folder, "sources", "check", "shop").stdout
     assert PREFIX not in checked  # dsr's own tables are no data tables
 
@@ -242,10 +266,18 @@ def test_sources_index_through_the_cli(module_demo: Path) -> None:
         shadow = b"".join(
             bytes(b) for (b,) in db.execute(f"SELECT block FROM {PREFIX}support_notes__note_data")
         )
+        digits = b"".join(
+            bytes(b)
+            for (b,) in db.execute(f"SELECT block FROM {PREFIX}support_notes__note__digits_data")
+        )
+        kept = db.execute("SELECT note FROM support_notes WHERE id = 9001").fetchone()
     assert gone and [t for t in gone if t.encode() in shadow] == []
+    assert kept is None or "654" not in kept[0]  # the mention was erased ...
+    assert b"7116543210" not in digits and b"654" not in digits  # ... and left the index
+    assert b"7116543210" not in shop.read_bytes()
 
     dropped = dsr(folder, "sources", "index", "shop", "--drop")
-    assert "1 column" in dropped.stdout
+    assert "3 columns" in dropped.stdout
     with sqlite3.connect(shop) as db:
         left = db.execute(
             "SELECT name FROM sqlite_master WHERE name LIKE 'dsr!_mention%' ESCAPE '!'"
@@ -254,9 +286,15 @@ def test_sources_index_through_the_cli(module_demo: Path) -> None:
     # --json, as every reporting command: what was indexed, what was dropped
     again = dsr(folder, "sources", "index", "shop", "--json").json
     assert again == {
-        "source": "shop", "indexed": [{"table": "support_notes", "column": "note"}], "dropped": 0
+        "source": "shop",
+        "indexed": [
+            {"table": "support_notes", "column": "note", "kinds": ["text", "digits"]},
+            {"table": "customer_history", "column": "phone", "kinds": ["ending"]},
+            {"table": "customers", "column": "phone", "kinds": ["ending"]},
+        ],
+        "dropped": 0,
     }
-    assert dsr(folder, "sources", "index", "shop", "--drop", "--json").json["dropped"] == 1
+    assert dsr(folder, "sources", "index", "shop", "--drop", "--json").json["dropped"] == 3
     refused = dsr(folder, "sources", "index", "events", exit=2)
     assert "source 'events'" in refused.stderr and "csv" in refused.stderr
     assert "Traceback" not in refused.stderr + refused.stdout
@@ -292,3 +330,192 @@ def test_many_phone_numbers_find_what_the_matcher_finds(database: SqlConnector) 
         (100 + i, v) for i, p in enumerate(PHONES) for v in matches("digits", p, frozenset(wanted))
     )
     assert got == expected and len({k for k, _ in got}) >= 8
+
+
+CALLS = [
+    (1, "+49 171 2345678", "Rückruf unter 0171 / 234 56 78 erbeten"),
+    (2, "0171_2345678", "Auftrag 4711 vom 02.03.2024, Tel. +49 (0)30 98765432"),
+    (3, "(0171) 234-5678 (mobil)", "Fax 030-98765431; Kd.-Nr. 17123"),
+    (4, "030 98765432", "zwei Nummern: 0171-2345679 und 0151 1223344"),
+    (5, "keine", "Telefon\r\n0711\t555 12 34"),
+    (6, "", None),
+    (7, None, "ohne Ziffern"),
+    (8, "1712345678.0", "mehrfach 98765432 98765432"),
+    *[(20 + i, f"0160 {i:07d}", f"Kopie an 0160-{i:07d}") for i in range(30)],
+]  # fmt: skip
+"""Phone numbers as people store and write them: separators, line breaks, extensions,
+text, two numbers in one note, a number split across spaces, dates and order numbers."""
+
+NUMBERS = {"1712345678", "3098765432", "1712345679", "1511223344", "7115551234", "98765432"}
+"""The numbers sought: national numbers, one written only inside a note, a short one."""
+
+
+def _calls(url: str) -> None:
+    metadata = sa.MetaData()
+    calls = sa.Table(
+        "calls",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("phone", sa.String(60)),
+        sa.Column("note", sa.Text),
+    )
+    engine = sa.create_engine(engine_url(url))
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                calls.insert(), [dict(zip(("id", "phone", "note"), r, strict=True)) for r in CALLS]
+            )
+    finally:
+        engine.dispose()
+
+
+def _phone_lookups(*, short: bool = True) -> list[Lookup]:
+    """A few and many numbers, in phones and in notes; ``short``: with numbers too short
+    for the indexes, which make their statement a scan."""
+    many = NUMBERS | {f"160{i:07d}" for i in range(0, 60, 2)}
+    return [
+        Lookup("calls", "phone", frozenset(NUMBERS | ({"45"} if short else set())), "digits"),
+        Lookup("calls", "note", frozenset(NUMBERS | ({"17"} if short else set())), "digits_within"),
+        Lookup("calls", "phone", frozenset(many), "digits"),  # more than MANY_ADDRESSES
+        Lookup("calls", "note", frozenset(many), "digits_within"),
+    ]
+
+
+def _expected(rows: list[tuple[Any, ...]], lookups: list[Lookup]) -> list[tuple[Any, ...]]:
+    """What the one definition (``rows.matches``) finds in the stored rows."""
+    columns = ("id", "phone", "note")
+    return sorted(
+        {
+            (row[0], lookup.column, value)
+            for row in rows
+            for lookup in lookups
+            for value in matches(lookup.match, row[columns.index(lookup.column)], lookup.values)
+        }
+    )
+
+
+def _found(source: SqlConnector, lookups: list[Lookup]) -> list[tuple[Any, ...]]:
+    return sorted({(h.key["id"], h.column, h.value) for h in source.find(lookups)})
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def calls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlConnector]:
+    url = (
+        f"sqlite:///{tmp_path / 'calls.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_db")
+    )
+    _calls(url)
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": url}))
+    yield source
+    source.close()
+
+
+def test_phone_numbers_are_found_by_the_digit_indexes_as_by_a_scan(calls: SqlConnector) -> None:
+    """A phone column's last digits and a note's digits, indexed: the same rows as the
+    matcher on every row, no scan for the numbers the indexes answer, a scan for those
+    too short for them."""
+    lookups = _phone_lookups()
+    calls.tables()
+    without = _found(calls, lookups)
+    assert without == _expected(CALLS, lookups)
+    assert (1, "note", "1712345678") in without and (5, "note", "7115551234") in without
+    assert (3, "phone", "1712345678") in without and (8, "phone", "1712345678") not in without
+    assert (2, "note", "3098765432") in without and (4, "note", "1511223344") in without
+    built = calls.create_mention_index([("calls", "note")], [("calls", "phone"), ("calls", "id")])
+    assert [(i.column, i.kind) for i in built] == [
+        ("note", "text"), ("note", "digits"), ("phone", "ending")
+    ]  # fmt: skip
+    with_index, sent = sent_during(calls, lambda: _found(calls, lookups))
+    assert with_index == without
+    selects = [(s, str(p)) for s, p in sent if "FROM calls" in s]
+    scans = [(s, p) for s, p in selects if "%1%7%" in p]
+    # One scan, for the numbers too short for an index: "45" in phones (< ENDING digits),
+    # "17" in notes (< three); the rest asks the indexes, in a statement of its own.
+    assert len(scans) == 1 and "45" in scans[0][1] and len(selects) == 2
+    assert not any("%1%7%1%2%" in p for _, p in selects)  # no long number scanned for
+    answered = [s for s, _ in sent if "__digits" in s or "__ending" in s or "regexp_replace" in s]
+    assert len(answered) >= 2
+    if calls.engine.dialect.name == "postgresql":
+        with calls.engine.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            scanning = {s for s, _ in scans}
+            asked = [(s, p) for s, p in sent if "regexp_replace" in s and s not in scanning]
+            assert asked
+            for statement, params in asked:
+                plan = " ".join(conn.exec_driver_sql("EXPLAIN " + statement, params).scalars())
+                assert (
+                    f"{PREFIX}calls__note__digits" in plan
+                    or f"{PREFIX}calls__phone__ending" in plan
+                ), plan
+    dropped = calls.drop_mention_indexes()
+    assert len(dropped) == 3 and calls.mention_indexes() == []
+    assert _found(calls, lookups) == without
+
+
+def test_rows_other_programs_change_are_found_before_the_sqlite_index_knows_them(
+    tmp_path: Path,
+) -> None:
+    """Another program's writes reach the digit indexes only through triggers, which note
+    the changed rows: a lookup takes them as candidates, ``create_mention_index`` again
+    (``dsr sources index``) indexes them, and an erasure leaves no erased number behind."""
+    path = tmp_path / "calls.db"
+    _calls(f"sqlite:///{path}")
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": f"sqlite:///{path}"}))
+    source.tables()
+    source.create_mention_index([("calls", "note")], [("calls", "phone")])
+    with sqlite3.connect(path) as db:  # no dsr_digits here: plain SQL triggers only
+        db.execute("INSERT INTO calls VALUES (90, '+49 171 2345 678', 'neu: 0151-122 33 44')")
+        db.execute("UPDATE calls SET note = 'jetzt 0171 2345678' WHERE id = 7")
+        db.execute("UPDATE calls SET phone = '0049 151 1223344' WHERE id = 4")
+        db.execute("UPDATE calls SET note = 'keine Nummer mehr' WHERE id = 1")
+        db.execute("DELETE FROM calls WHERE id = 2")
+        db.execute("INSERT INTO calls VALUES (91, x'30313731', x'0171')")  # blobs
+        rows = db.execute("SELECT id, phone, note FROM calls").fetchall()
+        changed = {
+            table: db.execute(f'SELECT count(*) FROM "{PREFIX}calls__{table}__changed"').fetchone()[
+                0
+            ]
+            for table in ("note__digits", "phone__ending")
+        }
+    assert changed == {"note__digits": 4, "phone__ending": 3}  # 90, 7, 1, 91 / 90, 4, 91
+    lookups = _phone_lookups(short=False)  # no scan finds them
+    found = _found(source, lookups)
+    assert found == _expected(rows, lookups)
+    assert (90, "note", "1511223344") in found and (7, "note", "1712345678") in found
+    assert (4, "phone", "1511223344") in found and (1, "note", "1712345678") not in found
+    source.create_mention_index([("calls", "note")], [("calls", "phone")])  # indexes them
+    with sqlite3.connect(path) as db:
+        left = [
+            db.execute(f'SELECT id FROM "{PREFIX}calls__{t}__changed"').fetchall()
+            for t in ("note__digits", "phone__ending")
+        ]
+    assert left == [[(91,)], [(91,)]]  # only the blobs stay candidates
+    assert _found(source, lookups) == found
+
+    result = source.apply(
+        [
+            ErasureAction("calls", {"id": 90}, "delete"),
+            ErasureAction("calls", {"id": 4}, "redact", ("note",), substrings=("0151 1223344",)),
+            ErasureAction("calls", {"id": 4}, "null", ("phone",)),
+        ]
+    )
+    assert result.applied == 3 and source.warnings == []
+    after = _found(source, lookups)
+    source.close()
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT id, phone, note FROM calls").fetchall()
+        shadow = b"".join(
+            bytes(b) for (b,) in db.execute(f'SELECT block FROM "{PREFIX}calls__note__digits_data"')
+        )
+        endings = db.execute(f'SELECT ending FROM "{PREFIX}calls__phone__ending"').fetchall()
+        left = [
+            db.execute(f'SELECT id FROM "{PREFIX}calls__{t}__changed"').fetchall()
+            for t in ("note__digits", "phone__ending")
+        ]
+    assert after == _expected(rows, lookups)
+    assert (4, "note", "1511223344") not in after and (4, "phone", "1511223344") not in after
+    assert ("223344",) not in endings and left == [[(91,)], [(91,)]]
+    assert b"1511223344" not in shadow and b"1511223344" not in path.read_bytes()
+    assert not any(t.encode() in shadow for t in ("151", "511", "112"))  # erased trigrams

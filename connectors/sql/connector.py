@@ -198,7 +198,7 @@ class SqlConnector:
         self._fallbacks: dict[str, dict[str, Fallback]] = {}
         """Columns found unreadable as they are, per table; kept when ``tables()`` reflects
         again, so a column is probed once per connector."""
-        self._mentions: dict[tuple[str, str], mention_index.MentionIndex] | None = None
+        self._mentions: mention_index.Found | None = None
 
     # -- connection and errors ----------------------------------------------------------
 
@@ -505,16 +505,20 @@ class SqlConnector:
     def _mention_index(
         self, conn: Connection, info: TableInfo, lookup: Lookup
     ) -> mention_index.MentionIndex | None:
-        """The mention index that serves a ``contains`` lookup's column, if there is one."""
-        if lookup.match != "contains":
-            return None
-        return self._mention_indexes(conn).get((info.name, lookup.column))
+        """The mention index that serves the lookup's column and match mode, if any: of the
+        kinds that can, the better one (``mention_index.SERVES``)."""
+        found = self._mention_indexes(conn)
+        kinds = mention_index.SERVES.get(lookup.match, ())
+        return next(
+            (found[key] for kind in kinds if (key := (info.name, lookup.column, kind)) in found),
+            None,
+        )
 
     def _indexed_mentions(self, conn: Connection, info: TableInfo, lookup: Lookup) -> bool:
-        """Whether the mention index answers a ``contains`` lookup alone: then it runs apart
-        from the scanning tests, which would otherwise make the engine scan for it too."""
+        """Whether the mention index answers the lookup alone: then it runs apart from the
+        scanning tests, which would otherwise make the engine scan for it too."""
         index = self._mention_index(conn, info, lookup)
-        return index is not None and mention_index.answers(index, lookup.values)
+        return index is not None and mention_index.answers(index, lookup.match, lookup.values)
 
     def _condition(
         self, conn: Connection, info: TableInfo, lookup: Lookup, values: Sequence[str]
@@ -523,7 +527,7 @@ class SqlConnector:
         mention index (``mention_index``) where one covers the column."""
         index = self._mention_index(conn, info, lookup)
         if index is not None:
-            return mention_index.condition(info, lookup.column, index, values)
+            return mention_index.condition(info, lookup.column, index, lookup.match, values)
         return sqlquery.condition(info, lookup.column, lookup.match, values)
 
     def read(self, table: str, keys: Sequence[RowKey]) -> Iterator[tuple[RowKey, dict[str, Any]]]:
@@ -550,9 +554,7 @@ class SqlConnector:
 
     # -- mention index (``mention_index``) ---------------------------------------------------
 
-    def _mention_indexes(
-        self, conn: Connection
-    ) -> dict[tuple[str, str], mention_index.MentionIndex]:
+    def _mention_indexes(self, conn: Connection) -> mention_index.Found:
         if self._mentions is None:
             self._mentions = mention_index.existing(conn, self.options.schema_)
             conn.rollback()
@@ -561,38 +563,45 @@ class SqlConnector:
     def mention_indexes(self) -> list[mention_index.MentionIndex]:
         """The mention indexes the database holds (``dsr sources index``)."""
         with self._connect("cannot read the mention indexes") as conn:
-            return sorted(self._mention_indexes(conn).values(), key=lambda i: (i.table, i.column))
+            return sorted(self._mention_indexes(conn).values(), key=_index_order)
 
     def create_mention_index(
-        self, columns: Sequence[tuple[str, str]]
+        self, columns: Sequence[tuple[str, str]], phones: Sequence[tuple[str, str]] = ()
     ) -> list[mention_index.MentionIndex]:
-        """Build a trigram index on each (table, text column) in one transaction (other
-        columns and views are passed over); raises SourceError, nothing built, where the
-        engine cannot."""
+        """Build, in one transaction, a trigram index of the text and one of the digits on
+        each (table, free-text column), and an index of the last digits on each (table,
+        phone column); other columns and views are passed over. Raises SourceError,
+        nothing built, where the engine cannot."""
         with self._connect("cannot read the tables to index") as conn:
             if not mention_index.supported(conn):
                 raise self._error(
                     f"{conn.dialect.name} has no mention index dsr can build",
                     "mention indexes exist for SQLite and PostgreSQL",
                 )
-            infos = {table: self._info(conn, table) for table, _ in columns}
+            infos = {table: self._info(conn, table) for table, _ in [*columns, *phones]}
         # Only text the engine compares as text: a view has no rows of its own to index.
-        columns = [
-            (table, column)
-            for table, column in dict.fromkeys(columns)
+        kinds: tuple[tuple[Sequence[tuple[str, str]], tuple[mention_index.Kind, ...]], ...] = (
+            (columns, ("text", "digits")),
+            (phones, ("ending",)),
+        )
+        wanted = [
+            (table, column, kind)
+            for chosen, made in kinds
+            for table, column in dict.fromkeys(chosen)
             if infos[table].kind == "table"
             and column in infos[table].columns
             and infos[table].columns[column].text
             and column not in infos[table].fallbacks
+            for kind in made
         ]
         built: list[mention_index.MentionIndex] = []
         with (
             self._translated("cannot build the mention index"),
             self._engine_or_connect().begin() as conn,
         ):
-            for table, column in columns:
+            for table, column, kind in dict.fromkeys(wanted):
                 try:
-                    built.append(mention_index.create(conn, infos[table], column))
+                    built.append(mention_index.create(conn, infos[table], column, kind))
                 except mention_index.CannotIndex as exc:
                     raise self._error(
                         f"cannot build a mention index: {exc}; nothing was built",
@@ -611,7 +620,7 @@ class SqlConnector:
             for index in found:
                 mention_index.drop(conn, index, self.options.schema_)
         self._mentions = None
-        return sorted(found, key=lambda i: (i.table, i.column))
+        return sorted(found, key=_index_order)
 
     # -- erasing -----------------------------------------------------------------------------
 
@@ -798,6 +807,10 @@ class SqlConnector:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def _index_order(index: mention_index.MentionIndex) -> tuple[str, str, int]:
+    return (index.table, index.column, ("text", "digits", "ending").index(index.kind))
 
 
 def _where(info: TableInfo, condition: sa.ColumnElement[bool]) -> Build:

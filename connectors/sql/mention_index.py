@@ -1,22 +1,37 @@
-"""The opt-in mention index of a SQL source: trigram indexes on its free-text columns.
+"""The opt-in mention index of a SQL source: indexes on its free-text and phone columns.
 
 A mention search (``contains``: an e-mail address inside a note) is a LIKE with a
-leading wildcard, which no B-tree index serves: without help the engine reads every
-note of the table for every run. ``dsr sources index SOURCE`` builds, per free-text
-column, an index the engine can answer such a search from:
+leading wildcard, which no B-tree index serves, and so is a phone number typed in any
+format (``digits``, ``digits_within``: the digits in order, anything between): without
+help the engine reads every row of the table for every run. ``dsr sources index SOURCE``
+builds indexes the engine answers such searches from, each of a ``Kind``:
 
-- PostgreSQL: a GIN index with ``gin_trgm_ops`` (extension ``pg_trgm``) on
-  ``lower(column)``, the expression the lookup's LIKE compares (``query.condition``),
-  so the same statement is served by it. Erased rows leave the index as they leave the
-  table: by VACUUM (``vacuum``), which cleans the table's indexes too.
-- SQLite: an FTS5 table with the ``trigram`` tokenizer over the table itself (external
-  content, ``content_rowid`` the rowid), kept in step by triggers. The lookup asks it
-  with ``MATCH`` for needles of three or more characters and joins back by rowid; the
-  trigram tokenizer folds the case of Latin letters as Python's ``lower()`` does, so it
-  finds every row the LIKE finds (shorter needles and other scripts keep the LIKE).
-  An FTS5 ``delete`` only writes a tombstone beside the old entry, so after an erasure
-  ``optimize`` merges the index into one b-tree without the erased entries, under
-  ``secure_delete``.
+- ``text`` (free-text columns): the text's trigrams. PostgreSQL: a GIN index with
+  ``gin_trgm_ops`` (extension ``pg_trgm``) on ``lower(column)``, the expression the
+  lookup's LIKE compares (``query.condition``), so the same statement is served by it.
+  SQLite: an FTS5 table with the ``trigram`` tokenizer over the table itself (external
+  content, ``content_rowid`` the rowid), kept in step by triggers; asked with ``MATCH``
+  for needles of three or more characters and joined back by rowid. The tokenizer
+  folds the case of Latin letters as Python's ``lower()`` does, so it finds every row
+  the LIKE finds (shorter needles and other scripts keep the LIKE).
+- ``digits`` (free-text columns): the trigrams of the text's ASCII digits with every
+  other character dropped (``rows.digits_of``), where a phone number in a note is
+  whole whatever its format (pairs of digits in the text itself hold no three-digit
+  run). Asked for the trigrams of a number's last ``ENDING`` digits: every text whose
+  digits hold the number holds them, and the matcher decides on the few candidates.
+- ``ending`` (phone columns): the last ``ENDING`` digits of the value, in a B-tree. A
+  value whose digits end with a number (``digits``) ends with its last digits.
+
+On PostgreSQL the server keeps every index in step (expression indexes on
+``regexp_replace(column, '[^0-9]', '', 'g')``, ASCII digits as ``digits_of``); erased
+rows leave them as they leave the table, by VACUUM (``vacuum``). SQLite has no such
+function for other programs writing the file, so dsr computes the digits itself: the
+index holds the rows as dsr last saw them, and triggers (plain SQL, run for every
+writer) take a changed row out of it and note its rowid in a table of changed rows,
+which every lookup takes as candidates, and which ``dsr sources index`` and an
+erasure through dsr bring back into the index. Deleting from an FTS5 table only writes
+a tombstone beside the old entry, so after an erasure ``optimize`` merges each FTS5
+index into one b-tree without the erased entries, under ``secure_delete``.
 
 Everything dsr creates is named ``dsr_mention_...``, so the connector can leave its own
 tables and triggers out of listings and trigger warnings.
@@ -27,12 +42,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dsr.connectors.rows import address_sign, like_contains
+from dsr.connectors.protocol import MatchMode
+from dsr.connectors.rows import address_sign, digit_values, like_contains
 from dsr.connectors.sql import query as sqlquery
 from dsr.connectors.sql.schema import TableInfo
 
@@ -41,6 +57,30 @@ PREFIX = "dsr_mention_"
 
 TRIGRAM = 3
 """The shortest needle a trigram index can answer."""
+
+ENDING = 6
+"""The last digits of a number the ``digits`` and ``ending`` indexes are asked for. Six
+digits of ten million phone numbers are shared by about ten each, where four (the
+prefilter of a scan, ``rows.ENDING``) are shared by a thousand; the matcher decides
+on the candidates. Numbers shorter than this are searched by a scan."""
+
+Kind = Literal["text", "digits", "ending"]
+"""What a mention index holds (module docstring)."""
+
+SERVES: dict[MatchMode, tuple[Kind, ...]] = {
+    "contains": ("text",),
+    "digits_within": ("digits",),
+    "digits": ("ending", "digits"),
+}
+"""The kinds of index that can answer a match mode, the better one first."""
+
+KEPT_BY_DSR: tuple[Kind, ...] = ("digits", "ending")
+"""The kinds SQLite cannot keep in step by itself: dsr computes the digits."""
+
+NOT_DIGIT = "'[^0-9]'"
+"""PostgreSQL's pattern of what ``rows.digits_of`` drops (ASCII digits kept; ``\\D``
+would keep other scripts' digits). Written into the statement, not bound: the planner
+uses an expression index only for the very expression it was built on."""
 
 PG_TRGM_PACKAGE = "postgresql-contrib (Debian/Ubuntu: postgresql-contrib-<version>)"
 """Where ``pg_trgm`` comes from when the server lacks it."""
@@ -53,20 +93,31 @@ class CannotIndex(Exception):
 
 @dataclass(frozen=True)
 class MentionIndex:
-    """One column's mention index: the engine's kind and the index's (FTS table's) name."""
+    """One index of a column: what it holds, the engine, and its (FTS table's) name."""
 
     table: str
     column: str
     name: str
-    engine: str  # "sqlite" (FTS5 table) or "postgresql" (GIN index)
+    engine: str  # "sqlite" (FTS5 table, or a table with a B-tree) or "postgresql" (index)
+    kind: Kind = "text"
+
+    @property
+    def changed(self) -> str:
+        """SQLite ``digits`` and ``ending``: the table of rows changed since dsr indexed
+        them (module docstring)."""
+        return f"{self.name}__changed"
 
 
 def supported(conn: Connection) -> bool:
     return conn.dialect.name in ("sqlite", "postgresql")
 
 
-def _name(table: str, column: str) -> str:
-    return f"{PREFIX}{table}__{column}"
+def _name(table: str, column: str, kind: Kind = "text", *, limit: int | None = None) -> str:
+    """The index's (or FTS table's) name. PostgreSQL cuts names at 63 bytes (``limit``):
+    the table and column are cut, the kind's suffix kept (the comment keeps the column)."""
+    suffix = "" if kind == "text" else f"__{kind}"
+    base = f"{PREFIX}{table}__{column}"
+    return (base if limit is None else base[: limit - len(suffix)]) + suffix
 
 
 def _q(conn: Connection, name: str) -> str:
@@ -82,26 +133,42 @@ def _literal(text: str) -> str:
 _FTS_SQL = re.compile(
     r"USING\s+fts5\(\s*\"((?:[^\"]|\"\")*)\"\s*,\s*content\s*=\s*'((?:[^']|'')*)'", re.IGNORECASE
 )
+_CHANGE_SQL = re.compile(
+    r'AFTER\s+UPDATE\s+ON\s+"((?:[^"]|"")*)"\s+WHEN\s+old\."((?:[^"]|"")*)"\s+IS\s+NOT\b',
+    re.IGNORECASE,
+)
+"""The update trigger of a SQLite ``digits`` or ``ending`` index names its table and column."""
+
+Found = dict[tuple[str, str, Kind], MentionIndex]
+"""The mention indexes of a database, by (table, column, kind)."""
 
 
-def existing(conn: Connection, schema: str | None) -> dict[tuple[str, str], MentionIndex]:
-    """The mention indexes of the database, by (table, column)."""
-    found: dict[tuple[str, str], MentionIndex] = {}
+def existing(conn: Connection, schema: str | None) -> Found:
+    """The mention indexes of the database."""
+    found: Found = {}
     if conn.dialect.name == "sqlite":
         rows = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'trigger') "
             "AND name LIKE 'dsr!_mention!_%' ESCAPE '!'"
         ).all()
-        for name, sql in rows:
-            match = _FTS_SQL.search(str(sql or ""))
-            if match:
+        tables = {str(name) for kind, name, _ in rows if kind == "table"}
+        for kind, name, sql in rows:
+            if kind == "table" and (match := _FTS_SQL.search(str(sql or ""))):
                 column = match.group(1).replace('""', '"')
                 table = match.group(2).replace("''", "'")
-                found[table, column] = MentionIndex(table, column, str(name), "sqlite")
+                found[table, column, "text"] = MentionIndex(table, column, str(name), "sqlite")
+            elif kind == "trigger" and str(name).endswith("__au"):
+                match = _CHANGE_SQL.search(str(sql or ""))
+                index = str(name)[: -len("__au")]
+                held = next((k for k in KEPT_BY_DSR if index.endswith(f"__{k}")), None)
+                if match and held and index in tables:
+                    table, column = (g.replace('""', '"') for g in match.groups())
+                    found[table, column, held] = MentionIndex(table, column, index, "sqlite", held)
     elif conn.dialect.name == "postgresql":
         rows = conn.execute(
             sa.text(
-                "SELECT t.relname, i.relname, obj_description(i.oid, 'pg_class') "
+                "SELECT t.relname, i.relname, obj_description(i.oid, 'pg_class'), "
+                "pg_get_indexdef(i.oid) "
                 "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
                 "JOIN pg_class t ON t.oid = x.indrelid "
                 "JOIN pg_namespace n ON n.oid = t.relnamespace "
@@ -109,10 +176,15 @@ def existing(conn: Connection, schema: str | None) -> dict[tuple[str, str], Ment
             ),
             {"prefix": PREFIX.replace("_", "\\_") + "%", "schema": schema},
         ).all()
-        for table, name, column in rows:
+        for table, name, column, definition in rows:
             if column:
-                found[str(table), str(column)] = MentionIndex(
-                    str(table), str(column), str(name), "postgresql"
+                kind_: Kind = (
+                    "ending" if " USING btree " in definition  # "right"(regexp_replace(...
+                    else "digits" if "regexp_replace(" in definition
+                    else "text"
+                )  # fmt: skip
+                found[str(table), str(column), kind_] = MentionIndex(
+                    str(table), str(column), str(name), "postgresql", kind_
                 )
     return found
 
@@ -125,21 +197,25 @@ def own_name(name: str) -> bool:
 # -- creating and dropping -------------------------------------------------------------------
 
 
-def create(conn: Connection, info: TableInfo, column: str) -> MentionIndex:
-    """Build the column's mention index (in the caller's transaction); an existing one
-    is kept. Raises CannotIndex when the engine cannot."""
+def create(conn: Connection, info: TableInfo, column: str, kind: Kind = "text") -> MentionIndex:
+    """Build the column's mention index of this kind (in the caller's transaction); an
+    existing one is kept, and on SQLite brought up to date. Raises CannotIndex when the
+    engine cannot."""
     if conn.dialect.name == "sqlite":
-        return _create_sqlite(conn, info, column)
+        _sqlite_can(conn, info, fts=kind != "ending")
+        if kind == "text":
+            return _create_sqlite(conn, info, column)
+        return _create_sqlite_digits(conn, info, column, kind)
     if conn.dialect.name == "postgresql":
-        return _create_postgresql(conn, info, column)
+        return _create_postgresql(conn, info, column, kind)
     raise CannotIndex(f"{conn.dialect.name} has no trigram index dsr can build")
 
 
-def _create_sqlite(conn: Connection, info: TableInfo, column: str) -> MentionIndex:
-    name = _name(info.name, column)
-    options = conn.exec_driver_sql("PRAGMA compile_options").scalars().all()
-    if "ENABLE_FTS5" not in {str(o) for o in options}:
-        raise CannotIndex("this Python's SQLite has no FTS5")
+def _sqlite_can(conn: Connection, info: TableInfo, *, fts: bool) -> None:
+    if fts:
+        options = conn.exec_driver_sql("PRAGMA compile_options").scalars().all()
+        if "ENABLE_FTS5" not in {str(o) for o in options}:
+            raise CannotIndex("this Python's SQLite has no FTS5")
     if info.kind == "view":
         raise CannotIndex(f"'{info.name}' is a view")
     without_rowid = conn.exec_driver_sql(
@@ -147,6 +223,10 @@ def _create_sqlite(conn: Connection, info: TableInfo, column: str) -> MentionInd
     ).scalar()
     if re.search(r"\bWITHOUT\s+ROWID\b", str(without_rowid or ""), re.IGNORECASE):
         raise CannotIndex(f"table '{info.name}' has no rowid (WITHOUT ROWID)")
+
+
+def _create_sqlite(conn: Connection, info: TableInfo, column: str) -> MentionIndex:
+    name = _name(info.name, column)
     fts, table, col = _q(conn, name), _q(conn, info.name), _q(conn, column)
     quoted_col = '"' + column.replace('"', '""') + '"'
     conn.exec_driver_sql(
@@ -167,25 +247,112 @@ def _create_sqlite(conn: Connection, info: TableInfo, column: str) -> MentionInd
     return MentionIndex(info.name, column, name, "sqlite")
 
 
-def _create_postgresql(conn: Connection, info: TableInfo, column: str) -> MentionIndex:
-    # 63 bytes is PostgreSQL's limit on names: a long table and column are cut, the
-    # comment keeps the column.
-    name = _name(info.name, column)[:63]
-    available = conn.exec_driver_sql(
-        "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'"
+def _create_sqlite_digits(
+    conn: Connection, info: TableInfo, column: str, kind: Kind
+) -> MentionIndex:
+    """A ``digits`` index (FTS5 trigrams of the digits; ``detail=none`` keeps it small,
+    and the trigrams are asked for one by one) or an ``ending`` one (the last digits in
+    a B-tree), the table of changed rows, and the triggers that keep both true for every
+    writer: a changed row leaves the index and is noted as changed."""
+    index = MentionIndex(info.name, column, _name(info.name, column, kind), "sqlite", kind)
+    held, changed = _q(conn, index.name), _q(conn, index.changed)
+    table, col = _q(conn, info.name), _q(conn, column)
+    fresh = not conn.exec_driver_sql(
+        "SELECT count(*) FROM sqlite_master WHERE name = ?", (index.name,)
     ).scalar()
-    if not available:
-        raise CannotIndex(f"the server lacks the extension pg_trgm (package {PG_TRGM_PACKAGE})")
-    conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    if kind == "digits":
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {held} "
+            "USING fts5(digits, tokenize='trigram', detail='none')"
+        )
+    else:
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {held} (id INTEGER PRIMARY KEY, ending TEXT NOT NULL)"
+        )
+        by_ending = _q(conn, f"{index.name}__by_ending")
+        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {by_ending} ON {held} (ending)")
+    conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {changed} (id INTEGER PRIMARY KEY)")
+    leave = (
+        f"DELETE FROM {held} WHERE rowid = old.rowid; DELETE FROM {changed} WHERE id = old.rowid;"
+    )
+    note = f"INSERT OR IGNORE INTO {changed}(id) VALUES (new.rowid);"
+    triggers = {
+        "ai": f"AFTER INSERT ON {table} BEGIN {note} END",
+        "ad": f"AFTER DELETE ON {table} BEGIN {leave} END",
+        # The WHEN clause names the column (``existing`` reads it back) and passes over
+        # updates of other columns.
+        "au": f"AFTER UPDATE ON {table} WHEN old.{col} IS NOT new.{col} "
+        f"OR old.rowid IS NOT new.rowid BEGIN {leave} {note} END",
+    }
+    for suffix, body in triggers.items():
+        trigger = _q(conn, f"{index.name}__{suffix}")
+        conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {trigger} {body}")
+    _fill(conn, index, changed_only=not fresh)
+    return index
+
+
+def _fill(conn: Connection, index: MentionIndex, *, changed_only: bool) -> None:
+    """Put the digits of the table's rows (or only of the changed ones) into the index.
+
+    Needs ``dsr_digits`` (``query.register_sqlite_functions``). A value that is no text
+    (a blob in a text column) stays in the changed rows: always a candidate."""
+    held, changed = _q(conn, index.name), _q(conn, index.changed)
+    table, col = _q(conn, index.table), _q(conn, index.column)
+    scope = f" AND rowid IN (SELECT id FROM {changed})" if changed_only else ""
+    if changed_only:
+        conn.exec_driver_sql(f"DELETE FROM {held} WHERE rowid IN (SELECT id FROM {changed})")
+    digits = (
+        f"SELECT rowid AS id, dsr_digits({col}) AS digits FROM {table} "
+        f"WHERE typeof({col}) = 'text'{scope}"
+    )
+    if index.kind == "digits":
+        conn.exec_driver_sql(
+            f"INSERT INTO {held}(rowid, digits) SELECT id, digits FROM ({digits}) "
+            f"WHERE length(digits) >= {TRIGRAM}"
+        )
+    else:
+        conn.exec_driver_sql(
+            f"INSERT INTO {held}(id, ending) SELECT id, substr(digits, -{ENDING}) "
+            f"FROM ({digits}) WHERE length(digits) >= {ENDING}"
+        )
+    if changed_only:
+        conn.exec_driver_sql(
+            f"DELETE FROM {changed} WHERE NOT EXISTS (SELECT 1 FROM {table} "
+            f"WHERE {table}.rowid = {changed}.id AND typeof({table}.{col}) NOT IN ('text', 'null'))"
+        )
+    else:
+        conn.exec_driver_sql(
+            f"INSERT OR IGNORE INTO {changed}(id) SELECT rowid FROM {table} "
+            f"WHERE typeof({col}) NOT IN ('text', 'null')"
+        )
+
+
+def _digits_of(column: str) -> str:
+    """PostgreSQL's ``rows.digits_of`` of a column, as an index and a statement spell it."""
+    return f"regexp_replace({column}, {NOT_DIGIT}, '', 'g')"
+
+
+def _create_postgresql(conn: Connection, info: TableInfo, column: str, kind: Kind) -> MentionIndex:
+    name = _name(info.name, column, kind, limit=63)
+    if kind != "ending":
+        available = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_trgm'"
+        ).scalar()
+        if not available:
+            raise CannotIndex(f"the server lacks the extension pg_trgm (package {PG_TRGM_PACKAGE})")
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema = info.schema
     table = (_q(conn, schema) + "." if schema else "") + _q(conn, info.name)
     target = (_q(conn, schema) + "." if schema else "") + _q(conn, name)
-    conn.exec_driver_sql(
-        f"CREATE INDEX IF NOT EXISTS {_q(conn, name)} ON {table} "
-        f"USING gin (lower({_q(conn, column)}) gin_trgm_ops)"
-    )
+    col = _q(conn, column)
+    indexed = {
+        "text": f"USING gin (lower({col}) gin_trgm_ops)",
+        "digits": f"USING gin ({_digits_of(col)} gin_trgm_ops)",
+        "ending": f"(right({_digits_of(col)}, {ENDING}))",
+    }[kind]
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_q(conn, name)} ON {table} {indexed}")
     conn.exec_driver_sql(f"COMMENT ON INDEX {target} IS {_literal(column)}")
-    return MentionIndex(info.name, column, name, "postgresql")
+    return MentionIndex(info.name, column, name, "postgresql", kind)
 
 
 def drop(conn: Connection, index: MentionIndex, schema: str | None) -> None:
@@ -194,18 +361,25 @@ def drop(conn: Connection, index: MentionIndex, schema: str | None) -> None:
         for suffix in ("ai", "ad", "au"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {_q(conn, index.name + '__' + suffix)}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_q(conn, index.name)}")
+        if index.kind in KEPT_BY_DSR:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_q(conn, index.changed)}")
     else:
         target = (_q(conn, schema) + "." if schema else "") + _q(conn, index.name)
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {target}")
 
 
 def after_erasure(conn: Connection, indexes: Sequence[MentionIndex]) -> None:
-    """Leave no erased entry in the SQLite FTS tables: the triggers' ``delete`` wrote
-    tombstones; ``optimize`` merges the index into one b-tree without the deleted entries,
-    and ``secure_delete`` overwrites the pages it frees. PostgreSQL: VACUUM does it."""
+    """Leave no erased entry in the SQLite indexes, and the erased rows indexed again as
+    they now are. The triggers took the changed rows out: from an FTS5 table by a
+    tombstone, which ``optimize`` drops by merging the index into one b-tree;
+    ``secure_delete`` overwrites the pages freed. PostgreSQL: VACUUM does it."""
     conn.exec_driver_sql("PRAGMA secure_delete = ON")
     for index in indexes:
-        if index.engine == "sqlite":
+        if index.engine != "sqlite":
+            continue
+        if index.kind in KEPT_BY_DSR:
+            _fill(conn, index, changed_only=True)
+        if index.kind in ("text", "digits"):
             fts = _q(conn, index.name)
             conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES('optimize')")
 
@@ -213,10 +387,16 @@ def after_erasure(conn: Connection, indexes: Sequence[MentionIndex]) -> None:
 # -- asking it -------------------------------------------------------------------------------
 
 
-def answers(index: MentionIndex, values: Iterable[str]) -> bool:
+def answers(index: MentionIndex, match: MatchMode, values: Iterable[str]) -> bool:
     """Whether ``condition`` asks only the index for these needles (no scan of the table):
-    on SQLite when the FTS5 table answers each of them, on PostgreSQL unless a batch of
+    for the digit kinds when each number is long enough (``_answerable``); for text on
+    SQLite when the FTS5 table answers each needle, on PostgreSQL unless a batch of
     addresses is selected by one pass instead."""
+    if index.kind != "text":
+        numbers = digit_values(values)
+        return match in ("digits", "digits_within") and all(
+            _answerable(index, match, n) for n in numbers
+        )
     needles = [v for v in values if v]
     if index.engine == "postgresql":
         return sum(1 for v in needles if address_sign(v)) <= sqlquery.MANY_ADDRESSES
@@ -224,14 +404,17 @@ def answers(index: MentionIndex, values: Iterable[str]) -> bool:
 
 
 def condition(
-    info: TableInfo, column: str, index: MentionIndex, values: Sequence[str]
+    info: TableInfo, column: str, index: MentionIndex, match: MatchMode, values: Sequence[str]
 ) -> sa.ColumnElement[bool] | None:
-    """The candidates of a ``contains`` lookup's chunk, asked of the mention index.
+    """The candidates of a lookup's chunk, asked of the mention index; the digit kinds in
+    ``_digit_condition``. For text (``contains``):
 
     SQLite: needles the FTS5 table answers (``_indexable``) as an OR of FTS5 phrases,
     the rest as the LIKE of ``query.condition``. PostgreSQL: an OR of ``lower(col) LIKE``
     patterns, one per needle, which the GIN index serves as one bitmap; a batch of many
     addresses keeps the one pass of ``query.condition``."""
+    if index.kind != "text":
+        return _digit_condition(info, column, index, match, values)
     values = [v for v in values if v]
     if not values:
         return None
@@ -284,3 +467,72 @@ def _indexable(value: str) -> bool:
 def _rowid_of(info: TableInfo) -> str:
     name = '"' + info.name.replace('"', '""') + '"'
     return f"{name}.rowid"
+
+
+def _answerable(index: MentionIndex, match: MatchMode, number: str) -> bool:
+    """Whether the index finds every text that ``match``es the number: an ``ending``
+    index only values ending with it (``digits``) and of ``ENDING`` digits or more, a
+    ``digits`` index any number of three digits or more."""
+    if index.kind == "ending":
+        return match == "digits" and len(number) >= ENDING
+    return len(number) >= TRIGRAM
+
+
+def _digit_condition(
+    info: TableInfo, column: str, index: MentionIndex, match: MatchMode, values: Sequence[str]
+) -> sa.ColumnElement[bool] | None:
+    """Candidates of the digit kinds: the rows whose digits hold each number's last
+    ``ENDING`` digits (``digits``) or end with them (``ending``), and on SQLite the rows
+    changed since they were indexed. Numbers the index cannot answer keep the scan of
+    ``query.condition``."""
+    numbers = digit_values(values)
+    asked = [n for n in numbers if _answerable(index, match, n)]
+    rest = [n for n in numbers if n not in asked]
+    parts: list[sa.ColumnElement[bool]] = []
+    if asked and index.engine == "postgresql":
+        text = info.clause().c[column]
+        digits: sa.ColumnElement[str] = sa.func.regexp_replace(
+            text, sa.literal_column(NOT_DIGIT), sa.literal_column("''"), sa.literal_column("'g'")
+        )
+        if index.kind == "ending":
+            parts.append(sa.func.right(digits, ENDING).in_(sorted({n[-ENDING:] for n in asked})))
+        else:
+            parts += [digits.like(f"%{n[-ENDING:]}%") for n in asked]
+    elif asked:
+        held = '"' + index.name.replace('"', '""') + '"'
+        rowid: Any = sa.literal_column(_rowid_of(info))
+        found: sa.Select[Any]
+        if index.kind == "ending":
+            found = (
+                sa.select(sa.literal_column("id"))
+                .select_from(sa.text(held))
+                .where(sa.literal_column("ending").in_(sorted({n[-ENDING:] for n in asked})))
+            )
+        else:
+            # Each number's trigrams, all of them in a row's digits; detail=none has no
+            # positions, so no phrases: the matcher tells the candidates apart.
+            wanted = sorted({_trigrams(n[-ENDING:]) for n in asked})
+            query = " OR ".join("(" + " AND ".join(t) + ")" for t in wanted)
+            found = (
+                sa.select(sa.literal_column("rowid"))
+                .select_from(sa.text(held))
+                .where(sa.literal_column(held).op("MATCH")(sa.literal(query)))
+            )
+        changed = '"' + index.changed.replace('"', '""') + '"'
+        since: sa.Select[Any] = sa.select(sa.literal_column("id")).select_from(sa.text(changed))
+        parts += [rowid.in_(found), rowid.in_(since)]
+    if rest:
+        scan = sqlquery.condition(info, column, match, rest)
+        if scan is not None:
+            parts.append(scan)
+    return sa.or_(*parts) if parts else None
+
+
+def _trigrams(number: str) -> tuple[str, ...]:
+    return tuple(sorted({number[i : i + TRIGRAM] for i in range(len(number) - TRIGRAM + 1)}))
+
+
+def holds_digits(table: str) -> bool:
+    """Whether a SQLite table is the FTS5 table of a ``digits`` index (its name says so;
+    the byte residue search asks it for an identifier's digits)."""
+    return own_name(table) and table.endswith("__digits")

@@ -81,13 +81,17 @@ def index_command(
     config: ConfigOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Build a trigram index on the free-text columns of a SQL source (SQLite, PostgreSQL).
+    """Index the free-text and phone columns of a SQL source (SQLite, PostgreSQL).
 
-    Finding an e-mail address inside notes then asks the index instead of
-    reading every note. The columns are those the classifier finds free text
-    in (as dsr inventory shows them). PostgreSQL needs the extension pg_trgm.
-    The index stays in step with the table; an erasure leaves no erased text
-    in it. Exit code 2 when the source is no SQL source or the engine cannot.
+    Finding an e-mail address or a phone number inside notes, or a phone number
+    stored in any format, then asks the index instead of reading every row.
+    Free-text columns get a trigram index of their text and one of their digits,
+    phone columns one of their last digits; the columns are those the classifier
+    finds (as dsr inventory shows them). PostgreSQL needs the extension pg_trgm.
+    The index stays in step with the table (on SQLite, rows other programs change
+    are searched as they are until the next run of this command); an erasure
+    leaves no erased text in it. Exit code 2 when the source is no SQL source or
+    the engine cannot.
 
     Example: dsr sources index shop        (and: dsr sources index shop --drop)
     """
@@ -109,10 +113,11 @@ def index_command(
             )
         if drop:
             dropped = connector.drop_mention_indexes()
+            count = len({(i.table, i.column) for i in dropped})  # columns, of any kinds
             if json_output:
-                print_json({"source": source.name, "indexed": [], "dropped": len(dropped)})
+                print_json({"source": source.name, "indexed": [], "dropped": count})
             else:
-                out().print(f"removed the mention index of {_plural(len(dropped), 'column')}")
+                out().print(f"removed the mention index of {_plural(count, 'column')}")
             return
         with ProgressBars() as progress:
             classes = classify_source(source, connector, progress=progress)
@@ -122,19 +127,27 @@ def index_command(
             for c in table.columns
             if c.lookup in ("text", "setting") or "free_text" in c.categories
         ]
-        built = connector.create_mention_index(columns)
+        phones = [
+            (c.table, c.column) for table in classes for c in table.columns if c.lookup == "phone"
+        ]
+        built = connector.create_mention_index(columns, phones)
     finally:
         connector.close()
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for index in built:
+        kinds.setdefault((index.table, index.column), []).append(index.kind)
     if json_output:
-        indexed = [{"table": index.table, "column": index.column} for index in built]
+        indexed = [{"table": t, "column": c, "kinds": k} for (t, c), k in kinds.items()]
         print_json({"source": source.name, "indexed": indexed, "dropped": 0})
     if not built:
-        warning(f"source '{source.name}': no free-text columns found; nothing was indexed")
+        warning(f"source '{source.name}': no free-text or phone columns found; nothing was indexed")
         return
     if json_output:
         return
-    for index in built:
-        out().print(f"[green]✓[/] {escape(index.table)}.{escape(index.column)}", soft_wrap=True)
+    held = {"text": "words", "digits": "numbers in the text", "ending": "phone numbers"}
+    for (table, column), made in kinds.items():
+        what = ", ".join(held[k] for k in made)
+        out().print(f"[green]✓[/] {escape(table)}.{escape(column)} ({what})", soft_wrap=True)
 
 
 def _show(report: SourceReport) -> None:

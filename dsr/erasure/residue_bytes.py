@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import quote as url_quote
 
+from dsr.connectors.rows import digits_of
+from dsr.connectors.sql.mention_index import holds_digits
 from dsr.errors import Problem, SourceError, Where
 
 CHUNK = 1 << 20
@@ -261,6 +263,15 @@ def search_bytes(
 _FTS = re.compile(r"\bUSING\s+fts[345]\b", re.IGNORECASE)
 """FTS5, and the older FTS3/FTS4, which answer the same phrase query."""
 
+_NO_PHRASES = re.compile(r"\bdetail\s*=\s*['\"]?(?:none|column)\b", re.IGNORECASE)
+"""An FTS5 table without positions refuses phrases of several words: it is asked with
+LIKE on each column instead, which FTS5 answers from the text it stores."""
+
+DIGITS_NEEDLE = 8
+"""The fewest digits of an identifier asked of dsr's index of the digits in notes
+(``mention_index``), which runs each note's numbers together: shorter ones occur there
+by chance."""
+
 
 @dataclass(frozen=True)
 class IndexResidue:
@@ -291,22 +302,37 @@ def search_fts(path: Path, needles: Sequence[Needle]) -> list[IndexResidue]:
     uri = f"file:{url_quote(str(path.resolve()))}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as db:
         tables = [
-            str(name)
+            (str(name), not _NO_PHRASES.search(str(sql)))
             for name, sql in db.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL"
             )
             if _FTS.search(str(sql))
         ]
-        for table in tables:
+        for table, phrases in tables:
             quoted = '"' + table.replace('"', '""') + '"'
+            columns = [
+                '"' + str(c).replace('"', '""') + '"'
+                for (c,) in db.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            ]
+            asked = (
+                f"{quoted} MATCH ?"
+                if phrases
+                else " OR ".join(f"{c} LIKE ? ESCAPE '!'" for c in columns) or "0"
+            )
             rows: dict[tuple[str, int], set[int]] = {}
             for needle in needles:
                 value = needle.value.strip()
+                if holds_digits(table):  # a note's digits run together: the needle's too
+                    value = digits_of(value)
+                    if len(value) < DIGITS_NEEDLE:
+                        continue
                 if not value:
                     continue
+                like = "%" + re.sub(r"([!%_])", r"!\1", value) + "%"
+                params = (_phrase(value),) if phrases else (like,) * len(columns)
                 try:
                     hits = db.execute(
-                        f"SELECT rowid FROM {quoted} WHERE {quoted} MATCH ?", (_phrase(value),)
+                        f"SELECT rowid FROM {quoted} WHERE {asked}", params
                     ).fetchall()
                 except sqlite3.Error as exc:
                     # The message may quote the query, that is the value: name only tokenizers.
