@@ -165,6 +165,7 @@ def bench(args: argparse.Namespace, folder: Path, stack: ExitStack) -> int:
     for kind, url, target in targets:
         path = config(folder, kind, f"{{type: sql, url: '{url}'}}")
         figures: dict[str, Run] = {}
+        index(path, drop=True)  # one a killed run left behind
         for indexed in (False, True):
             label = "with the mention index" if indexed else "without an index"
             if indexed:

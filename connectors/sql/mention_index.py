@@ -225,15 +225,21 @@ def _sqlite_can(conn: Connection, info: TableInfo, *, fts: bool) -> None:
         raise CannotIndex(f"table '{info.name}' has no rowid (WITHOUT ROWID)")
 
 
+def _exists(conn: Connection, name: str) -> bool:
+    found = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = ?", (name,))
+    return bool(found.scalar())
+
+
 def _create_sqlite(conn: Connection, info: TableInfo, column: str) -> MentionIndex:
     name = _name(info.name, column)
     fts, table, col = _q(conn, name), _q(conn, info.name), _q(conn, column)
     quoted_col = '"' + column.replace('"', '""') + '"'
-    conn.exec_driver_sql(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({quoted_col}, "
-        f"content={_literal(info.name)}, content_rowid='rowid', tokenize='trigram')"
-    )
-    conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
+    if not _exists(conn, name):  # one that exists is kept in step by its triggers
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({quoted_col}, "
+            f"content={_literal(info.name)}, content_rowid='rowid', tokenize='trigram')"
+        )
+        conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
     insert = f"INSERT INTO {fts}(rowid, {col}) VALUES (new.rowid, new.{col});"
     delete = f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.rowid, old.{col});"
     triggers = {
@@ -257,9 +263,7 @@ def _create_sqlite_digits(
     index = MentionIndex(info.name, column, _name(info.name, column, kind), "sqlite", kind)
     held, changed = _q(conn, index.name), _q(conn, index.changed)
     table, col = _q(conn, info.name), _q(conn, column)
-    fresh = not conn.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE name = ?", (index.name,)
-    ).scalar()
+    fresh = not _exists(conn, index.name)
     if kind == "digits":
         conn.exec_driver_sql(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {held} "

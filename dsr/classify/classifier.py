@@ -176,14 +176,17 @@ def classify_source(
     *,
     sample_size: int = 200,
     progress: Progress | None = None,
+    tables: Sequence[Table] | None = None,
 ) -> list[TableClassification]:
     """Classify every column of every table of one source.
 
-    Lists tables once and samples each table once. A table that cannot be
-    sampled (a broken view) is classified from its names alone, and says so.
+    Lists tables once (``tables``: as the caller listed them, which counted the rows of
+    each: a count of ten million rows takes a tenth of a second) and samples each table
+    once. A table that cannot be sampled (a broken view) is classified from its names
+    alone, and says so.
     """
     progress = progress or NullProgress()
-    tables = connector.tables()
+    tables = connector.tables() if tables is None else tables
     progress.begin(f"Classifying {source.name}", total=len(tables))
     samples: dict[str, list[dict[str, Any]]] = {}
     failures: set[str] = set()

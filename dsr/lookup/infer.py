@@ -258,8 +258,9 @@ def read_graph(source: Source, connector: Connector, links: Iterable[Link]) -> S
     lookup follows because both read it here."""
     from dsr.classify.classifier import classify_source
 
-    classes = classify_source(source, connector)
-    tables = {t.name: t for t in connector.tables()}
+    listed = connector.tables()
+    classes = classify_source(source, connector, tables=listed)
+    tables = {t.name: t for t in listed}
     own = [
         link for link in links if link.from_.source == source.name and link.to.source == source.name
     ]
