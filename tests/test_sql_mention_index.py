@@ -516,6 +516,28 @@ def test_rows_other_programs_change_are_found_before_the_sqlite_index_knows_them
         ]
     assert after == _expected(rows, lookups)
     assert (4, "note", "1511223344") not in after and (4, "phone", "1511223344") not in after
-    assert ("223344",) not in endings and left == [[(91,)], [(91,)]]
+    assert ("1223344",) not in endings and left == [[(91,)], [(91,)]]
     assert b"1511223344" not in shadow and b"1511223344" not in path.read_bytes()
     assert not any(t.encode() in shadow for t in ("151", "511", "112"))  # erased trigrams
+
+
+def test_an_ending_index_of_another_length_keeps_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An index built when dsr kept five last digits answers as such after an update
+    that keeps seven: it records its length."""
+    from dsr.connectors.sql import mention_index
+
+    path = tmp_path / "calls.db"
+    _calls(f"sqlite:///{path}")
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": f"sqlite:///{path}"}))
+    source.tables()
+    monkeypatch.setattr(mention_index, "ENDING", 5)
+    source.create_mention_index([], [("calls", "phone")])
+    monkeypatch.undo()
+    assert [(i.kind, i.ending) for i in source.mention_indexes()] == [("ending", 5)]
+    lookups = [Lookup("calls", "phone", frozenset(NUMBERS | {"0002"}), "digits")]
+    found, sent = sent_during(source, lambda: _found(source, lookups))
+    assert found == _expected(CALLS, lookups) and len(found) >= 4
+    assert any("5678" in str(p) and "45678" in str(p) for _, p in sent)  # five digits asked
+    source.close()
