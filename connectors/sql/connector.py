@@ -463,7 +463,11 @@ class SqlConnector:
                   for lookup in group]  # fmt: skip
         indexed = [lookup for lookup, yes in zip(group, served, strict=True) if yes]
         scanning = [lookup for lookup, yes in zip(group, served, strict=True) if not yes]
-        for part in (indexed, scanning):
+        # Each lookup an index answers is a statement of its own: PostgreSQL re-checks the
+        # whole condition on every candidate of its bitmap, and the candidates of a common
+        # name in notes paid for the digits of every note in an OR (10M rows: 0.69 s ->
+        # 0.09 s).
+        for part in [*([lookup] for lookup in indexed), scanning]:
             # A lookup's matches are among its own condition's rows: a statement's rows are
             # tested only with its lookups (a row of the other statement's is found there;
             # 1,000 people, 1M notes on PostgreSQL: 5.8 s -> 4.3 s).
@@ -607,6 +611,9 @@ class SqlConnector:
                         f"cannot build a mention index: {exc}; nothing was built",
                         "build none for this source, or fix what the message names",
                     ) from exc
+            mention_index.after_building(
+                conn, [infos[t] for t in dict.fromkeys(t for t, *_ in wanted)]
+            )
         self._mentions = None
         return built
 

@@ -71,6 +71,7 @@ ESCAPE = "!"
 
 _TEXT_ARRAY = postgresql.ARRAY(sa.Text)
 
+
 def chunks(values: Iterable[str], size: int = CHUNK) -> list[list[str]]:
     ordered = sorted(values)
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
@@ -189,12 +190,8 @@ def condition(
         searched = text if table.dialect == "sqlite" else sa.func.lower(text)
 
         def likes(chosen: list[str]) -> sa.ColumnElement[bool]:
-            if table.dialect == "postgresql" and len(chosen) > 1:
-                # One lower-cased copy per row for all patterns, not one per pattern (90
-                # names in 1M notes: 1.7 s instead of 4.1 s). LIKE ANY takes no ESCAPE
-                # clause: the patterns use PostgreSQL's default, the backslash.
-                patterns = [like_contains(v, "\\") for v in chosen]
-                return searched.like(sa.any_(sa.literal(patterns, _TEXT_ARRAY)))
+            if table.dialect == "postgresql":
+                return like_any(searched, chosen)
             return sa.or_(*(searched.like(like_contains(v, ESCAPE), escape=ESCAPE) for v in chosen))
 
         # A batch of e-mail addresses is hundreds of LIKEs per row; a text without an "@"
@@ -273,6 +270,19 @@ def _digit_count_at_least(
         pattern = f"([0-9][^0-9]*){{{count}}}"
         return text.op("~" if dialect == "postgresql" else "REGEXP")(pattern)
     return None
+
+
+def like_any(searched: sa.ColumnElement[Any], needles: Sequence[str]) -> sa.ColumnElement[bool]:
+    """PostgreSQL: ``searched`` contains one of the needles (``like_contains``), as one
+    ``LIKE ANY`` of their patterns. The text is computed once per row for all patterns,
+    not once per pattern as in an OR (90 names in 1M notes: 1.7 s instead of 4.1 s; the
+    digits of candidate notes for 1,000 numbers in 10M: 0.9 s instead of 8.9 s), and a
+    trigram index serves it as one bitmap. LIKE ANY takes no ESCAPE clause: the patterns
+    use PostgreSQL's default, the backslash."""
+    patterns = [like_contains(v, "\\") for v in needles]
+    if len(patterns) == 1:
+        return searched.like(patterns[0])
+    return searched.like(sa.any_(sa.literal(patterns, _TEXT_ARRAY)))
 
 
 def register_sqlite_functions(dbapi_connection: Any) -> None:
