@@ -427,6 +427,9 @@ def test_phone_numbers_are_found_by_the_digit_indexes_as_by_a_scan(calls: SqlCon
     assert [(i.column, i.kind) for i in built] == [
         ("note", "text"), ("note", "digits"), ("phone", "ending")
     ]  # fmt: skip
+    assert calls.index_serves("calls", "phone", "digits")  # as dsr sources check says
+    assert calls.index_serves("calls", "note", "digits_within")
+    assert not calls.index_serves("calls", "phone", "digits_within")  # an ending is no digits
     with_index, sent = sent_during(calls, lambda: _found(calls, lookups))
     assert with_index == without
     selects = [(s, str(p)) for s, p in sent if "FROM calls" in s]
@@ -451,6 +454,7 @@ def test_phone_numbers_are_found_by_the_digit_indexes_as_by_a_scan(calls: SqlCon
                 ), plan
     dropped = calls.drop_mention_indexes()
     assert len(dropped) == 3 and calls.mention_indexes() == []
+    assert not calls.index_serves("calls", "phone", "digits")
     assert _found(calls, lookups) == without
 
 

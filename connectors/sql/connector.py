@@ -349,13 +349,15 @@ class SqlConnector:
     def index_serves(self, table: str, column: str, match: MatchMode) -> bool:
         """Whether ``find`` can answer a lookup on ``column`` with an index (else a scan).
 
-        ``digits`` and ``contains`` always scan: their patterns start with a wildcard.
+        ``digits``, ``digits_within`` and ``contains`` patterns start with a wildcard: only
+        a mention index (``dsr sources index``) answers them.
         """
+        lookup = Lookup(table, column, frozenset(), match)
         with self._connect(f"cannot read table '{table}'") as conn:
             info = self._info(conn, table)
-        if column not in info.columns:
-            return False
-        return self._served(info, Lookup(table, column, frozenset(), match))
+            if column not in info.columns:
+                return False
+            return self._served(info, lookup) or self._indexed_mentions(conn, info, lookup)
 
     # -- reading ---------------------------------------------------------------------------
 
