@@ -56,41 +56,55 @@ LOOKUPS = [
 ]  # fmt: skip
 
 
-def build(url: str) -> None:
+def _table(url: str, name: str, identifier: str, rows: list[tuple[Any, ...]]) -> None:
+    """A table ``name`` (id, an identifier column, note) holding ``rows``."""
     metadata = sa.MetaData()
-    notes = sa.Table(
-        "notes",
+    table = sa.Table(
+        name,
         metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("email", sa.String(200)),
+        sa.Column(identifier, sa.String(200)),
         sa.Column("note", sa.Text),
     )
-    sa.Index("ix_notes_email_lower", sa.func.lower(notes.c.email))
+    if identifier == "email":
+        sa.Index(f"ix_{name}_email_lower", sa.func.lower(table.c.email))
     engine = sa.create_engine(engine_url(url))
     try:
         metadata.create_all(engine)
         with engine.begin() as conn:
-            rows = [dict(zip(("id", "email", "note"), r, strict=True)) for r in NOTES]
-            conn.execute(notes.insert(), rows)
+            columns = ("id", identifier, "note")
+            conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in rows])
     finally:
         engine.dispose()
+
+
+def build(url: str) -> None:
+    _table(url, "notes", "email", NOTES)
 
 
 def hits(source: SqlConnector) -> list[tuple[Any, ...]]:
     return sorted((h.key["id"], h.column, h.value) for h in source.find(LOOKUPS))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlConnector]:
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _source(request: pytest.FixtureRequest, tmp_path: Path, fill: Any) -> Iterator[SqlConnector]:
+    """A source on a SQLite file or a fresh PostgreSQL database, ``fill``ed."""
     url = (
-        f"sqlite:///{tmp_path / 'notes.db'}"
+        f"sqlite:///{tmp_path / 'crm.db'}"
         if request.param == "sqlite"
         else request.getfixturevalue("postgres_db")
     )
-    build(url)
+    fill(url)
     source = SqlConnector("crm", SqlOptions.model_validate({"url": url}))
     yield source
     source.close()
+
+
+@pytest.fixture(params=ENGINES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlConnector]:
+    yield from _source(request, tmp_path, build)
 
 
 def sent_during(source: SqlConnector, work: Any) -> tuple[Any, list[tuple[str, Any]]]:
@@ -351,23 +365,7 @@ NUMBERS = {"1712345678", "3098765432", "1712345679", "1511223344", "7115551234",
 
 
 def _calls(url: str) -> None:
-    metadata = sa.MetaData()
-    calls = sa.Table(
-        "calls",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("phone", sa.String(60)),
-        sa.Column("note", sa.Text),
-    )
-    engine = sa.create_engine(engine_url(url))
-    try:
-        metadata.create_all(engine)
-        with engine.begin() as conn:
-            conn.execute(
-                calls.insert(), [dict(zip(("id", "phone", "note"), r, strict=True)) for r in CALLS]
-            )
-    finally:
-        engine.dispose()
+    _table(url, "calls", "phone", CALLS)
 
 
 def _phone_lookups(*, short: bool = True) -> list[Lookup]:
@@ -399,17 +397,9 @@ def _found(source: SqlConnector, lookups: list[Lookup]) -> list[tuple[Any, ...]]
     return sorted({(h.key["id"], h.column, h.value) for h in source.find(lookups)})
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def calls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlConnector]:
-    url = (
-        f"sqlite:///{tmp_path / 'calls.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_db")
-    )
-    _calls(url)
-    source = SqlConnector("crm", SqlOptions.model_validate({"url": url}))
-    yield source
-    source.close()
+    yield from _source(request, tmp_path, _calls)
 
 
 def test_phone_numbers_are_found_by_the_digit_indexes_as_by_a_scan(calls: SqlConnector) -> None:
