@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -535,3 +536,53 @@ def test_an_ending_index_of_another_length_keeps_answering(
     assert found == _expected(CALLS, lookups) and len(found) >= 4
     assert any("5678" in str(p) and "45678" in str(p) for _, p in sent)  # five digits asked
     source.close()
+
+
+@pytest.mark.postgres
+def test_erasure_with_vacuum_full_leaves_no_erased_text_in_the_postgres_indexes(
+    postgres_db: str,
+) -> None:
+    """PostgreSQL keeps its indexes in step by itself; what an erasure leaves in them is
+    gone once VACUUM FULL has rebuilt them (``vacuum: full``): the index files, read from
+    the server's data directory, hold no trigram of the erased text or digits."""
+    _calls(postgres_db)
+    with sa.create_engine(engine_url(postgres_db)).begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO calls VALUES (95, '0049 152 9876543', 'Rückruf an Qxjvorname "
+            "Zwlnach unter 0152 98 76 54 3')"
+        )
+    options = SqlOptions.model_validate({"url": postgres_db, "vacuum": "full"})
+    source = SqlConnector("crm", options)
+    source.tables()
+    source.create_mention_index([("calls", "note")], [("calls", "phone")])
+    result = source.apply([ErasureAction("calls", {"id": 95}, "delete")])
+    assert result.applied == 1 and source.warnings == []
+    with source.engine.connect() as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+        folder = Path(str(conn.exec_driver_sql("SHOW data_directory").scalar()))
+        files = {
+            str(name): folder / str(path)
+            for name, path in conn.execute(
+                sa.text(
+                    "SELECT relname, pg_relation_filepath(oid) FROM pg_class "
+                    "WHERE starts_with(relname, :prefix)"
+                ),
+                {"prefix": PREFIX},
+            )
+        }
+    source.close()
+    if not all(path.is_file() for path in files.values()):
+        pytest.skip("the server's data directory is not on this machine")
+    held = {name: path.read_bytes() for name, path in files.items()}
+    assert len(held) == 3
+    text, digits = held[f"{PREFIX}calls__note"], held[f"{PREFIX}calls__note__digits"]
+
+    def key(trigram: str) -> bytes:
+        """pg_trgm's GIN key: the three bytes as one int4, in the server's byte order."""
+        a, b, c = trigram.encode()
+        return ((a << 16) | (b << 8) | c).to_bytes(4, sys.byteorder)
+
+    assert key("fax") in text and key("987") in digits  # the remaining rows are in them
+    assert not any(key(t) in text for t in ("qxj", "xjv", "zwl", "wln"))
+    assert key("529") not in digits  # 1529876543 was only in the erased note
+    assert b"9876543" not in held[f"{PREFIX}calls__phone__ending"]

@@ -24,7 +24,10 @@ builds indexes the engine answers such searches from, each of a ``Kind``:
 
 On PostgreSQL the server keeps every index in step (expression indexes on
 ``regexp_replace(column, '[^0-9]', '', 'g')``, ASCII digits as ``digits_of``); erased
-rows leave them as they leave the table, by VACUUM (``vacuum``). SQLite has no such
+rows leave them as they leave the table, by VACUUM (``vacuum``). A plain VACUUM leaves
+the trigram keys of erased text in a GIN index, without rows (measured on
+PostgreSQL 15, a test reads the index files): only VACUUM FULL (``vacuum: full``)
+rebuilds the indexes without them. SQLite has no such
 function for other programs writing the file, so dsr computes the digits itself: the
 index holds the rows as dsr last saw them, and triggers (plain SQL, run for every
 writer) take a changed row out of it and note its rowid in a table of changed rows,
