@@ -82,7 +82,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from dsr.connectors.protocol import ErasureAction, Lookup, MatchMode, RowKey
-from dsr.connectors.textmatch import Contains
+from dsr.connectors.textmatch import ADDRESS_SIGNS, Contains
 from dsr.errors import Problem, SourceError, Where
 
 # -- a stored value as text ----------------------------------------------------------------
@@ -273,12 +273,6 @@ def digit_endings(numbers: Iterable[str]) -> list[str] | None:
     if any(len(n) < ENDING for n in listed):
         return None
     return sorted({n[-ENDING:] for n in listed})
-
-
-ADDRESS_SIGNS = ("@", "%40")
-"""What every e-mail address a mention search asks for holds: its ``@``, or the ``%40`` it
-is written with in a link (the lookup engine asks for both forms). A text without the
-sign holds none of them, which engines test once for a whole batch."""
 
 
 def address_sign(value: str) -> str | None:

@@ -6,7 +6,10 @@ searches per note. An address contains exactly one ``@``, and so does its
 occurrence in the text: so only the text's ``@`` signs are visited, and at each
 the characters before and after are looked up in a table of the needles' local
 parts and domains. That is the same answer as the substring test, at the cost
-of the text's length. Needles without a single ``@`` are tested one by one while
+of the text's length. The same holds for the ``%40`` an address is written with
+in a link (``ADDRESS_SIGNS``; the lookup asks for both forms: in 200,000 notes with an
+``@``, 1,000 such needles by their first three characters cost 6 s, by their
+sign 0.3 s). Needles without a single sign are tested one by one while
 they are few; a batch brings a thousand names and a thousand phone endings, and
 then digit needles are looked up among the windows of the text's digit runs (a
 digit needle can only occur inside one run), and the others by their first three
@@ -21,6 +24,10 @@ from collections.abc import Iterable
 
 FEW = 16
 """Up to this many needles without an ``@``, testing each is quicker than indexing."""
+ADDRESS_SIGNS = ("@", "%40")
+"""What every e-mail address a mention search asks for holds: its ``@``, or the ``%40`` it
+is written with in a link (the lookup engine asks for both forms). A text without the
+sign holds none of them, which engines test once for a whole batch (``rows``)."""
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -32,7 +39,9 @@ class Contains:
 
     def __init__(self, values: Iterable[str]) -> None:
         needles = sorted({v.lower() for v in values if v})
-        others = [n for n in needles if n.count("@") != 1]
+        # An address by the sign it holds once, "@" before "%40" (``ADDRESS_SIGNS``).
+        signed = {n: next((s for s in ADDRESS_SIGNS if n.count(s) == 1), None) for n in needles}
+        others = [n for n in needles if signed[n] is None]
         self._others = others if len(others) <= FEW else []
         # Many: digit needles by length, the rest by their first three characters.
         self._digits: dict[int, set[str]] = {}
@@ -45,14 +54,14 @@ class Contains:
                     self._others.append(needle)
                 else:
                     self._starts.setdefault(needle[:3], []).append(needle)
-        self._domains: dict[str, list[tuple[str, str]]] = {}
-        lengths: set[int] = set()
-        for needle in needles:
-            if needle.count("@") == 1:
-                local, domain = needle.split("@")
-                self._domains.setdefault(local, []).append((domain, needle))
-                lengths.add(len(local))
-        self._lengths = sorted(lengths)
+        self._domains: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        lengths: dict[str, set[int]] = {}
+        for needle, sign in signed.items():
+            if sign is not None:
+                local, domain = needle.split(sign)
+                self._domains.setdefault((sign, local), []).append((domain, needle))
+                lengths.setdefault(sign, set()).add(len(local))
+        self._lengths = {sign: sorted(found) for sign, found in lengths.items()}
 
     def __call__(self, text: str) -> list[str]:
         if not text:
@@ -71,14 +80,15 @@ class Contains:
                 for needle in starts.get(lowered[i : i + 3], ()):
                     if lowered.startswith(needle, i):
                         found.append(needle)
-        if self._domains:
-            at = lowered.find("@")
+        for sign, lengths in self._lengths.items():
+            after = len(sign)
+            at = lowered.find(sign)
             while at != -1:
-                for length in self._lengths:
+                for length in lengths:
                     if length > at:
                         break
-                    for domain, needle in self._domains.get(lowered[at - length : at], ()):
-                        if lowered.startswith(domain, at + 1):
+                    for domain, needle in self._domains.get((sign, lowered[at - length : at]), ()):
+                        if lowered.startswith(domain, at + after):
                             found.append(needle)
-                at = lowered.find("@", at + 1)
+                at = lowered.find(sign, at + 1)
         return sorted(set(found))

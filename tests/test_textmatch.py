@@ -40,6 +40,27 @@ def test_many_names_and_phone_endings_equal_the_substring_test() -> None:
         assert test(text) == expected, text
 
 
+def test_addresses_as_links_write_them_equal_the_substring_test() -> None:
+    """The "%40" of an address in a link is a sign like the "@": many such needles are
+    looked up at the text's signs, and the answer stays the substring test's."""
+    rng = random.Random(5)
+    people = [f"{a}.{b}{i}" for a in ("anna", "an", "lukas") for b in ("x", "müller", "") for i in
+              range(8)]
+    needles = {f"{p}@{d}" for p in people for d in ("ex.de", "mail.ex.de")}
+    needles |= {f"{p}%40{d}" for p in people for d in ("ex.de", "ex.dex")}
+    needles |= {"a%40b%40c", "%40", "x@y%40z", "anna x", "%4"}
+    test = Contains(needles)
+    parts = [*people[::9], "Anna.MÜLLER3", "an.x", "@", "%40", "%4", "0", "ex.de", "mail.",
+             "ex.dex", "?u=", " ", "%", "a%40b%40c", "x@y%40z", "anna x"]
+    hits = 0
+    for _ in range(6000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 14)))
+        expected = sorted({n for n in needles if n in text.lower()})
+        assert test(text) == expected, text
+        hits += sum("%40" in n for n in expected)
+    assert hits > 500  # the texts do hold such addresses
+
+
 def test_a_thousand_addresses_cost_the_length_of_the_text() -> None:
     needles = {f"person.{i}@example.com" for i in range(1000)}
     test = Contains(needles)
