@@ -27,14 +27,15 @@ On PostgreSQL the server keeps every index in step (expression indexes on
 rows leave them as they leave the table, by VACUUM (``vacuum``). A plain VACUUM leaves
 the trigram keys of erased text in a GIN index, without rows (measured on
 PostgreSQL 15, a test reads the index files): only VACUUM FULL (``vacuum: full``)
-rebuilds the indexes without them. SQLite has no such
-function for other programs writing the file, so dsr computes the digits itself: the
-index holds the rows as dsr last saw them, and triggers (plain SQL, run for every
-writer) take a changed row out of it and note its rowid in a table of changed rows,
-which every lookup takes as candidates, and which ``dsr sources index`` and an
-erasure through dsr bring back into the index. Deleting from an FTS5 table only writes
-a tombstone beside the old entry, so after an erasure ``optimize`` merges each FTS5
-index into one b-tree without the erased entries, under ``secure_delete``.
+rebuilds the indexes without them.
+
+SQLite has no such function for other programs writing the file, so dsr computes the
+digits itself: the index holds the rows as dsr last saw them, and triggers (plain SQL,
+run for every writer) take a changed row out of it and note its rowid in a table of
+changed rows, which every lookup takes as candidates, and which ``dsr sources index``
+and an erasure through dsr bring back into the index. Deleting from an FTS5 table only
+writes a tombstone beside the old entry, so after an erasure ``optimize`` merges each
+FTS5 index into one b-tree without the erased entries, under ``secure_delete``.
 
 Everything dsr creates is named ``dsr_mention_...``, so the connector can leave its own
 tables and triggers out of listings and trigger warnings.
