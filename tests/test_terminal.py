@@ -194,6 +194,10 @@ def test_configuration_sources_and_connectors(terminal_demo: Demo) -> None:
     assert "Beispiel GmbH" in dsr("config", "check", cwd=folder, exit=0).text
     assert "shop" in dsr("sources", "check", cwd=folder, exit=0).text
     dsr("sources", "check", "shop", "events", cwd=folder, exit=0)
+    indexed = dsr("sources", "index", "shop", cwd=folder, exit=0).text
+    assert "support_notes.note (words, numbers in the text)" in indexed
+    dropped = dsr("sources", "index", "shop", "--drop", cwd=folder, exit=0).text
+    assert "removed the mention index of 3 columns" in dropped
     assert "zendesk" in dsr("connectors", "list", cwd=folder, exit=0).text
     links = dsr("links", "shop", cwd=folder, exit=0).text
     assert "declared" in links and "orders.customer_id" in links

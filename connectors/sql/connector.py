@@ -574,12 +574,18 @@ class SqlConnector:
             return sorted(self._mention_indexes(conn).values(), key=_index_order)
 
     def create_mention_index(
-        self, columns: Sequence[tuple[str, str]], phones: Sequence[tuple[str, str]] = ()
+        self,
+        columns: Sequence[tuple[str, str]],
+        phones: Sequence[tuple[str, str]] = (),
+        *,
+        step: Callable[[int, int], None] | None = None,
     ) -> list[mention_index.MentionIndex]:
         """Build, in one transaction, a trigram index of the text and one of the digits on
         each (table, free-text column), and an index of the last digits on each (table,
         phone column); other columns and views are passed over. Raises SourceError,
-        nothing built, where the engine cannot."""
+        nothing built, where the engine cannot. ``step(done, total)`` is told how many of
+        the indexes are built, before the first and after each (ten million rows take
+        minutes)."""
         with self._connect("cannot read the tables to index") as conn:
             if not mention_index.supported(conn):
                 raise self._error(
@@ -607,7 +613,10 @@ class SqlConnector:
             self._translated("cannot build the mention index"),
             self._engine_or_connect().begin() as conn,
         ):
-            for table, column, kind in dict.fromkeys(wanted):
+            todo = list(dict.fromkeys(wanted))
+            for done, (table, column, kind) in enumerate(todo):
+                if step is not None:
+                    step(done, len(todo))
                 try:
                     built.append(mention_index.create(conn, infos[table], column, kind))
                 except mention_index.CannotIndex as exc:
@@ -618,6 +627,8 @@ class SqlConnector:
             mention_index.after_building(
                 conn, [infos[t] for t in dict.fromkeys(t for t, *_ in wanted)]
             )
+            if step is not None:
+                step(len(todo), len(todo))
         self._mentions = None
         return built
 

@@ -121,16 +121,28 @@ def index_command(
             return
         with ProgressBars() as progress:
             classes = classify_source(source, connector, progress=progress)
-        columns = [
-            (c.table, c.column)
-            for table in classes
-            for c in table.columns
-            if c.lookup in ("text", "setting") or "free_text" in c.categories
-        ]
-        phones = [
-            (c.table, c.column) for table in classes for c in table.columns if c.lookup == "phone"
-        ]
-        built = connector.create_mention_index(columns, phones)
+            columns = [
+                (c.table, c.column)
+                for table in classes
+                for c in table.columns
+                if c.lookup in ("text", "setting") or "free_text" in c.categories
+            ]
+            phones = [
+                (c.table, c.column)
+                for table in classes
+                for c in table.columns
+                if c.lookup == "phone"
+            ]
+
+            def step(done: int, total: int) -> None:
+                if done == 0:
+                    progress.begin(f"Indexing {source.name}", total=total)
+                else:
+                    progress.advance()
+                if done == total:
+                    progress.end()
+
+            built = connector.create_mention_index(columns, phones, step=step)
     finally:
         connector.close()
     kinds: dict[tuple[str, str], list[str]] = {}
