@@ -467,14 +467,21 @@ def test_rows_other_programs_change_are_found_before_the_sqlite_index_knows_them
         db.execute("UPDATE calls SET note = 'keine Nummer mehr' WHERE id = 1")
         db.execute("DELETE FROM calls WHERE id = 2")
         db.execute("INSERT INTO calls VALUES (91, x'30313731', x'0171')")  # blobs
+        # REPLACE deletes the row it conflicts with (40) without its delete trigger
+        db.execute("CREATE UNIQUE INDEX ux_calls_phone ON calls (phone)")
+        db.execute("INSERT OR REPLACE INTO calls VALUES (93, '0160 0000020', 'ersetzt')")
         rows = db.execute("SELECT id, phone, note FROM calls").fetchall()
+        orphan = db.execute(
+            f'SELECT count(*) FROM "{PREFIX}calls__note__digits" WHERE rowid = 40'
+        ).fetchone()
         changed = {
             table: db.execute(f'SELECT count(*) FROM "{PREFIX}calls__{table}__changed"').fetchone()[
                 0
             ]
             for table in ("note__digits", "phone__ending")
         }
-    assert changed == {"note__digits": 4, "phone__ending": 3}  # 90, 7, 1, 91 / 90, 4, 91
+    assert changed == {"note__digits": 5, "phone__ending": 4}  # 90, 7, 1, 91, 93 / 90, 4, 91, 93
+    assert orphan == (1,)  # what the replaced row held is still in the index
     lookups = _phone_lookups(short=False)  # no scan finds them
     found = _found(source, lookups)
     assert found == _expected(rows, lookups)
@@ -482,11 +489,16 @@ def test_rows_other_programs_change_are_found_before_the_sqlite_index_knows_them
     assert (4, "phone", "1511223344") in found and (1, "note", "1712345678") not in found
     source.create_mention_index([("calls", "note")], [("calls", "phone")])  # indexes them
     with sqlite3.connect(path) as db:
+        orphans = [
+            db.execute(f'SELECT count(*) FROM "{PREFIX}calls__{t}" WHERE rowid = 40').fetchone()
+            for t in ("note__digits", "phone__ending")
+        ]
         left = [
             db.execute(f'SELECT id FROM "{PREFIX}calls__{t}__changed"').fetchall()
             for t in ("note__digits", "phone__ending")
         ]
     assert left == [[(91,)], [(91,)]]  # only the blobs stay candidates
+    assert orphans == [(0,), (0,)]  # and the replaced row's entries are gone
     assert _found(source, lookups) == found
 
     result = source.apply(

@@ -313,6 +313,9 @@ def _create_sqlite_digits(
         conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {trigger} {body}")
     if not fresh:  # as it was built (``MentionIndex.ending``)
         index = existing(conn, None).get((info.name, column, kind), index)
+        # A row another program replaced (INSERT OR REPLACE deletes without the delete
+        # trigger, unless recursive_triggers is on) left its entry behind.
+        conn.exec_driver_sql(f"DELETE FROM {held} WHERE rowid NOT IN (SELECT rowid FROM {table})")
     _fill(conn, index, changed_only=not fresh)
     return index
 
