@@ -310,10 +310,15 @@ def search_fts(path: Path, needles: Sequence[Needle]) -> list[IndexResidue]:
         ]
         for table, phrases in tables:
             quoted = '"' + table.replace('"', '""') + '"'
-            columns = [
-                '"' + str(c).replace('"', '""') + '"'
-                for (c,) in db.execute("SELECT name FROM pragma_table_info(?)", (table,))
-            ]
+            try:
+                listed = (
+                    []
+                    if phrases
+                    else db.execute("SELECT name FROM pragma_table_info(?)", (table,)).fetchall()
+                )
+            except sqlite3.Error as exc:  # a broken table (its tokenizer, its shadow tables)
+                raise _refused(table, path, exc) from exc
+            columns = ['"' + str(c).replace('"', '""') + '"' for (c,) in listed]
             asked = (
                 f"{quoted} MATCH ?"
                 if phrases
@@ -335,15 +340,7 @@ def search_fts(path: Path, needles: Sequence[Needle]) -> list[IndexResidue]:
                         f"SELECT rowid FROM {quoted} WHERE {asked}", params
                     ).fetchall()
                 except sqlite3.Error as exc:
-                    # The message may quote the query, that is the value: name only tokenizers.
-                    text = str(exc) if "tokenizer" in str(exc).lower() else "it refused the query"
-                    raise SourceError(
-                        Problem(
-                            f"full-text index '{table}' cannot be searched: {text}",
-                            Where(file=path),
-                            "search it by hand for the person, or rebuild it",
-                        )
-                    ) from exc
+                    raise _refused(table, path, exc) from exc
                 if hits:
                     rows.setdefault((needle.kind, needle.index), set()).update(h[0] for h in hits)
             found += [
@@ -351,3 +348,16 @@ def search_fts(path: Path, needles: Sequence[Needle]) -> list[IndexResidue]:
                 for (kind, index), ids in rows.items()
             ]
     return found
+
+
+def _refused(table: str, path: Path, exc: sqlite3.Error) -> SourceError:
+    """A full-text table that cannot be asked: an index not searched must not pass as
+    clean. The message may quote the query, that is the value: only a tokenizer's is kept."""
+    text = str(exc) if "tokenizer" in str(exc).lower() else "it refused the query"
+    return SourceError(
+        Problem(
+            f"full-text index '{table}' cannot be searched: {text}",
+            Where(file=path),
+            "search it by hand for the person, or rebuild it",
+        )
+    )
