@@ -206,12 +206,17 @@ def test_random_kills_always_finish_identically(
     shutil.copytree(template, warm)
     finish(warm, request_id)
     dsr(warm, "erase", request_id, "--verify", "--format", "md", "--json")
-    reset_crm(crm)
-    reference = tmp_path / "reference"
-    shutil.copytree(template, reference)
-    code, errors = execute_child(reference, request_id, "timer:600")  # armed, never fires
-    assert code == 0, errors
-    window = work_seconds(reference, request_id)
+    # The shortest of three windows: one run slowed by something once (a cold cache, the
+    # machine) stretched the window until most of the kills came after the run's end.
+    windows = []
+    for timed in ("timed1", "timed2", "reference"):
+        reset_crm(crm)
+        reference = tmp_path / timed
+        shutil.copytree(template, reference)
+        code, errors = execute_child(reference, request_id, "timer:600")  # armed, never fires
+        assert code == 0, errors
+        windows.append(work_seconds(reference, request_id))
+    window = min(windows)
     verified = dsr(reference, "erase", request_id, "--verify", "--format", "md", "--json")
     assert verified.json["residue"] == [] and verified.json["closed"]
     expected = dump(reference, crm)
