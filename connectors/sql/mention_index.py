@@ -7,8 +7,11 @@ help the engine reads every row of the table for every run. ``dsr sources index 
 builds indexes the engine answers such searches from, each of a ``Kind``:
 
 - ``text`` (free-text columns): the text's trigrams. PostgreSQL: a GIN index with
-  ``gin_trgm_ops`` (extension ``pg_trgm``) on ``lower(column)``, the expression the
-  lookup's LIKE compares (``query.condition``), so the same statement is served by it.
+  ``gin_trgm_ops`` (extension ``pg_trgm``) on ``lower(column)`` with its spaces turned
+  into ``SPACE``, the expression the lookup's LIKE compares. pg_trgm splits words at
+  spaces, so without it no trigram spans one and "anna becker" finds every note holding
+  both words (the batch's 90 names in 10M notes: 3.1 s; with it 0.01 s). An index built
+  on plain ``lower(column)`` by an earlier dsr is asked as built (``MentionIndex.spaces``).
   SQLite: an FTS5 table with the ``trigram`` tokenizer over the table itself (external
   content, ``content_rowid`` the rowid), kept in step by triggers; asked with ``MATCH``
   for needles of three or more characters and joined back by rowid. The tokenizer
@@ -71,6 +74,9 @@ six in the same time (1,000 numbers in 10M notes: 2,100 rows against 28,000). An
 ``ending`` index records its own length (``MentionIndex.ending``), so one built with
 another value keeps answering. Numbers shorter than it are searched by a scan."""
 
+SPACE = "q"
+"""The letter a PostgreSQL text index and the needles asked of it write for a space."""
+
 Kind = Literal["text", "digits", "ending"]
 """What a mention index holds (module docstring)."""
 
@@ -108,6 +114,7 @@ class MentionIndex:
     engine: str  # "sqlite" (FTS5 table, or a table with a B-tree) or "postgresql" (index)
     kind: Kind = "text"
     ending: int = ENDING  # ``ending``: the number of last digits it holds
+    spaces: str = " "  # PostgreSQL ``text``: the letter its text holds for a space
 
     @property
     def changed(self) -> str:
@@ -149,6 +156,7 @@ _CHANGE_SQL = re.compile(
 
 _LENGTH_SQL = re.compile(r"CHECK\s*\(\s*length\(ending\)\s*=\s*(\d+)\s*\)", re.IGNORECASE)
 _LENGTH_PG = re.compile(r",\s*(\d+)\)\)\s*$")
+_SPACES_PG = re.compile(r"replace\(lower\(.*\), ' '::text, '(\w)'::text\)")
 """How many last digits an ``ending`` index holds, in SQLite's table and PostgreSQL's
 index definition."""
 
@@ -201,9 +209,11 @@ def existing(conn: Connection, schema: str | None) -> Found:
                     else "text"
                 )  # fmt: skip
                 length = _LENGTH_PG.search(str(definition))
+                spaces = _SPACES_PG.search(str(definition))
                 found[str(table), str(column), kind_] = MentionIndex(
                     str(table), str(column), str(name), "postgresql", kind_,
                     int(length[1]) if length and kind_ == "ending" else ENDING,
+                    spaces[1] if spaces and kind_ == "text" else " ",
                 )  # fmt: skip
     return found
 
@@ -375,13 +385,14 @@ def _create_postgresql(conn: Connection, info: TableInfo, column: str, kind: Kin
     target = (_q(conn, schema) + "." if schema else "") + _q(conn, name)
     col = _q(conn, column)
     indexed = {
-        "text": f"USING gin (lower({col}) gin_trgm_ops)",
+        "text": f"USING gin (replace(lower({col}), ' ', '{SPACE}') gin_trgm_ops)",
         "digits": f"USING gin ({_digits_of(col)} gin_trgm_ops)",
         "ending": f"(right({_digits_of(col)}, {ENDING}))",
     }[kind]
     conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_q(conn, name)} ON {table} {indexed}")
     conn.exec_driver_sql(f"COMMENT ON INDEX {target} IS {_literal(column)}")
-    return MentionIndex(info.name, column, name, "postgresql", kind, ENDING)
+    spaces = SPACE if kind == "text" else " "
+    return MentionIndex(info.name, column, name, "postgresql", kind, ENDING, spaces)
 
 
 def after_building(conn: Connection, tables: Sequence[TableInfo]) -> None:
@@ -459,16 +470,24 @@ def condition(
     if not values:
         return None
     if index.engine == "postgresql":
-        lowered = sa.func.lower(info.clause().c[column])
+        lowered: sa.ColumnElement[str] = sa.func.lower(info.clause().c[column])
+        if index.spaces != " ":  # as the index spells the text (``SPACE``)
+            lowered = sa.func.replace(
+                lowered, sa.literal_column("' '"), sa.literal_column(f"'{index.spaces}'")
+            )
+
+        def asked(needles: list[str]) -> sa.ColumnElement[bool]:
+            return sqlquery.like_any(lowered, [v.replace(" ", index.spaces) for v in needles])
+
         addresses = [v for v in values if address_sign(v)]
         if len(addresses) > sqlquery.MANY_ADDRESSES:
             # Measured at 1M rows: a bitmap of a thousand trigram searches (21 s) costs
             # more than one pass for the texts with an "@" (``query.condition``).
             others = [v for v in values if not address_sign(v)]
             batch = sqlquery.condition(info, column, "contains", addresses)
-            likes = [sqlquery.like_any(lowered, others)] if others else []
+            likes = [asked(others)] if others else []
             return sa.or_(*likes, *([batch] if batch is not None else []))
-        return sqlquery.like_any(lowered, values)
+        return asked(values)
     indexed = [v for v in values if _indexable(v)]
     rest = [v for v in values if not _indexable(v)]
     parts: list[sa.ColumnElement[bool]] = []
