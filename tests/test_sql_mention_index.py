@@ -163,6 +163,9 @@ def test_same_matches_with_the_index_and_it_is_used(database: SqlConnector) -> N
     ]  # text columns only  # fmt: skip
     with_index, sent = sent_during(database, lambda: hits(database))
     assert with_index == without
+    spaced = Lookup("notes", "note", frozenset({"kein hinweis", "von anna"}), "contains")
+    found = sorted((h.key["id"], h.value) for h in database.find([spaced]))
+    assert found == [(1, "von anna"), (6, "kein hinweis")]  # asked as the index spells them
     statements = [s for s, _ in sent if "notes.note" in s or PREFIX in s]
     if database.engine.dialect.name == "sqlite":
         assert any("MATCH" in s for s in statements)
