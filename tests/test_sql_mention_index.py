@@ -545,7 +545,7 @@ def test_an_ending_index_of_another_length_keeps_answering(
     _calls(f"sqlite:///{path}")
     source = SqlConnector("crm", SqlOptions.model_validate({"url": f"sqlite:///{path}"}))
     source.tables()
-    monkeypatch.setattr(mention_index, "ENDING", 5)
+    monkeypatch.setattr(mention_index, "LAST_DIGITS", 5)
     source.create_mention_index([], [("calls", "phone")])
     monkeypatch.undo()
     assert [(i.kind, i.ending) for i in source.mention_indexes()] == [("ending", 5)]

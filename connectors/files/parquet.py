@@ -442,6 +442,7 @@ def _conditions(lookup: Lookup, kind: str) -> list[_Test]:
     values = sorted(v for v in lookup.values if v)
     if text is None or not values:
         return []
+    digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"  # ``rows.digits_of``
     if lookup.match in ("exact", "casefold"):
         # LIKE on a fixed first or last character reads DuckDB's inlined string prefix or
         # the end: cheaper than starts_with/ends_with (10M rows: +15 % against +40 %).
@@ -463,7 +464,6 @@ def _conditions(lookup: Lookup, kind: str) -> list[_Test]:
             # "the digits of the text end with the number", without a copy of every value.
             pattern = "|".join("[^0-9]*".join(n) + "[^0-9]*$" for n in numbers)
             return [_Test("digits", f"regexp_matches({text}, ?)", [pattern])]
-        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
         lengths = sorted({len(n) for n in numbers})
         tests = " OR ".join(
             f"list_contains(CAST(? AS VARCHAR[]), right({DERIVED}, {n}))" for n in lengths
@@ -492,7 +492,6 @@ def _conditions(lookup: Lookup, kind: str) -> list[_Test]:
         # Only a text with as many digits as the shortest number can hold one: one pass of
         # the automaton rules out most notes before their digits are copied out.
         enough = f"regexp_matches({text}, '(?:[0-9][^0-9]*){{{min(map(len, numbers))}}}')"
-        digits = f"regexp_replace({text}, '[^0-9]', '', 'g')"
         return [
             _Test("digits_within", f"regexp_matches({DERIVED}, ?)", [pattern], digits, enough)
             for pattern in _patterns(numbers)

@@ -613,10 +613,9 @@ class SqlConnector:
             self._translated("cannot build the mention index"),
             self._engine_or_connect().begin() as conn,
         ):
-            todo = list(dict.fromkeys(wanted))
-            for done, (table, column, kind) in enumerate(todo):
+            for done, (table, column, kind) in enumerate(wanted):
                 if step is not None:
-                    step(done, len(todo))
+                    step(done, len(wanted))
                 try:
                     built.append(mention_index.create(conn, infos[table], column, kind))
                 except mention_index.CannotIndex as exc:
@@ -628,7 +627,7 @@ class SqlConnector:
                 conn, [infos[t] for t in dict.fromkeys(t for t, *_ in wanted)]
             )
             if step is not None:
-                step(len(todo), len(todo))
+                step(len(wanted), len(wanted))
         self._mentions = None
         return built
 

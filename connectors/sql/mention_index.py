@@ -20,10 +20,10 @@ builds indexes the engine answers such searches from, each of a ``Kind``:
 - ``digits`` (free-text columns): the trigrams of the text's ASCII digits with every
   other character dropped (``rows.digits_of``), where a phone number in a note is
   whole whatever its format (pairs of digits in the text itself hold no three-digit
-  run). Asked for the trigrams of a number's last ``ENDING`` digits: every text whose
-  digits hold the number holds them, and the matcher decides on the few candidates.
-- ``ending`` (phone columns): the last ``ENDING`` digits of the value, in a B-tree. A
-  value whose digits end with a number (``digits``) ends with its last digits.
+  run). Asked for the trigrams of a number's ``LAST_DIGITS``: every text whose digits
+  hold the number holds them, and the matcher decides on the few candidates.
+- ``ending`` (phone columns): the ``LAST_DIGITS`` of the value, in a B-tree. A value
+  whose digits end with a number (``digits``) ends with its last digits.
 
 On PostgreSQL the server keeps every index in step (expression indexes on
 ``regexp_replace(column, '[^0-9]', '', 'g')``, ASCII digits as ``digits_of``); erased
@@ -65,7 +65,7 @@ PREFIX = "dsr_mention_"
 TRIGRAM = 3
 """The shortest needle a trigram index can answer."""
 
-ENDING = 7
+LAST_DIGITS = 7
 """The last digits of a number the ``digits`` and ``ending`` indexes are asked for.
 Seven digits of ten million phone numbers are shared by about one each, where four (the
 prefilter of a scan, ``rows.ENDING``) are shared by a thousand; the matcher decides on
@@ -113,7 +113,7 @@ class MentionIndex:
     name: str
     engine: str  # "sqlite" (FTS5 table, or a table with a B-tree) or "postgresql" (index)
     kind: Kind = "text"
-    ending: int = ENDING  # ``ending``: the number of last digits it holds
+    ending: int = LAST_DIGITS  # ``ending``: the number of last digits it holds
     spaces: str = " "  # PostgreSQL ``text``: the letter its text holds for a space
 
     @property
@@ -139,6 +139,16 @@ def _q(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote_identifier(name))
 
 
+def _qualified(conn: Connection, schema: str | None, name: str) -> str:
+    """``name`` quoted, behind its quoted schema where there is one."""
+    return (_q(conn, schema) + "." if schema else "") + _q(conn, name)
+
+
+def _ident(name: str) -> str:
+    """A name quoted for a statement built without a connection (both engines quote so)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -156,9 +166,10 @@ _CHANGE_SQL = re.compile(
 
 _LENGTH_SQL = re.compile(r"CHECK\s*\(\s*length\(ending\)\s*=\s*(\d+)\s*\)", re.IGNORECASE)
 _LENGTH_PG = re.compile(r",\s*(\d+)\)\)\s*$")
-_SPACES_PG = re.compile(r"replace\(lower\(.*\), ' '::text, '(\w)'::text\)")
 """How many last digits an ``ending`` index holds, in SQLite's table and PostgreSQL's
 index definition."""
+_SPACES_PG = re.compile(r"replace\(lower\(.*\), ' '::text, '(\w)'::text\)")
+"""The letter a PostgreSQL ``text`` index writes for a space, in its definition."""
 
 Found = dict[tuple[str, str, Kind], MentionIndex]
 """The mention indexes of a database, by (table, column, kind)."""
@@ -187,7 +198,12 @@ def existing(conn: Connection, schema: str | None) -> Found:
                     table, column = (g.replace('""', '"') for g in match.groups())
                     length = _LENGTH_SQL.search(str(sql_of.get(index, "")))
                     found[table, column, held] = MentionIndex(
-                        table, column, index, "sqlite", held, int(length[1]) if length else ENDING
+                        table,
+                        column,
+                        index,
+                        "sqlite",
+                        held,
+                        int(length[1]) if length else LAST_DIGITS,
                     )
     elif conn.dialect.name == "postgresql":
         rows = conn.execute(
@@ -212,7 +228,7 @@ def existing(conn: Connection, schema: str | None) -> Found:
                 spaces = _SPACES_PG.search(str(definition))
                 found[str(table), str(column), kind_] = MentionIndex(
                     str(table), str(column), str(name), "postgresql", kind_,
-                    int(length[1]) if length and kind_ == "ending" else ENDING,
+                    int(length[1]) if length and kind_ == "ending" else LAST_DIGITS,
                     spaces[1] if spaces and kind_ == "text" else " ",
                 )  # fmt: skip
     return found
@@ -262,7 +278,7 @@ def _exists(conn: Connection, name: str) -> bool:
 def _create_sqlite(conn: Connection, info: TableInfo, column: str) -> MentionIndex:
     name = _name(info.name, column)
     fts, table, col = _q(conn, name), _q(conn, info.name), _q(conn, column)
-    quoted_col = '"' + column.replace('"', '""') + '"'
+    quoted_col = _ident(column)
     if not _exists(conn, name):  # one that exists is kept in step by its triggers
         conn.exec_driver_sql(
             f"CREATE VIRTUAL TABLE {fts} USING fts5({quoted_col}, "
@@ -289,7 +305,9 @@ def _create_sqlite_digits(
     and the trigrams are asked for one by one) or an ``ending`` one (the last digits in
     a B-tree), the table of changed rows, and the triggers that keep both true for every
     writer: a changed row leaves the index and is noted as changed."""
-    index = MentionIndex(info.name, column, _name(info.name, column, kind), "sqlite", kind, ENDING)
+    index = MentionIndex(
+        info.name, column, _name(info.name, column, kind), "sqlite", kind, LAST_DIGITS
+    )
     held, changed = _q(conn, index.name), _q(conn, index.changed)
     table, col = _q(conn, info.name), _q(conn, column)
     fresh = not _exists(conn, index.name)
@@ -301,7 +319,7 @@ def _create_sqlite_digits(
     else:
         conn.exec_driver_sql(
             f"CREATE TABLE IF NOT EXISTS {held} (id INTEGER PRIMARY KEY, "
-            f"ending TEXT NOT NULL CHECK (length(ending) = {ENDING}))"
+            f"ending TEXT NOT NULL CHECK (length(ending) = {LAST_DIGITS}))"
         )
         by_ending = _q(conn, f"{index.name}__by_ending")
         conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {by_ending} ON {held} (ending)")
@@ -381,18 +399,18 @@ def _create_postgresql(conn: Connection, info: TableInfo, column: str, kind: Kin
             raise CannotIndex(f"the server lacks the extension pg_trgm (package {PG_TRGM_PACKAGE})")
         conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema = info.schema
-    table = (_q(conn, schema) + "." if schema else "") + _q(conn, info.name)
-    target = (_q(conn, schema) + "." if schema else "") + _q(conn, name)
+    table = _qualified(conn, schema, info.name)
+    target = _qualified(conn, schema, name)
     col = _q(conn, column)
     indexed = {
         "text": f"USING gin (replace(lower({col}), ' ', '{SPACE}') gin_trgm_ops)",
         "digits": f"USING gin ({_digits_of(col)} gin_trgm_ops)",
-        "ending": f"(right({_digits_of(col)}, {ENDING}))",
+        "ending": f"(right({_digits_of(col)}, {LAST_DIGITS}))",
     }[kind]
     conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_q(conn, name)} ON {table} {indexed}")
     conn.exec_driver_sql(f"COMMENT ON INDEX {target} IS {_literal(column)}")
     spaces = SPACE if kind == "text" else " "
-    return MentionIndex(info.name, column, name, "postgresql", kind, ENDING, spaces)
+    return MentionIndex(info.name, column, name, "postgresql", kind, LAST_DIGITS, spaces)
 
 
 def after_building(conn: Connection, tables: Sequence[TableInfo]) -> None:
@@ -402,8 +420,7 @@ def after_building(conn: Connection, tables: Sequence[TableInfo]) -> None:
     if conn.dialect.name != "postgresql":
         return
     for info in tables:
-        name = (_q(conn, info.schema) + "." if info.schema else "") + _q(conn, info.name)
-        conn.exec_driver_sql(f"ANALYZE {name}")
+        conn.exec_driver_sql(f"ANALYZE {_qualified(conn, info.schema, info.name)}")
 
 
 def drop(conn: Connection, index: MentionIndex, schema: str | None) -> None:
@@ -415,8 +432,7 @@ def drop(conn: Connection, index: MentionIndex, schema: str | None) -> None:
         if index.kind in KEPT_BY_DSR:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_q(conn, index.changed)}")
     else:
-        target = (_q(conn, schema) + "." if schema else "") + _q(conn, index.name)
-        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {target}")
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_qualified(conn, schema, index.name)}")
 
 
 def after_erasure(conn: Connection, indexes: Sequence[MentionIndex]) -> None:
@@ -493,7 +509,7 @@ def condition(
     parts: list[sa.ColumnElement[bool]] = []
     if indexed:
         phrases = " OR ".join('"' + v.lower().replace('"', '""') + '"' for v in sorted(indexed))
-        fts = '"' + index.name.replace('"', '""') + '"'
+        fts = _ident(index.name)
         matched: sa.Select[Any] = (
             sa.select(sa.literal_column("rowid"))
             .select_from(sa.text(fts))
@@ -523,8 +539,7 @@ def _indexable(value: str) -> bool:
 
 
 def _rowid_of(info: TableInfo) -> str:
-    name = '"' + info.name.replace('"', '""') + '"'
-    return f"{name}.rowid"
+    return f"{_ident(info.name)}.rowid"
 
 
 def _answerable(index: MentionIndex, match: MatchMode, number: str) -> bool:
@@ -539,9 +554,9 @@ def _answerable(index: MentionIndex, match: MatchMode, number: str) -> bool:
 def _digit_condition(
     info: TableInfo, column: str, index: MentionIndex, match: MatchMode, values: Sequence[str]
 ) -> sa.ColumnElement[bool] | None:
-    """Candidates of the digit kinds: the rows whose digits hold each number's last
-    ``ENDING`` digits (``digits``) or end with its last digits (``ending``), and on SQLite the rows
-    changed since they were indexed. Numbers the index cannot answer keep the scan of
+    """Candidates of the digit kinds: the rows whose digits hold each number's
+    ``LAST_DIGITS`` (``digits``) or end with its last digits (``ending``), and on SQLite
+    the rows changed since they were indexed. Numbers the index cannot answer keep the scan of
     ``query.condition``."""
     numbers = digit_values(values)
     asked = [n for n in numbers if _answerable(index, match, n)]
@@ -557,9 +572,9 @@ def _digit_condition(
             length: sa.ColumnElement[int] = sa.literal_column(str(int(index.ending)))  # as built
             parts.append(sa.func.right(digits, length).in_(endings))
         else:
-            parts.append(sqlquery.like_any(digits, sorted({n[-ENDING:] for n in asked})))
+            parts.append(sqlquery.like_any(digits, sorted({n[-LAST_DIGITS:] for n in asked})))
     elif asked:
-        held = '"' + index.name.replace('"', '""') + '"'
+        held = _ident(index.name)
         rowid: Any = sa.literal_column(_rowid_of(info))
         found: sa.Select[Any]
         if index.kind == "ending":
@@ -571,14 +586,14 @@ def _digit_condition(
         else:
             # Each number's trigrams, all of them in a row's digits; detail=none has no
             # positions, so no phrases: the matcher tells the candidates apart.
-            wanted = sorted({_trigrams(n[-ENDING:]) for n in asked})
+            wanted = sorted({_trigrams(n[-LAST_DIGITS:]) for n in asked})
             query = " OR ".join("(" + " AND ".join(t) + ")" for t in wanted)
             found = (
                 sa.select(sa.literal_column("rowid"))
                 .select_from(sa.text(held))
                 .where(sa.literal_column(held).op("MATCH")(sa.literal(query)))
             )
-        changed = '"' + index.changed.replace('"', '""') + '"'
+        changed = _ident(index.changed)
         since: sa.Select[Any] = sa.select(sa.literal_column("id")).select_from(sa.text(changed))
         parts += [rowid.in_(found), rowid.in_(since)]
     if rest:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import quote as url_quote
 
-from dsr.connectors.rows import digits_of
+from dsr.connectors.rows import digits_of, like_escape
 from dsr.connectors.sql.mention_index import holds_digits
 from dsr.errors import Problem, SourceError, Where
 
@@ -325,15 +325,16 @@ def search_fts(path: Path, needles: Sequence[Needle]) -> list[IndexResidue]:
                 else " OR ".join(f"{c} LIKE ? ESCAPE '!'" for c in columns) or "0"
             )
             rows: dict[tuple[str, int], set[int]] = {}
+            digits = holds_digits(table)  # a note's digits run together: the needle's too
             for needle in needles:
                 value = needle.value.strip()
-                if holds_digits(table):  # a note's digits run together: the needle's too
+                if digits:
                     value = digits_of(value)
                     if len(value) < DIGITS_NEEDLE:
                         continue
                 if not value:
                     continue
-                like = "%" + re.sub(r"([!%_])", r"!\1", value) + "%"
+                like = f"%{like_escape(value, '!')}%"
                 params = (_phrase(value),) if phrases else (like,) * len(columns)
                 try:
                     hits = db.execute(
