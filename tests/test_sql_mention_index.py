@@ -441,14 +441,21 @@ def test_phone_numbers_are_found_by_the_digit_indexes_as_by_a_scan(calls: SqlCon
         with calls.engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")
             scanning = {s for s, _ in scans}
-            asked = [(s, p) for s, p in sent if "regexp_replace" in s and s not in scanning]
-            assert asked
+            asked = [
+                (s, p)
+                for s, p in sent
+                if ("regexp_replace" in s or f"{PREFIX}windows_" in s) and s not in scanning
+            ]
+            used = set()
             for statement, params in asked:
                 plan = " ".join(conn.exec_driver_sql("EXPLAIN " + statement, params).scalars())
-                assert (
-                    f"{PREFIX}calls__note__digits" in plan
-                    or f"{PREFIX}calls__phone__ending" in plan
-                ), plan
+                used |= {
+                    name
+                    for name in (f"{PREFIX}calls__note__digits", f"{PREFIX}calls__phone__ending")
+                    if name in plan
+                }
+                assert used, plan
+            assert len(used) == 2  # the notes' digit windows and the phones' endings
     dropped = calls.drop_mention_indexes()
     assert len(dropped) == 3 and calls.mention_indexes() == []
     assert not calls.index_serves("calls", "phone", "digits")
@@ -600,9 +607,13 @@ def test_erasure_with_vacuum_full_leaves_no_erased_text_in_the_postgres_indexes(
         a, b, c = trigram.encode()
         return ((a << 16) | (b << 8) | c).to_bytes(4, sys.byteorder)
 
-    assert key("fax") in text and key("987") in digits  # the remaining rows are in them
+    def window(digits: str) -> bytes:
+        """A digit window's GIN key: the digits as one int4, in the server's byte order."""
+        return int(digits).to_bytes(4, sys.byteorder)
+
+    assert key("fax") in text and window("9876543") in digits  # the remaining rows are in them
     assert not any(key(t) in text for t in ("qxj", "xjv", "zwl", "wln"))
-    assert key("529") not in digits  # 1529876543 was only in the erased note
+    assert not any(window(w) in digits for w in ("0152987", "1529876", "5298765"))  # only erased
     assert b"9876543" not in held[f"{PREFIX}calls__phone__ending"]
 
 
@@ -654,4 +665,83 @@ def test_a_postgres_text_index_of_an_earlier_dsr_keeps_answering(postgres_db: st
         conn.exec_driver_sql("SET enable_seqscan = off")
         plan = conn.exec_driver_sql("EXPLAIN " + statement, params).scalars().all()
     assert any(f"{PREFIX}notes__note" in line for line in plan), plan
+    source.close()
+
+
+@pytest.mark.postgres
+def test_a_postgres_digit_trigram_index_of_an_earlier_dsr_keeps_answering(postgres_db: str) -> None:
+    """An index of the notes' digit trigrams, as dsr built it before the digit windows,
+    is found and asked as built: the same rows as the matcher, from the index."""
+    _calls(postgres_db)
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": postgres_db}))
+    with source.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.exec_driver_sql(
+            f"CREATE INDEX {PREFIX}calls__note__digits ON calls USING gin "
+            "(regexp_replace(note, '[^0-9]', '', 'g') gin_trgm_ops)"
+        )
+        conn.exec_driver_sql(f"COMMENT ON INDEX {PREFIX}calls__note__digits IS 'note'")
+    source.tables()
+    assert [(i.kind, i.windows) for i in source.mention_indexes()] == [("digits", 0)]
+    lookups = [lookup for lookup in _phone_lookups(short=False) if lookup.column == "note"]
+    found, sent = sent_during(source, lambda: _found(source, lookups))
+    assert found == _expected(CALLS, lookups) and (5, "note", "7115551234") in found
+    asked = [(s, p) for s, p in sent if "regexp_replace(calls.note" in s]
+    assert asked and not any("windows" in s for s, _ in sent)
+    with source.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in asked:
+            plan = " ".join(conn.exec_driver_sql("EXPLAIN " + statement, params).scalars())
+            assert f"{PREFIX}calls__note__digits" in plan, plan
+    source.close()
+
+
+@pytest.mark.postgres
+def test_postgres_digit_windows_in_a_schema_whose_name_needs_quotes(postgres_db: str) -> None:
+    """The digit windows of a table in schema "Crm": dsr creates the function beside the
+    table, calls it as the index was built (quoted, or PostgreSQL would look in "crm"),
+    finds what the matcher finds, and drops the function with its last index; one that
+    another index still uses stays."""
+    engine = sa.create_engine(engine_url(postgres_db))
+    with engine.begin() as conn:
+        conn.exec_driver_sql('CREATE SCHEMA "Crm"')
+        for table in ("calls", "others"):
+            conn.exec_driver_sql(
+                f'CREATE TABLE "Crm".{table} (id integer PRIMARY KEY, phone text, note text)'
+            )
+            conn.execute(
+                sa.text(f'INSERT INTO "Crm".{table} VALUES (:id, :phone, :note)'),
+                [dict(zip(("id", "phone", "note"), row, strict=True)) for row in CALLS],
+            )
+    engine.dispose()
+    source = SqlConnector("crm", SqlOptions.model_validate({"url": postgres_db, "schema": "Crm"}))
+    source.tables()
+    built = source.create_mention_index([("calls", "note")], [])
+    assert [(i.kind, i.windows) for i in built] == [("text", 0), ("digits", 7)]
+    function = f'"Crm".{PREFIX}windows_7(text)'
+    lookups = [lookup for lookup in _phone_lookups(short=False) if lookup.column == "note"]
+    found, sent = sent_during(source, lambda: _found(source, lookups))
+    assert found == _expected(CALLS, lookups) and (1, "note", "1712345678") in found
+    asked = [(s, p) for s, p in sent if f'"Crm"."{PREFIX}windows_7"(' in s]
+    assert asked
+    with source.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in asked:
+            plan = " ".join(conn.exec_driver_sql("EXPLAIN " + statement, params).scalars())
+            assert f"{PREFIX}calls__note__digits" in plan, plan
+
+    def exists() -> bool:
+        with source.engine.connect() as conn:
+            query = sa.text("SELECT to_regprocedure(:f) IS NOT NULL")
+            return bool(conn.execute(query, {"f": function}).scalar())
+
+    assert exists()
+    with source.engine.begin() as conn:  # someone else's index on dsr's function
+        theirs = f'CREATE INDEX theirs ON "Crm".others USING gin ({function[:-6]}(note))'
+        conn.exec_driver_sql(theirs)
+    assert len(source.drop_mention_indexes()) == 2 and exists()
+    with source.engine.begin() as conn:
+        conn.exec_driver_sql('DROP INDEX "Crm".theirs')
+    source.create_mention_index([("calls", "note")], [])
+    assert len(source.drop_mention_indexes()) == 2 and not exists()
     source.close()
