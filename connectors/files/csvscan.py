@@ -25,9 +25,11 @@ value's bytes, up to case):
   looked up in the sorted windows of all needles: the local part is what tells
   people apart, the domain is shared by thousands.
 - With ``hyperscan`` (installed with dsr where a wheel exists; elsewhere ``pip install
-  dsr[fast]`` builds it) the needles are compiled into one literal search per chunk
-  instead (e-mail addresses cut after the ``@``); the candidates differ, the records
-  that match do not: the matchers decide.
+  dsr[fast]`` builds it) the needles are compiled into one search of the raw bytes per
+  chunk instead (e-mail addresses cut after the ``@``), ASCII letters in either case and
+  the other case of a Latin-1 letter as a class, and the phone numbers with gaps in the
+  same pass: no folded copy of the chunk, no second pass. The candidates differ, the
+  records that match do not: the matchers decide.
 - Row numbers must be exactly those ``csvread`` gives (the record count,
   header = 1, blank lines counted), because erasure addresses rows by them. A
   record ends at a newline outside quotes; whether a newline is inside quotes is
@@ -124,8 +126,9 @@ class Needles:
     """Phone numbers as digits: searched in the chunk's digits alone, whatever separates them."""
     literals: tuple[bytes, ...] = ()
     """What the compiled search (``hyperscan``) looks for instead of ``few`` and ``windows``:
-    the same byte strings, an e-mail address cut after its ``@`` (the local part tells people
-    apart; thousands of needles sharing a domain slow a literal matcher down)."""
+    the same byte strings before folding (``_caseless`` makes their cases), an e-mail address
+    cut after its ``@`` (the local part tells people apart; thousands of needles sharing a
+    domain slow a literal matcher down)."""
 
     def __bool__(self) -> bool:
         return bool(self.few or self.windows or self.digits)
@@ -189,6 +192,7 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
     """
     base = "utf-8" if encoding == "utf-8-sig" else encoding
     found: set[bytes] = set()
+    unfolded: set[bytes] = set()
     numbers: set[bytes] = set()
     for lookup in lookups:
         if lookup.match in ("digits", "digits_within"):
@@ -208,6 +212,7 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
             if len(encoded) < MIN_NEEDLE:
                 raise NotApplicable("a value too short to search for")
             found.add(fold(encoded))
+            unfolded.add(encoded)
     few: list[bytes] = []
     windows: dict[Shape, list[int]] = {}
     for needle in sorted(found):
@@ -228,19 +233,36 @@ def needles(lookups: Sequence[Lookup], encoding: str) -> Needles:
         tuple(few),
         {shape: _distinct(np.array(v, dtype=np.uint64)) for shape, v in windows.items()},
         tuple(sorted(numbers)),
-        tuple(sorted({_anchor(n) for n in found})),
+        tuple(sorted({_anchor(n) for n in unfolded})),
     )
 
 
 def _anchor(needle: bytes) -> bytes:
-    """A folded needle, or its start up to its ``@`` (or the ``%40`` of an address in a
-    link) when that alone is selective enough: the domains many addresses share slow a
-    literal matcher down some tenfold, the local parts tell the people apart."""
-    for sign in _SIGNS:
-        at = needle.find(sign)
+    """A needle, or its start up to its ``@`` (or the ``%40`` of an address in a link) when
+    that alone is selective enough: the domains many addresses share slow a literal
+    matcher down some tenfold, the local parts tell the people apart."""
+    for sign in ADDRESS_SIGNS:
+        at = needle.find(sign.encode())
         if at >= MIN_NEEDLE:
             return needle[: at + len(sign)]
     return needle
+
+
+def _caseless(needle: bytes) -> bytes:
+    """A ``hyperscan`` pattern of ``needle`` (compiled with ``HS_FLAG_CASELESS``, which
+    covers ASCII letters) whose matches include every byte string that folds as it does
+    and holds its characters in any case: a byte of a Latin-1 letter (``_safe``: ``à`` is
+    ``E0`` in cp1252, ``C3 A0`` in UTF-8) also as the byte its other case has. Every other
+    byte as itself: the text holds the needle's other characters as they are."""
+    parts = []
+    for byte in needle:
+        if 0x61 <= byte <= 0x7A:
+            parts.append(bytes([byte]))
+        elif byte >= 0x80 and byte & 0x20:
+            parts.append(b"[\\x%02x\\x%02x]" % (byte, byte & ~0x20))
+        else:
+            parts.append(b"\\x%02x" % byte)
+    return b"".join(parts)
 
 
 # -- the scan ----------------------------------------------------------------------------
@@ -386,35 +408,44 @@ def _check(
         raise NotApplicable("a quote inside an unquoted field")
 
 
+Pattern = tuple[bytes, int, int]
+"""A ``hyperscan`` expression, its flags, and how far before a match's end its place is
+taken: a needle's start, a gapped number's last digit."""
+
+
 class _Compiled:
-    """The needles compiled for ``hyperscan`` (one database of literals, one of phone
-    numbers), built in the process that scans: compiled databases do not pickle."""
+    """The needles compiled for ``hyperscan``, built in the process that scans (compiled
+    databases do not pickle): ``raw``, one search of the chunk's bytes as they are for the
+    needles (``_caseless``) and a few phone numbers; ``numbers``, the phone numbers of a
+    batch, searched in the chunk's digits alone."""
 
     def __init__(self, found: Needles) -> None:
-        self.words = self._compile(found.literals)
+        caseless = _hyperscan.HS_FLAG_CASELESS if _hyperscan is not None else 0
+        patterns = [(_caseless(n), caseless, len(n)) for n in found.literals]
         # A few numbers are searched in the bytes themselves, any non-digits between their
         # digits (what the digit stream means, without copying it out): twice as fast.
         # Thousands of such patterns compile slowly and scan slower than the stream.
         self.gapped = 0 < len(found.digits) <= GAPPED_NUMBERS
+        self.numbers = None
         if self.gapped:
-            patterns = tuple(b"[^0-9]*".join(bytes([d]) for d in n) for n in found.digits)
-            self.numbers = self._compile(patterns, literal=False)
+            patterns += [(b"[^0-9]*".join(b"%c" % d for d in n), 0, 1) for n in found.digits]
         else:
-            self.numbers = self._compile(found.digits)
+            self.numbers = self._compile([(n, 0, len(n)) for n in found.digits])  # digits only
+        self.raw = self._compile(patterns)
 
     @staticmethod
-    def _compile(
-        patterns: tuple[bytes, ...], *, literal: bool = True
-    ) -> tuple[object, object, list[int]] | None:
-        """The database, its scratch space, and per pattern how far before a match's end
-        its place is taken: a literal's start, a gapped number's last digit."""
+    def _compile(patterns: list[Pattern]) -> tuple[object, object, list[int]] | None:
+        """The database, its scratch space, and per pattern how far back its place is."""
         if not patterns or _hyperscan is None:
             return None
         database = _hyperscan.Database(mode=_hyperscan.HS_MODE_BLOCK)
-        database.compile(expressions=list(patterns), ids=list(range(len(patterns))),
-                         elements=len(patterns), flags=0, literal=literal)
-        back = [len(p) if literal else 1 for p in patterns]
-        return database, _hyperscan.Scratch(database), back
+        database.compile(
+            expressions=[p for p, _, _ in patterns],
+            ids=list(range(len(patterns))),
+            elements=len(patterns),
+            flags=[f for _, f, _ in patterns],
+        )
+        return database, _hyperscan.Scratch(database), [back for _, _, back in patterns]
 
     @staticmethod
     def starts(compiled: tuple[object, object, list[int]] | None, data: object) -> list[int]:
@@ -483,10 +514,11 @@ def _candidates_in(
     """Chunk offsets where a needle may start (or its ``@`` stands): a superset of the
     matches' places, never missing one."""
     hits: list[int] = []
-    if compiled is not None and compiled.gapped:
-        # A match ends with the number's last digit, which lies in the record of its cell.
-        hits.extend(compiled.starts(compiled.numbers, view.data))
-    elif found.digits:
+    if compiled is not None:
+        # A gapped number's match ends with its last digit, which lies in the record of its
+        # cell; a needle's starts where it does.
+        hits.extend(compiled.starts(compiled.raw, view.data))
+    if found.digits and not (compiled is not None and compiled.gapped):
         # The chunk's digits in order, whatever stands between them: a cell whose digits
         # end with a number holds that number's digits in a row here. A hit's first digit
         # lies in the record of that cell.
@@ -500,11 +532,10 @@ def _candidates_in(
             stream = digits.tobytes()
             starts = [at for number in found.digits for at in _all(stream, number)]
         hits.extend(_nth_true(is_digit, starts))
+    if compiled is not None:
+        return _distinct(np.array(hits, dtype=np.int64))
     folded = buffers.folded
     np.bitwise_or(view, 0x20, out=buffers.folded_np[:size])
-    if compiled is not None:
-        hits.extend(compiled.starts(compiled.words, memoryview(folded)[:size]))
-        return _distinct(np.array(hits, dtype=np.int64))
     for needle in found.few:
         hits.extend(_all(folded, needle, size))
     parts = [np.array(hits, dtype=np.int64)]
