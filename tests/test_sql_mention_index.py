@@ -745,3 +745,79 @@ def test_postgres_digit_windows_in_a_schema_whose_name_needs_quotes(postgres_db:
     source.create_mention_index([("calls", "note")], [])
     assert len(source.drop_mention_indexes()) == 2 and not exists()
     source.close()
+
+
+@pytest.mark.postgres
+def test_sources_index_on_postgres_through_the_cli(tmp_path: Path, postgres_db: str) -> None:
+    """A PostgreSQL source indexed, asked and dropped through the CLI: the same matches
+    before and after (her address and her phone number typed into other customers'
+    notes), the function of the digit windows beside the table, and nothing of dsr's
+    left after --drop."""
+    people = [
+        (1, "petra.klein@example.org", "Petra", "Klein", "+49 711 6543210"),
+        *[(i, f"kunde{i}@example.com", f"Vorname{i}", f"Nachname{i}", f"0171 {i:07d}")
+          for i in range(2, 40)],
+    ]  # fmt: skip
+    notes = [
+        (1, 2, "Rückruf von Frau Klein unter 0711 / 654 32 10 erbeten"),
+        (2, 3, "Kopie der Rechnung an PETRA.KLEIN@example.org geschickt"),
+        (3, 1, "Lieferung an Nachbarn, Auftrag 4711 vom 02.03.2024"),
+        *[(i, i, f"Rückfrage wegen Lieferung {i}, Tel. 030 {i:06d}") for i in range(4, 40)],
+    ]
+    engine = sa.create_engine(engine_url(postgres_db))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE customers (id integer PRIMARY KEY, email text, first_name text, "
+            "last_name text, phone text)"
+        )
+        conn.exec_driver_sql(
+            "CREATE TABLE support_notes (id integer PRIMARY KEY, "
+            "customer_id integer REFERENCES customers, note text)"
+        )
+        conn.execute(
+            sa.text("INSERT INTO customers VALUES (:i, :e, :f, :l, :p)"),
+            [dict(zip("iefl" + "p", row, strict=True)) for row in people],
+        )
+        conn.execute(
+            sa.text("INSERT INTO support_notes VALUES (:i, :c, :n)"),
+            [dict(zip("icn", row, strict=True)) for row in notes],
+        )
+    engine.dispose()
+    folder = tmp_path
+    (folder / "dsr.yaml").write_text(
+        f"controller: {{name: Test GmbH}}\nsources:\n  crm: {{type: sql, url: '{postgres_db}'}}\n",
+        encoding="utf-8",
+    )
+    find = ("find", "--email", "petra.klein@example.org", "--json")
+    before = dsr(folder, *find).json
+    mentions = {(m["table"], m["key"]["id"]) for m in before["matches"] if m["match"] == "mention"}
+    assert {("support_notes", 1), ("support_notes", 2)} <= mentions
+
+    built = dsr(folder, "sources", "index", "crm", "--json").json
+    assert built == {
+        "source": "crm",
+        "indexed": [
+            {"table": "support_notes", "column": "note", "kinds": ["text", "digits"]},
+            {"table": "customers", "column": "phone", "kinds": ["ending"]},
+        ],
+        "dropped": 0,
+    }
+    function = f"public.{PREFIX}windows_7(text)"
+    engine = sa.create_engine(engine_url(postgres_db))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT to_regprocedure(:f)"), {"f": function}).scalar()
+    after = dsr(folder, *find).json
+    assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
+    assert PREFIX not in dsr(folder, "sources", "check", "crm").stdout
+
+    assert (
+        dsr(folder, "sources", "index", "crm", "--drop", "--json").json["dropped"] == 2
+    )  # columns
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT to_regprocedure(:f)"), {"f": function}).scalar() is None
+        left = conn.execute(
+            sa.text("SELECT count(*) FROM pg_class WHERE starts_with(relname, :p)"), {"p": PREFIX}
+        ).scalar()
+    engine.dispose()
+    assert left == 0
+    assert json.dumps(dsr(folder, *find).json, sort_keys=True) == json.dumps(before, sort_keys=True)

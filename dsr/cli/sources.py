@@ -89,8 +89,9 @@ def index_command(
     phone columns one of their last digits; the columns are those the classifier
     finds (as dsr inventory shows them). PostgreSQL needs the extension pg_trgm;
     the digits are indexed through a function dsr creates beside the table
-    (dsr_mention_windows_7, removed with the last index by --drop), and writes to the table wait while an index is built (minutes for millions of
-    rows): run it when the shop is quiet. The index stays in step with the table
+    (dsr_mention_windows_7, removed with the last index by --drop), and writes
+    to the table wait while an index is built (minutes for millions of rows):
+    run it when the shop is quiet. The index stays in step with the table
     (on SQLite, rows other programs change are searched as they are until the next
     run of this command); an erasure leaves no erased text in it (on PostgreSQL
     with the source's vacuum: full). Exit code 2 when the source is no SQL source
