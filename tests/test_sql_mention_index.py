@@ -693,6 +693,18 @@ def test_a_postgres_digit_trigram_index_of_an_earlier_dsr_keeps_answering(postgr
         for statement, params in asked:
             plan = " ".join(conn.exec_driver_sql("EXPLAIN " + statement, params).scalars())
             assert f"{PREFIX}calls__note__digits" in plan, plan
+    # Built again, the index is kept as it is, without the function it does not use;
+    # dropped, nothing of dsr's is left.
+    built = source.create_mention_index([("calls", "note")], [])
+    assert [(i.kind, i.windows) for i in built] == [("text", 0), ("digits", 0)]
+
+    def functions() -> int:
+        with source.engine.connect() as conn:
+            query = "SELECT count(*) FROM pg_proc WHERE starts_with(proname, :prefix)"
+            return int(conn.execute(sa.text(query), {"prefix": PREFIX}).scalar() or 0)
+
+    assert functions() == 0
+    assert len(source.drop_mention_indexes()) == 2 and functions() == 0
     source.close()
 
 

@@ -424,14 +424,18 @@ def _create_postgresql(conn: Connection, info: TableInfo, column: str, kind: Kin
     target = _qualified(conn, schema, name)
     col = _q(conn, column)
     windows = _qualified(conn, schema, _windows_function(LAST_DIGITS))
-    if kind == "digits":
-        _create_windows_function(conn, schema, windows)
-    indexed = {
-        "text": f"USING gin (replace(lower({col}), ' ', '{SPACE}') gin_trgm_ops)",
-        "digits": f"USING gin ({windows}({col}))",
-        "ending": f"(right({_digits_of(col)}, {LAST_DIGITS}))",
-    }[kind]
-    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_q(conn, name)} ON {table} {indexed}")
+    # One that exists is kept as it was built (an earlier dsr's digit trigrams need no
+    # function; PostgreSQL resolves the expression of CREATE INDEX IF NOT EXISTS before
+    # it finds the index exists).
+    if conn.execute(sa.text("SELECT to_regclass(:name)"), {"name": target}).scalar() is None:
+        if kind == "digits":
+            _create_windows_function(conn, schema, windows)
+        indexed = {
+            "text": f"USING gin (replace(lower({col}), ' ', '{SPACE}') gin_trgm_ops)",
+            "digits": f"USING gin ({windows}({col}))",
+            "ending": f"(right({_digits_of(col)}, {LAST_DIGITS}))",
+        }[kind]
+        conn.exec_driver_sql(f"CREATE INDEX {_q(conn, name)} ON {table} {indexed}")
     conn.exec_driver_sql(f"COMMENT ON INDEX {target} IS {_literal(column)}")
     built = MentionIndex(
         info.name, column, name, "postgresql", kind, LAST_DIGITS,
@@ -493,8 +497,9 @@ def drop(conn: Connection, index: MentionIndex, schema: str | None) -> None:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_q(conn, index.changed)}")
     else:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_qualified(conn, schema, index.name)}")
-        if index.windows:
-            function = f"{_qualified(conn, schema, _windows_function(index.windows))}(text)"
+        if index.kind == "digits":
+            length = index.windows or LAST_DIGITS  # also one an interrupted build left
+            function = f"{_qualified(conn, schema, _windows_function(length))}(text)"
             used = conn.execute(
                 sa.text(
                     "SELECT count(*) FROM pg_depend WHERE refclassid = 'pg_proc'::regclass "
