@@ -638,18 +638,23 @@ def test_postgres_lookup_sessions_have_memory_for_exact_bitmaps(postgres_db: str
     again.close()
 
 
+def _earlier_index(source: SqlConnector, table: str, name: str, expression: str) -> None:
+    """A trigram index of the notes as an earlier dsr built it (``name`` after PREFIX)."""
+    with source.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        conn.exec_driver_sql(
+            f"CREATE INDEX {PREFIX}{name} ON {table} USING gin ({expression} gin_trgm_ops)"
+        )
+        conn.exec_driver_sql(f"COMMENT ON INDEX {PREFIX}{name} IS 'note'")
+
+
 @pytest.mark.postgres
 def test_a_postgres_text_index_of_an_earlier_dsr_keeps_answering(postgres_db: str) -> None:
     """An index on plain lower(note), as dsr built it before spaces became a letter in
     it, is found and asked as built: the same rows, from the index."""
     build(postgres_db)
     source = SqlConnector("crm", SqlOptions.model_validate({"url": postgres_db}))
-    with source.engine.begin() as conn:
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        conn.exec_driver_sql(
-            f"CREATE INDEX {PREFIX}notes__note ON notes USING gin (lower(note) gin_trgm_ops)"
-        )
-        conn.exec_driver_sql(f"COMMENT ON INDEX {PREFIX}notes__note IS 'note'")
+    _earlier_index(source, "notes", "notes__note", "lower(note)")
     source.tables()
     assert [(i.kind, i.spaces) for i in source.mention_indexes()] == [("text", " ")]
     found, sent = sent_during(source, lambda: hits(source))
@@ -674,13 +679,8 @@ def test_a_postgres_digit_trigram_index_of_an_earlier_dsr_keeps_answering(postgr
     is found and asked as built: the same rows as the matcher, from the index."""
     _calls(postgres_db)
     source = SqlConnector("crm", SqlOptions.model_validate({"url": postgres_db}))
-    with source.engine.begin() as conn:
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        conn.exec_driver_sql(
-            f"CREATE INDEX {PREFIX}calls__note__digits ON calls USING gin "
-            "(regexp_replace(note, '[^0-9]', '', 'g') gin_trgm_ops)"
-        )
-        conn.exec_driver_sql(f"COMMENT ON INDEX {PREFIX}calls__note__digits IS 'note'")
+    digits = "regexp_replace(note, '[^0-9]', '', 'g')"
+    _earlier_index(source, "calls", "calls__note__digits", digits)
     source.tables()
     assert [(i.kind, i.windows) for i in source.mention_indexes()] == [("digits", 0)]
     lookups = [lookup for lookup in _phone_lookups(short=False) if lookup.column == "note"]
