@@ -429,7 +429,7 @@ def _create_postgresql(conn: Connection, info: TableInfo, column: str, kind: Kin
     # it finds the index exists).
     if conn.execute(sa.text("SELECT to_regclass(:name)"), {"name": target}).scalar() is None:
         if kind == "digits":
-            _create_windows_function(conn, schema, windows)
+            _create_windows_function(conn, windows)
         indexed = {
             "text": f"USING gin (replace(lower({col}), ' ', '{SPACE}') gin_trgm_ops)",
             "digits": f"USING gin ({windows}({col}))",
@@ -444,7 +444,7 @@ def _create_postgresql(conn: Connection, info: TableInfo, column: str, kind: Kin
     return existing(conn, schema).get((info.name, column, kind), built)  # as it was built
 
 
-def _create_windows_function(conn: Connection, schema: str | None, qualified: str) -> None:
+def _create_windows_function(conn: Connection, qualified: str) -> None:
     """The function a PostgreSQL ``digits`` index is built on: every run of
     ``LAST_DIGITS`` digits in the text's digits, as integers (the same run always gives
     the same integer, as every run has the same length). PL/pgSQL, as a SQL function's
@@ -498,7 +498,7 @@ def drop(conn: Connection, index: MentionIndex, schema: str | None) -> None:
     else:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_qualified(conn, schema, index.name)}")
         if index.kind == "digits":
-            length = index.windows or LAST_DIGITS  # also one an interrupted build left
+            length = index.windows or LAST_DIGITS  # an earlier dsr's trigrams have none
             function = f"{_qualified(conn, schema, _windows_function(length))}(text)"
             used = conn.execute(
                 sa.text(
