@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import sqlalchemy as sa
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -831,7 +831,7 @@ class SqlConnector:
 
 
 def _index_order(index: mention_index.MentionIndex) -> tuple[str, str, int]:
-    return (index.table, index.column, ("text", "digits", "ending").index(index.kind))
+    return (index.table, index.column, get_args(mention_index.Kind).index(index.kind))
 
 
 def _where(info: TableInfo, condition: sa.ColumnElement[bool]) -> Build:

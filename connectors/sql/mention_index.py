@@ -565,11 +565,7 @@ def condition(
             lowered = sa.func.replace(
                 lowered, sa.literal_column("' '"), sa.literal_column(f"'{index.spaces}'")
             )
-
-        def asked(needles: list[str]) -> sa.ColumnElement[bool]:
-            return sqlquery.like_any(lowered, [v.replace(" ", index.spaces) for v in needles])
-
-        return asked(values)
+        return sqlquery.like_any(lowered, [v.replace(" ", index.spaces) for v in values])
     indexed = [v for v in values if _indexable(v)]
     rest = [v for v in values if not _indexable(v)]
     parts: list[sa.ColumnElement[bool]] = []
@@ -629,7 +625,9 @@ def _digit_condition(
     asked = [n for n in numbers if _answerable(index, match, n)]
     rest = [n for n in numbers if n not in asked]
     parts: list[sa.ColumnElement[bool]] = []
-    if asked and index.engine == "postgresql":
+    if asked and index.engine == "postgresql" and index.windows:
+        parts.append(_windows_condition(info, column, index.windows, asked))
+    elif asked and index.engine == "postgresql":
         text = info.clause().c[column]
         digits: sa.ColumnElement[str] = sa.func.regexp_replace(
             text, sa.literal_column(NOT_DIGIT), sa.literal_column("''"), sa.literal_column("'g'")
@@ -638,8 +636,6 @@ def _digit_condition(
             endings = sorted({n[-index.ending :] for n in asked})
             length: sa.ColumnElement[int] = sa.literal_column(str(int(index.ending)))  # as built
             parts.append(sa.func.right(digits, length).in_(endings))
-        elif index.windows:
-            parts.append(_windows_condition(info, column, index.windows, asked))
         else:  # the digit trigrams of an earlier dsr
             parts.append(sqlquery.like_any(digits, sorted({n[-LAST_DIGITS:] for n in asked})))
     elif asked:
